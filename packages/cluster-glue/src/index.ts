@@ -1,0 +1,12 @@
+export * from './errors.js';
+export * from './schema.js';
+export * from './framing.js';
+export * from './protocol.js';
+export * from './ipc-server.js';
+export * from './ipc-client.js';
+export * from './log.js';
+export * from './paths.js';
+export * from './respawn-policy.js';
+export * from './supervisor.js';
+export * from './daemon.js';
+export { resolveGid, groupName } from './unix-groups.js';
