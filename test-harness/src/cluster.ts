@@ -1,0 +1,340 @@
+/**
+ * N-node clusters of real processes on one machine, for tests and benchmarks.
+ *
+ * - loopback mode (no root): each node has its own root directory (its daemons get
+ *   HA_ROOT=<dir>) and its own address 127.A.B.(10+i), so every node can bind the same ports.
+ * - netns mode (root): each node is a network namespace with eth0 = 10.250.0.(10+i)/24 on a
+ *   bridge in a namespace of its own, and a private mount + UTS namespace (hostname = node
+ *   name; /etc/ha.d, /var/lib/heartbeat-ts and /var/log bind-mounted from the node's
+ *   directory; a tmpfs on /run). Its daemons see the system paths, as on a real machine.
+ *
+ * Every process carries HBTS_CLUSTER/HBTS_NODE in its environment; `stop()` (and an exit
+ * handler, and `cleanupStale()` for runners that were killed) removes every process,
+ * namespace and directory the cluster made.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa, type ResultPromise } from 'execa';
+import { CLUSTER_ENV, isAlive, killPids, markedPids, NODE_ENV } from './procs.js';
+import * as netns from './netns.js';
+import { cleanupStale, clusterNamespaces, destroyClusterSync, register } from './registry.js';
+import { waitFor } from './wait.js';
+
+export type HarnessMode = 'loopback' | 'netns';
+
+export interface DaemonCommand {
+  /** Used for the output file: <node>/var/log/heartbeat-ts/<name>.out */
+  name: string;
+  command: string;
+  args?: string[];
+  env?: Record<string, string>;
+}
+
+export interface ClusterOptions {
+  mode?: HarnessMode;
+  /** A count (nodes n1..nN) or names. Default 3. */
+  nodes?: number | string[];
+  /** What each node runs; started in order by startNode(). */
+  daemons?: (node: HarnessNode) => DaemonCommand[];
+  /** Prepares a node's files before its daemons start (write with node.path()). */
+  setup?: (node: HarnessNode) => void | Promise<void>;
+  /** netns: further node-private directories, bind-mounted from the node's directory. */
+  privateDirs?: string[];
+  /** Keep node directories after stop() (for debugging). */
+  keepDirs?: boolean;
+}
+
+const DEFAULT_PRIVATE_DIRS = ['/etc/ha.d', '/var/lib/heartbeat-ts', '/var/log'];
+
+export class HarnessNode {
+  /** netns mode: pid of the process that holds the node's mount and UTS namespaces. */
+  anchorPid: number | undefined;
+  readonly procs: ResultPromise[] = [];
+
+  constructor(
+    readonly cluster: Cluster,
+    readonly name: string,
+    readonly index: number,
+    readonly address: string,
+    /** Host directory holding this node's private files. */
+    readonly dir: string,
+    /** netns mode: namespace and bridge port names. */
+    readonly ns?: string,
+    readonly bridgePort?: string,
+  ) {}
+
+  get mode(): HarnessMode {
+    return this.cluster.mode;
+  }
+
+  /** Root directory the node's daemons use (their HA_ROOT). */
+  get root(): string {
+    return this.mode === 'loopback' ? this.dir : '/';
+  }
+
+  /** Host path of `p` as the node sees it, e.g. path('/etc/ha.d/ha.cf'). */
+  path(p: string): string {
+    if (this.mode === 'loopback') return join(this.dir, p);
+    if (this.cluster.privateDirs.some((d) => p === d || p.startsWith(`${d}/`))) return join(this.dir, p);
+    if (p === '/run' || p.startsWith('/run/')) {
+      if (!this.anchorPid) throw new Error(`node ${this.name} is powered off: its /run does not exist`);
+      return `/proc/${this.anchorPid}/root${p}`;
+    }
+    return p;
+  }
+
+  /** Host path of a daemon's socket on this node. */
+  socket(daemon: string): string {
+    return this.path(`/run/heartbeat-ts/${daemon}.sock`);
+  }
+
+  /** Environment the node's processes run with. */
+  env(extra: Record<string, string> = {}): Record<string, string> {
+    return {
+      [CLUSTER_ENV]: this.cluster.id,
+      [NODE_ENV]: this.name,
+      HA_NODE: this.name,
+      HA_ROOT: this.root,
+      ...extra,
+    };
+  }
+
+  /** Pids of every process of this node that is still alive. */
+  pids(): number[] {
+    const own = markedPids(this.cluster.id, this.name);
+    const inNs = this.ns ? netns.namespacePids(this.ns) : [];
+    return [...new Set([...own, ...inNs])].filter(isAlive);
+  }
+
+  /** Runs a command on the node (in its namespaces, with its HA_ROOT) and returns its result. */
+  exec(command: string, args: string[] = [], opts: { env?: Record<string, string>; input?: string; timeoutMs?: number } = {}) {
+    const [cmd, argv] = this.wrap(command, args);
+    return execa(cmd, argv, {
+      env: this.env(opts.env),
+      reject: false,
+      timeout: opts.timeoutMs ?? 30_000,
+      ...(opts.input !== undefined ? { input: opts.input } : { stdin: 'ignore' as const }),
+    });
+  }
+
+  /** Reads a daemon's output file or log file. */
+  output(daemon: string): string {
+    const f = join(this.dir, 'var/log/heartbeat-ts', `${daemon}.out`);
+    return existsSync(f) ? readFileSync(f, 'utf8') : '';
+  }
+
+  logs(): Record<string, string> {
+    const d = join(this.dir, 'var/log/heartbeat-ts');
+    const out: Record<string, string> = {};
+    if (!existsSync(d)) return out;
+    for (const f of readdirSync(d)) out[f] = readFileSync(join(d, f), 'utf8');
+    return out;
+  }
+
+  wrap(command: string, args: string[]): [string, string[]] {
+    if (this.mode === 'loopback') return [command, args];
+    if (!this.anchorPid || !isAlive(this.anchorPid)) throw new Error(`node ${this.name} is powered off; start it first`);
+    return ['nsenter', ['-t', String(this.anchorPid), '-n', '-m', '-u', '--', command, ...args]];
+  }
+}
+
+const liveClusters = new Set<Cluster>();
+let exitHookInstalled = false;
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  // Whatever ends this process (a failed test, an exception), the clusters go with it.
+  process.on('exit', () => {
+    for (const c of liveClusters) c.destroySync();
+  });
+}
+
+export class Cluster {
+  readonly id: string;
+  readonly nodes: HarnessNode[] = [];
+  readonly privateDirs: string[];
+  private readonly bridgeNs: string | undefined;
+  private stopped = false;
+
+  private constructor(
+    readonly mode: HarnessMode,
+    readonly dir: string,
+    private readonly opts: ClusterOptions,
+  ) {
+    this.id = randomBytes(3).toString('hex');
+    this.privateDirs = [...DEFAULT_PRIVATE_DIRS, ...(opts.privateDirs ?? [])];
+    this.bridgeNs = mode === 'netns' ? `hbts-${this.id}-br` : undefined;
+  }
+
+  /** Creates the nodes (namespaces, directories), writes their files and starts their daemons. */
+  static async start(opts: ClusterOptions = {}): Promise<Cluster> {
+    const c = await Cluster.create(opts);
+    try {
+      for (const n of c.nodes) await c.startNode(n.name);
+    } catch (e) {
+      await c.stop();
+      throw e;
+    }
+    return c;
+  }
+
+  /** Like start(), but starts no daemon. */
+  static async create(opts: ClusterOptions = {}): Promise<Cluster> {
+    const mode = opts.mode ?? 'loopback';
+    if (mode === 'netns') {
+      netns.requireRoot('the netns test harness');
+      netns.requireCommand('ip', 'iproute2');
+      netns.requireCommand('unshare', 'util-linux');
+      netns.requireCommand('nsenter', 'util-linux');
+    }
+    cleanupStale();
+    const dir = mkdtempSync(join(tmpdir(), 'hbts-cluster-'));
+    const c = new Cluster(mode, dir, opts);
+    register({ id: c.id, ownerPid: process.pid, mode, dir, keepDir: !!opts.keepDirs });
+    liveClusters.add(c);
+    installExitHook();
+    const names = Array.isArray(opts.nodes) ? opts.nodes : Array.from({ length: opts.nodes ?? 3 }, (_, i) => `n${i + 1}`);
+    const a = 1 + (randomBytes(1)[0]! % 250);
+    const b = randomBytes(1)[0]! % 250;
+    try {
+      if (mode === 'netns') await netns.createBridge(c.bridgeNs!);
+      for (const [i, name] of names.entries()) {
+        const nodeDir = join(dir, name);
+        for (const d of [...c.privateDirs, '/var/log/heartbeat-ts']) mkdirSync(join(nodeDir, d), { recursive: true });
+        const address = mode === 'loopback' ? `127.${a}.${b}.${10 + i}` : `${netns.SUBNET_PREFIX}${10 + i}`;
+        const ns = mode === 'netns' ? `hbts-${c.id}-${name}` : undefined;
+        const node = new HarnessNode(c, name, i, address, nodeDir, ns, mode === 'netns' ? `p${i}` : undefined);
+        if (ns) await netns.createNode(ns, c.bridgeNs!, node.bridgePort!, address);
+        c.nodes.push(node);
+      }
+      for (const n of c.nodes) await opts.setup?.(n);
+    } catch (e) {
+      await c.stop();
+      throw e;
+    }
+    return c;
+  }
+
+  node(name: string): HarnessNode {
+    const n = this.nodes.find((x) => x.name === name);
+    if (!n) throw new Error(`no node ${name} in cluster ${this.id} (nodes: ${this.nodes.map((x) => x.name).join(', ')})`);
+    return n;
+  }
+
+  /** (Re)starts a node: its namespaces (netns) and then its daemons, in order. */
+  async startNode(name: string): Promise<void> {
+    const node = this.node(name);
+    if (this.mode === 'netns') {
+      if (!node.anchorPid || !isAlive(node.anchorPid)) await this.startAnchor(node);
+      await netns.setNodeLink(node.ns!, true);
+      await netns.setPort(this.bridgeNs!, node.bridgePort!, true);
+    }
+    for (const d of this.opts.daemons?.(node) ?? []) this.spawn(node, d);
+  }
+
+  /** Starts one more process on a node, output to <node>/var/log/heartbeat-ts/<name>.out. */
+  spawn(node: HarnessNode, d: DaemonCommand): ResultPromise {
+    const [cmd, args] = node.wrap(d.command, d.args ?? []);
+    const out = { file: join(node.dir, 'var/log/heartbeat-ts', `${d.name}.out`), append: true } as const;
+    const p = execa(cmd, args, { env: node.env(d.env), stdin: 'ignore', stdout: out, stderr: out, detached: true, reject: false, cleanup: false });
+    p.catch(() => undefined);
+    node.procs.push(p);
+    return p;
+  }
+
+  /** Sends `signal` to every process of the node (SIGKILL: the node's software dies). */
+  killNode(name: string, signal: NodeJS.Signals = 'SIGKILL'): number[] {
+    const node = this.node(name);
+    const pids = node.pids();
+    killPids(pids, signal);
+    if (signal === 'SIGKILL') node.anchorPid = undefined;
+    return pids;
+  }
+
+  /** What a power switch does: every process dies at once and (netns) the link goes down. */
+  async powerOff(name: string): Promise<void> {
+    const node = this.node(name);
+    if (this.mode === 'netns') await netns.setNodeLink(node.ns!, false);
+    this.killNode(name, 'SIGKILL');
+    await waitFor(`processes of ${name} to die`, () => node.pids().length === 0, { timeoutMs: 5000 });
+  }
+
+  /** netns: unplugs the node's cable (its processes keep running). */
+  async cutLink(name: string): Promise<void> {
+    this.requireNetns('cutting a link');
+    const node = this.node(name);
+    await netns.setPort(this.bridgeNs!, node.bridgePort!, false);
+  }
+
+  async restoreLink(name: string): Promise<void> {
+    this.requireNetns('restoring a link');
+    const node = this.node(name);
+    await netns.setPort(this.bridgeNs!, node.bridgePort!, true);
+  }
+
+  /** netns: drops about `percent`% of the packets the node receives (nftables). */
+  async setLoss(name: string, percent: number): Promise<void> {
+    this.requireNetns('packet loss');
+    await netns.setLoss(this.node(name).ns!, percent);
+  }
+
+  /** Everything this cluster still has on the host: namespaces and live processes. */
+  leftovers(): { namespaces: string[]; pids: number[] } {
+    return {
+      namespaces: process.getuid?.() === 0 ? clusterNamespaces(this.id) : [],
+      pids: markedPids(this.id).filter(isAlive),
+    };
+  }
+
+  /** Stops everything: processes (SIGTERM, then SIGKILL), namespaces, directories. */
+  async stop(opts: { graceMs?: number } = {}): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    const pids = markedPids(this.id).filter(isAlive);
+    killPids(pids, 'SIGTERM');
+    const deadline = Date.now() + (opts.graceMs ?? 3000);
+    while (pids.some(isAlive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    this.destroySync();
+  }
+
+  /** Synchronous teardown, also used by the exit handler. */
+  destroySync(): void {
+    this.stopped = true;
+    liveClusters.delete(this);
+    destroyClusterSync(this.id, this.dir, !!this.opts.keepDirs);
+  }
+
+  private requireNetns(what: string): void {
+    if (this.mode !== 'netns') throw new Error(`${what} needs the netns mode (root); this cluster runs on loopback`);
+  }
+
+  private async startAnchor(node: HarnessNode): Promise<void> {
+    const ready = join(node.dir, '.anchor-ready');
+    const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+    const script = [
+      'set -e',
+      `rm -f ${q(ready)}`,
+      `hostname ${q(node.name)}`,
+      ...this.privateDirs.flatMap((d) => [`mkdir -p ${q(d)}`, `mount --bind ${q(join(node.dir, d))} ${q(d)}`]),
+      'mount -t tmpfs -o mode=0755 tmpfs /run',
+      'mkdir -p /run/lock /run/heartbeat-ts',
+      `touch ${q(ready)}`,
+      'exec sleep infinity',
+    ].join('\n');
+    const p = execa('ip', ['netns', 'exec', node.ns!, 'unshare', '--mount', '--uts', '--propagation', 'private', '--', 'sh', '-c', script], {
+      env: node.env(),
+      stdin: 'ignore',
+      stdout: 'ignore',
+      stderr: { file: join(node.dir, 'var/log/heartbeat-ts', 'anchor.out'), append: true },
+      detached: true,
+      reject: false,
+      cleanup: false,
+    });
+    p.catch(() => undefined);
+    await waitFor(`node ${node.name}'s namespaces`, () => existsSync(ready) || p.exitCode !== null, { timeoutMs: 10_000 });
+    if (!existsSync(ready)) throw new Error(`node ${node.name}: namespace setup failed: ${node.output('anchor')}`);
+    node.anchorPid = p.pid;
+  }
+}

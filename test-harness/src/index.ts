@@ -1,0 +1,6 @@
+export { Cluster, HarnessNode, type ClusterOptions, type DaemonCommand, type HarnessMode } from './cluster.js';
+export { waitFor } from './wait.js';
+export { cleanupStale } from './registry.js';
+export { markedPids, isAlive } from './procs.js';
+export { beaconCluster, beaconStatus } from './beacon/cluster.js';
+export { resolveBin } from './bins.js';
