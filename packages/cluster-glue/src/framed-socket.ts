@@ -3,7 +3,7 @@
  * Decoding errors end the connection after telling the peer why.
  */
 import type { Socket } from 'node:net';
-import { encodeFrame, FrameDecoder } from './framing.js';
+import { encodeFrame, encodeFrameParts, FrameDecoder } from './framing.js';
 import { HaError } from './errors.js';
 
 export class FramedSocket {
@@ -45,7 +45,13 @@ export class FramedSocket {
   /** Writes one message; returns false when the socket's buffer is full (wait for 'drain'). */
   send(msg: unknown): boolean {
     if (this.isClosed) return false;
-    return this.socket.write(encodeFrame(msg, this.maxMessageBytes));
+    const [head, body] = encodeFrameParts(msg, this.maxMessageBytes);
+    if (body.length < 16 * 1024) return this.socket.write(Buffer.concat([head, body], head.length + body.length));
+    this.socket.cork();
+    this.socket.write(head);
+    const ok = this.socket.write(body);
+    this.socket.uncork();
+    return ok;
   }
 
   /** Tells the peer why, then closes. Nothing is read after this. */

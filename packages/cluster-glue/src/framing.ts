@@ -8,16 +8,19 @@ import { ProtocolError } from './errors.js';
 export const FRAME_HEADER_BYTES = 4;
 export const DEFAULT_MAX_MESSAGE_BYTES = 32 * 1024 * 1024;
 
-export function encodeFrame(message: unknown, maxBytes = DEFAULT_MAX_MESSAGE_BYTES): Buffer {
-  const json = JSON.stringify(message);
-  const len = Buffer.byteLength(json);
-  if (len > maxBytes) {
-    throw new ProtocolError('EMSGSIZE', `message of ${len} bytes exceeds the maximum of ${maxBytes} bytes`, { size: len, max: maxBytes });
+/** Header and body of a frame, separately, so a socket can write both without copying the body. */
+export function encodeFrameParts(message: unknown, maxBytes = DEFAULT_MAX_MESSAGE_BYTES): [Buffer, Buffer] {
+  const body = Buffer.from(JSON.stringify(message), 'utf8');
+  if (body.length > maxBytes) {
+    throw new ProtocolError('EMSGSIZE', `message of ${body.length} bytes exceeds the maximum of ${maxBytes} bytes`, { size: body.length, max: maxBytes });
   }
-  const buf = Buffer.allocUnsafe(FRAME_HEADER_BYTES + len);
-  buf.writeUInt32BE(len, 0);
-  buf.write(json, FRAME_HEADER_BYTES, 'utf8');
-  return buf;
+  const head = Buffer.allocUnsafe(FRAME_HEADER_BYTES);
+  head.writeUInt32BE(body.length, 0);
+  return [head, body];
+}
+
+export function encodeFrame(message: unknown, maxBytes = DEFAULT_MAX_MESSAGE_BYTES): Buffer {
+  return Buffer.concat(encodeFrameParts(message, maxBytes));
 }
 
 /**

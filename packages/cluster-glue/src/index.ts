@@ -10,3 +10,4 @@ export * from './respawn-policy.js';
 export * from './supervisor.js';
 export * from './daemon.js';
 export { resolveGid, groupName } from './unix-groups.js';
+export * from './bench-report.js';
