@@ -6,7 +6,7 @@ import { createServer } from 'node:net';
 
 const path = process.argv[2]!;
 const srv = createServer((sock) => {
-  let buf = Buffer.alloc(0);
+  let buf: Buffer = Buffer.alloc(0);
   sock.on('data', (chunk: Buffer) => {
     buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
     let off = 0;
