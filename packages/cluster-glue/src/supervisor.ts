@@ -5,9 +5,11 @@
  * SIGKILL to the child's process group after its stop timeout.
  *
  * Every child gets HA_SUPERVISOR_PID so it can exit if the supervisor dies (see daemon.ts).
+ * execa is loaded on the first spawn, so daemons that supervise nothing do not pay its
+ * memory (about 6 MB).
  */
 import { EventEmitter } from 'node:events';
-import { execa, type ResultPromise } from 'execa';
+import type { ResultPromise } from 'execa';
 import { type Logger, silentLogger } from './log.js';
 import { DEFAULT_RESPAWN_POLICY, type RespawnPolicy, RespawnTracker } from './respawn-policy.js';
 
@@ -114,6 +116,7 @@ export class Supervisor extends EventEmitter {
     const { spec } = c;
     c.state = 'starting';
     c.startedAt = Date.now();
+    const { execa } = await import('execa');
     const proc = execa(spec.command, spec.args ?? [], {
       env: { ...spec.env, HA_SUPERVISOR_PID: String(process.pid) },
       cwd: spec.cwd,
