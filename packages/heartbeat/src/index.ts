@@ -3,3 +3,7 @@ export * from './wire/classic.js';
 export * from './wire/netstring.js';
 export * from './wire/auth.js';
 export * from './wire/codec.js';
+export * from './config/durations.js';
+export * from './config/ha-cf.js';
+export * from './config/authkeys.js';
+export * from './config/haresources.js';
