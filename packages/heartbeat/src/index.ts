@@ -7,3 +7,6 @@ export * from './config/durations.js';
 export * from './config/ha-cf.js';
 export * from './config/authkeys.js';
 export * from './config/haresources.js';
+export * from './core/seq-track.js';
+export * from './core/xmit-history.js';
+export * from './core/engine.js';
