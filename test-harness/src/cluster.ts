@@ -44,6 +44,8 @@ export interface ClusterOptions {
   privateDirs?: string[];
   /** Keep node directories after stop() (for debugging). */
   keepDirs?: boolean;
+  /** netns: links per node (eth0, eth1, ...; each on its own bridge and subnet 10.250.<k>.0/24). Default 1. */
+  links?: number;
 }
 
 const DEFAULT_PRIVATE_DIRS = ['/etc/ha.d', '/var/lib/heartbeat-ts', '/var/log'];
@@ -60,10 +62,19 @@ export class HarnessNode {
     readonly address: string,
     /** Host directory holding this node's private files. */
     readonly dir: string,
-    /** netns mode: namespace and bridge port names. */
+    /** netns mode: the node's namespace. */
     readonly ns?: string,
-    readonly bridgePort?: string,
   ) {}
+
+  /** netns: the node's interfaces, eth0..eth<links-1>. */
+  get ifaces(): string[] {
+    return Array.from({ length: this.cluster.links }, (_, k) => `eth${k}`);
+  }
+
+  /** Address of this node on link k (eth<k>); loopback mode has one. */
+  addressOn(link: number): string {
+    return this.mode === 'loopback' ? this.address : netns.nodeAddress(link, this.index);
+  }
 
   get mode(): HarnessMode {
     return this.cluster.mode;
@@ -155,6 +166,7 @@ export class Cluster {
   readonly id: string;
   readonly nodes: HarnessNode[] = [];
   readonly privateDirs: string[];
+  readonly links: number;
   private readonly bridgeNs: string | undefined;
   private stopped = false;
 
@@ -166,6 +178,7 @@ export class Cluster {
     this.id = randomBytes(3).toString('hex');
     this.privateDirs = [...DEFAULT_PRIVATE_DIRS, ...(opts.privateDirs ?? [])];
     this.bridgeNs = mode === 'netns' ? `hbts-${this.id}-br` : undefined;
+    this.links = mode === 'netns' ? (opts.links ?? 1) : 1;
   }
 
   /** Creates the nodes (namespaces, directories), writes their files and starts their daemons. */
@@ -199,14 +212,14 @@ export class Cluster {
     const a = 1 + (randomBytes(1)[0]! % 250);
     const b = randomBytes(1)[0]! % 250;
     try {
-      if (mode === 'netns') await netns.createBridge(c.bridgeNs!);
+      if (mode === 'netns') await netns.createBridges(c.bridgeNs!, c.links);
       for (const [i, name] of names.entries()) {
         const nodeDir = join(dir, name);
         for (const d of [...c.privateDirs, '/var/log/heartbeat-ts']) mkdirSync(join(nodeDir, d), { recursive: true });
-        const address = mode === 'loopback' ? `127.${a}.${b}.${10 + i}` : `${netns.SUBNET_PREFIX}${10 + i}`;
+        const address = mode === 'loopback' ? `127.${a}.${b}.${10 + i}` : netns.nodeAddress(0, i);
         const ns = mode === 'netns' ? `hbts-${c.id}-${name}` : undefined;
-        const node = new HarnessNode(c, name, i, address, nodeDir, ns, mode === 'netns' ? `p${i}` : undefined);
-        if (ns) await netns.createNode(ns, c.bridgeNs!, node.bridgePort!, address);
+        const node = new HarnessNode(c, name, i, address, nodeDir, ns);
+        if (ns) await netns.createNode(ns, c.bridgeNs!, i, c.links);
         c.nodes.push(node);
       }
       for (const n of c.nodes) await opts.setup?.(n);
@@ -228,8 +241,10 @@ export class Cluster {
     const node = this.node(name);
     if (this.mode === 'netns') {
       if (!node.anchorPid || !isAlive(node.anchorPid)) await this.startAnchor(node);
-      await netns.setNodeLink(node.ns!, true);
-      await netns.setPort(this.bridgeNs!, node.bridgePort!, true);
+      for (const [k, iface] of node.ifaces.entries()) {
+        await netns.setNodeLink(node.ns!, iface, true);
+        await netns.setPort(this.bridgeNs!, netns.bridgePort(node.index, k), true);
+      }
     }
     for (const d of this.opts.daemons?.(node) ?? []) this.spawn(node, d);
   }
@@ -256,22 +271,27 @@ export class Cluster {
   /** What a power switch does: every process dies at once and (netns) the link goes down. */
   async powerOff(name: string): Promise<void> {
     const node = this.node(name);
-    if (this.mode === 'netns') await netns.setNodeLink(node.ns!, false);
+    if (this.mode === 'netns') for (const iface of node.ifaces) await netns.setNodeLink(node.ns!, iface, false);
     this.killNode(name, 'SIGKILL');
     await waitFor(`processes of ${name} to die`, () => node.pids().length === 0, { timeoutMs: 5000 });
   }
 
-  /** netns: unplugs the node's cable (its processes keep running). */
-  async cutLink(name: string): Promise<void> {
-    this.requireNetns('cutting a link');
-    const node = this.node(name);
-    await netns.setPort(this.bridgeNs!, node.bridgePort!, false);
+  /** netns: unplugs the node's cable on `iface` (default: every link); its processes keep running. */
+  async cutLink(name: string, iface?: string): Promise<void> {
+    await this.setLinks(name, iface, false);
   }
 
-  async restoreLink(name: string): Promise<void> {
-    this.requireNetns('restoring a link');
+  async restoreLink(name: string, iface?: string): Promise<void> {
+    await this.setLinks(name, iface, true);
+  }
+
+  private async setLinks(name: string, iface: string | undefined, up: boolean): Promise<void> {
+    this.requireNetns(up ? 'restoring a link' : 'cutting a link');
     const node = this.node(name);
-    await netns.setPort(this.bridgeNs!, node.bridgePort!, true);
+    if (iface !== undefined && !node.ifaces.includes(iface)) throw new Error(`node ${name} has no link ${iface} (links: ${node.ifaces.join(', ')})`);
+    for (const [k, i] of node.ifaces.entries()) {
+      if (iface === undefined || i === iface) await netns.setPort(this.bridgeNs!, netns.bridgePort(node.index, k), up);
+    }
   }
 
   /** netns: drops about `percent`% of the packets the node receives (nftables). */

@@ -8,8 +8,12 @@
 import { execFileSync } from 'node:child_process';
 import { execa } from 'execa';
 
-export const SUBNET_PREFIX = '10.250.0.';
 export const SUBNET_BITS = 24;
+
+/** Address of node `index` on link `link` (eth<link>): 10.250.<link>.<10+index>. */
+export function nodeAddress(link: number, index: number): string {
+  return `10.250.${link}.${10 + index}`;
+}
 
 export function requireRoot(what: string): void {
   if (process.getuid?.() !== 0) {
@@ -60,30 +64,41 @@ export function deleteNamespaceSync(ns: string): void {
   }
 }
 
-export async function createBridge(ns: string): Promise<void> {
+/** The namespace holding one bridge per link: br0 for eth0, br1 for eth1... */
+export async function createBridges(ns: string, links: number): Promise<void> {
   await ip('netns', 'add', ns);
   await ip('-n', ns, 'link', 'set', 'lo', 'up');
-  await ip('-n', ns, 'link', 'add', 'br0', 'type', 'bridge');
-  await ip('-n', ns, 'link', 'set', 'br0', 'up');
+  for (let k = 0; k < links; k++) {
+    await ip('-n', ns, 'link', 'add', `br${k}`, 'type', 'bridge');
+    await ip('-n', ns, 'link', 'set', `br${k}`, 'up');
+  }
 }
 
-/** Creates node namespace `ns` with eth0 = `address`, plugged into the bridge as `port`. */
-export async function createNode(ns: string, bridgeNs: string, port: string, address: string): Promise<void> {
+/** Bridge-side name of node `index`'s link `link`. */
+export function bridgePort(index: number, link: number): string {
+  return `p${index}l${link}`;
+}
+
+/** Creates node namespace `ns` with eth0..eth<links-1>, each plugged into its bridge. */
+export async function createNode(ns: string, bridgeNs: string, index: number, links: number): Promise<void> {
   await ip('netns', 'add', ns);
   await ip('-n', ns, 'link', 'set', 'lo', 'up');
-  await ip('-n', ns, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', port, 'netns', bridgeNs);
-  await ip('-n', ns, 'addr', 'add', `${address}/${SUBNET_BITS}`, 'dev', 'eth0');
-  await ip('-n', ns, 'link', 'set', 'eth0', 'up');
-  await ip('-n', bridgeNs, 'link', 'set', port, 'master', 'br0');
-  await ip('-n', bridgeNs, 'link', 'set', port, 'up');
+  for (let k = 0; k < links; k++) {
+    const port = bridgePort(index, k);
+    await ip('-n', ns, 'link', 'add', `eth${k}`, 'type', 'veth', 'peer', 'name', port, 'netns', bridgeNs);
+    await ip('-n', ns, 'addr', 'add', `${nodeAddress(k, index)}/${SUBNET_BITS}`, 'dev', `eth${k}`);
+    await ip('-n', ns, 'link', 'set', `eth${k}`, 'up');
+    await ip('-n', bridgeNs, 'link', 'set', port, 'master', `br${k}`);
+    await ip('-n', bridgeNs, 'link', 'set', port, 'up');
+  }
 }
 
 export async function setPort(bridgeNs: string, port: string, up: boolean): Promise<void> {
   await ip('-n', bridgeNs, 'link', 'set', port, up ? 'up' : 'down');
 }
 
-export async function setNodeLink(ns: string, up: boolean): Promise<void> {
-  await ip('-n', ns, 'link', 'set', 'eth0', up ? 'up' : 'down');
+export async function setNodeLink(ns: string, iface: string, up: boolean): Promise<void> {
+  await ip('-n', ns, 'link', 'set', iface, up ? 'up' : 'down');
 }
 
 /** Drops about `percent`% of packets arriving at the node (nftables, inside its namespace). */

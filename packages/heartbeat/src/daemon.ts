@@ -1,0 +1,256 @@
+/**
+ * The heartbeat daemon: wiring of configuration, UDP media, the messaging engine, the client
+ * API socket and supervised child processes (`respawn`, `crm respawn`). Decisions live in
+ * core/; this file only connects them and logs what an operator needs.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  ConfigError,
+  type Daemon,
+  type DaemonContext,
+  HaError,
+  IpcServer,
+  type Logger,
+  socketPath,
+  Supervisor,
+} from '@heartbeat-ts/cluster-glue';
+import { readAuthkeys, type AuthKeys } from './config/authkeys.js';
+import { type HaCf, parseHaCf } from './config/ha-cf.js';
+import { Engine, type EngineEvent } from './core/engine.js';
+import { MembershipTracker } from './core/membership.js';
+import { UdpMedia } from './media.js';
+import { loadOrCreateUuid, nextGeneration } from './node-state.js';
+import { HeartbeatProtocol, type NodeInfoMsg } from './protocol.js';
+import { decodePacket, encodePacket } from './wire/codec.js';
+import { FieldType, HaMessage } from './wire/ha-message.js';
+
+export const RESERVED_FIELDS = new Set(['t', 'src', 'srcuuid', 'seq', 'hg', 'ts', 'ld', 'ttl', 'auth', 'dest', 'destuuid']);
+const TICK_MS = 10;
+const BAD_PACKET_LOG_INTERVAL_MS = 10_000;
+
+export interface HeartbeatOptions {
+  /** Bind every medium to this address instead of its interface's (several nodes on one host). */
+  bindAddress?: string;
+  /** Program started for `crm on|respawn` (our CRM, or any client of this API). */
+  crmCommand?: string;
+}
+
+export function readConfig(confDir: string, node: string): { cfg: HaCf; auth: AuthKeys } {
+  const file = join(confDir, 'ha.cf');
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`cannot read configuration: ${(e as Error).message}`, file);
+  }
+  const cfg = parseHaCf(text, file, node);
+  return { cfg, auth: readAuthkeys(join(confDir, 'authkeys')) };
+}
+
+export class HeartbeatDaemon implements Daemon {
+  readonly name = 'heartbeat';
+  private media: UdpMedia | undefined;
+  private ipc: IpcServer<typeof HeartbeatProtocol> | undefined;
+  private supervisor: Supervisor | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  engine: Engine | undefined;
+
+  constructor(private readonly opts: HeartbeatOptions = {}) {}
+
+  async start(ctx: DaemonContext): Promise<void> {
+    const log = ctx.logger;
+    const { cfg, auth } = readConfig(ctx.paths.confDir, ctx.node);
+    const uuid = loadOrCreateUuid(ctx.paths.stateDir);
+    const generation = nextGeneration(ctx.paths.stateDir);
+    const startedAt = Date.now();
+    const media = new UdpMedia(cfg, log, this.opts.bindAddress ?? process.env.HA_BIND_ADDRESS);
+    this.media = media;
+    const badPackets = new Map<string, { count: number; lastLog: number; reason: string }>();
+    const ipc = new IpcServer(HeartbeatProtocol, { path: socketPath(ctx.paths, 'heartbeat'), serverName: `heartbeat@${ctx.node}`, logger: log });
+    this.ipc = ipc;
+    const membership = new MembershipTracker(cfg.nodes.length, [ctx.node]);
+    const encodeOpts = { key: auth.active, format: cfg.msgfmt, compressAbove: cfg.compressionThresholdKb * 1024 } as const;
+
+    const onEvent = (ev: EngineEvent) => {
+      switch (ev.type) {
+        case 'node-status':
+          (ev.status === 'dead' ? log.warn : log.info).call(log, { peer: ev.node, status: ev.status, previous: ev.previous }, ev.status === 'dead' ? 'node is dead' : 'node status changed');
+          ipc.publish('node-status', { node: ev.node, status: ev.status, previous: ev.previous });
+          break;
+        case 'link-status':
+          (ev.status === 'dead' ? log.warn : log.info).call(log, { peer: ev.node, link: ev.link, status: ev.status }, `link ${ev.status}`);
+          ipc.publish('link-status', { node: ev.node, link: ev.link, status: ev.status });
+          break;
+        case 'late-heartbeat':
+          log.warn({ peer: ev.node, gapMs: ev.gapMs }, 'late heartbeat');
+          return;
+        case 'restart':
+          log.info({ peer: ev.node, generation: ev.generation }, 'node restarted');
+          return;
+        case 'comm-up':
+          log.info({ nodes: cfg.nodes }, 'communications up');
+          return;
+        case 'dropped':
+          countBad(ev.node ?? '?', ev.reason);
+          return;
+        case 'message': {
+          const fields: Record<string, string> = {};
+          for (const f of ev.msg.fields) if (f.type === FieldType.String) fields[f.name] = f.value;
+          ipc.publish('message', { from: ev.from, type: ev.msg.get('t') ?? '', fields });
+          return;
+        }
+      }
+      const view = membership.update(this.engine!.liveNodes());
+      if (view) {
+        log.info({ generation: view.generation, members: view.members, quorum: view.quorum }, 'membership changed');
+        ipc.publish('membership', view);
+      }
+    };
+
+    const countBad = (peer: string, reason: string) => {
+      const now = Date.now();
+      const b = badPackets.get(peer) ?? { count: 0, lastLog: 0, reason };
+      b.count++;
+      b.reason = reason;
+      badPackets.set(peer, b);
+      if (now - b.lastLog >= BAD_PACKET_LOG_INTERVAL_MS) {
+        b.lastLog = now;
+        log.warn({ peer, reason, dropped: b.count }, 'dropped bad packet(s)');
+      }
+    };
+
+    const engine = new Engine(
+      cfg,
+      ctx.node,
+      uuid,
+      generation,
+      media.linkNames,
+      {
+        encode: (m) => encodePacket(m, encodeOpts),
+        transmit: (p) => media.send(p),
+        emit: onEvent,
+        loadavg: () => {
+          try {
+            return readFileSync('/proc/loadavg', 'utf8').trim();
+          } catch {
+            return '0.00 0.00 0.00 1/1 1';
+          }
+        },
+        random: Math.random,
+      },
+      Date.now(),
+    );
+    this.engine = engine;
+
+    await media.start((packet, link, rinfo) => {
+      let decoded;
+      try {
+        decoded = decodePacket(packet, auth.keys);
+      } catch (e) {
+        countBad(`${rinfo.address}:${rinfo.port}`, (e as Error).message);
+        return;
+      }
+      try {
+        engine.receive(decoded.msg, link, Date.now());
+      } catch (e) {
+        countBad(`${rinfo.address}:${rinfo.port}`, `engine: ${(e as Error).message}`);
+      }
+    });
+
+    const nodeInfo = (name: string): NodeInfoMsg => {
+      const n = engine.nodes.get(name.toLowerCase());
+      if (!n) throw new HaError('ENOSUCH', `no node named ${name} in ha.cf (nodes: ${[...engine.nodes.keys()].join(', ')})`, { node: name });
+      return {
+        name: n.name,
+        type: n.type,
+        status: n.status,
+        uuid: n.uuid ? n.uuid.toString('hex') : null,
+        links: [...n.links.values()].map((l) => ({ name: l.name, status: n === engine.me ? 'up' : l.status })),
+      };
+    };
+    ipc.handle('nodes', () => ({ me: ctx.node, commUp: engine.isCommUp, nodes: [...engine.nodes.keys()].map(nodeInfo) }));
+    ipc.handle('node', ({ name }) => nodeInfo(name));
+    ipc.handle('membership', () => membership.current);
+    ipc.handle('parameters', () => ({ values: parameterValues(cfg) }));
+    ipc.handle('send', ({ type, to, fields }) => {
+      for (const k of Object.keys(fields)) {
+        if (RESERVED_FIELDS.has(k)) throw new HaError('EINVAL', `field "${k}" is set by heartbeat itself; choose another name`, { field: k });
+      }
+      if (type.startsWith('NS_') || ['status', 'reqnodes', 'repnodes'].includes(type)) throw new HaError('EINVAL', `message type "${type}" is reserved for heartbeat's protocol`);
+      if (to !== undefined && !engine.nodes.has(to.toLowerCase())) throw new HaError('ENOSUCH', `no node named ${to}`, { node: to });
+      const msg = new HaMessage().set('t', type);
+      for (const [k, v] of Object.entries(fields)) msg.set(k, v);
+      engine.sendClusterMessage(msg, Date.now(), to?.toLowerCase());
+      if (to === undefined || to.toLowerCase() === ctx.node) ipc.publish('message', { from: ctx.node, type, fields: { t: type, ...fields, src: ctx.node } });
+      return {};
+    });
+    ipc.handle('status', () => ({
+      node: ctx.node,
+      pid: process.pid,
+      generation,
+      uptimeMs: Date.now() - startedAt,
+      counters: { ...engine.counters },
+      badPackets: Object.fromEntries([...badPackets].map(([k, v]) => [k, v.count])),
+      clients: ipc.clients.map((c) => `${c.name}[${c.pid}]`),
+      resources: 'none',
+    }));
+    await ipc.listen();
+
+    this.timer = setInterval(() => engine.tick(Date.now()), TICK_MS);
+    engine.tick(Date.now());
+    log.info({ generation, nodes: cfg.nodes, links: media.linkNames, keepaliveMs: cfg.keepaliveMs, deadtimeMs: cfg.deadtimeMs }, 'heartbeat started');
+    await this.startClients(cfg, ctx, log);
+  }
+
+  private async startClients(cfg: HaCf, ctx: DaemonContext, log: Logger): Promise<void> {
+    const children = cfg.respawn.map((r, i) => ({ name: `respawn-${i + 1}`, command: r.command, user: r.user }));
+    if (cfg.crm === 'on' || cfg.crm === 'respawn') {
+      const cmd = this.opts.crmCommand ?? process.env.HA_CRM_COMMAND;
+      if (!cmd) {
+        throw new ConfigError(`"crm ${cfg.crm}" needs a cluster resource manager: install @heartbeat-ts/controller, or give its command with --crm-command / HA_CRM_COMMAND`, cfg.file);
+      }
+      children.unshift({ name: 'crm', command: cmd, user: 'root' });
+    }
+    if (children.length === 0) return;
+    const sup = new Supervisor({ logger: log });
+    for (const c of children) {
+      const [command, ...args] = c.command.split(/\s+/);
+      sup.add({ name: c.name, command: command!, args, env: { HA_ROOT: ctx.paths.root, HA_NODE: ctx.node }, policy: { maxRestarts: 10, windowMs: 60_000 } });
+    }
+    this.supervisor = sup;
+    sup.forwardSignals(['SIGHUP', 'SIGUSR1', 'SIGUSR2']);
+    await sup.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.supervisor?.stop();
+    if (this.timer) clearInterval(this.timer);
+    this.engine?.leave(Date.now());
+    this.media?.close();
+    await this.ipc?.close();
+  }
+}
+
+/** ha.cf values by heartbeat's parameter names, as `cl_status hbparameter -p NAME` prints them. */
+export function parameterValues(cfg: HaCf): Record<string, string> {
+  const v: Record<string, string> = {
+    keepalive: `${cfg.keepaliveMs}ms`,
+    deadtime: `${cfg.deadtimeMs}ms`,
+    warntime: `${cfg.warntimeMs}ms`,
+    initdead: `${cfg.initdeadMs}ms`,
+    udpport: String(cfg.udpport),
+    auto_failback: cfg.autoFailback,
+    crm: cfg.crm,
+    autojoin: cfg.autojoin,
+    msgfmt: cfg.msgfmt,
+    hopfudge: String(cfg.hopfudge),
+    max_rexmit_delay: String(cfg.maxRexmitDelayMs),
+    compression: cfg.compression,
+    compression_threshold: String(cfg.compressionThresholdKb),
+    traditional_compression: cfg.traditionalCompression ? 'yes' : 'no',
+    cluster: cfg.cluster,
+  };
+  for (const [k, vals] of Object.entries(cfg.raw)) if (!(k in v) && vals.length) v[k] = vals.join(' ');
+  return v;
+}
