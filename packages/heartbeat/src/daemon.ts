@@ -166,6 +166,7 @@ export class HeartbeatDaemon implements Daemon {
         type: n.type,
         status: n.status,
         uuid: n.uuid ? n.uuid.toString('hex') : null,
+        deadtimeMs: n.deadtimeMs,
         links: [...n.links.values()].map((l) => ({ name: l.name, status: n === engine.me ? 'up' : l.status })),
       };
     };

@@ -13,6 +13,8 @@ export const NodeInfoSchema = s.object({
   status: NodeStatusSchema,
   /** hex, 32 digits; null before we heard from it */
   uuid: s.nullable(s.string()),
+  /** The node's deadtime as it announces it (heartbeat 3 adds 2 s during its first 5 s). */
+  deadtimeMs: s.integer({ min: 0 }),
   links: s.array(s.object({ name: s.string(), status: LinkStatusSchema })),
 });
 export type NodeInfoMsg = Infer<typeof NodeInfoSchema>;

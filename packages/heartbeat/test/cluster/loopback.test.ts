@@ -1,0 +1,75 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { type Cluster, waitFor } from '@heartbeat-ts/test-harness';
+import { clStatus, hb, heartbeatCluster, view } from './hb-cluster.js';
+
+let cluster: Cluster | undefined;
+afterEach(async () => {
+  await cluster?.stop();
+  cluster = undefined;
+});
+
+const allActive = async (c: Cluster, name: string) => Object.values(await view(c.node(name))).every((s) => s === 'active');
+
+describe('heartbeat, 3 nodes on loopback (no root)', () => {
+  it('all see each other active; kill -9 of one is noticed within deadtime; it rejoins with a new generation', async () => {
+    cluster = await heartbeatCluster({ mode: 'loopback', keepalive: '100ms', deadtime: '500ms' });
+    const c = cluster;
+    for (const n of c.nodes) await waitFor(`${n.name} sees all active`, () => allActive(c, n.name), { timeoutMs: 5000 });
+    expect(await clStatus(c.node('n1'), 'nodestatus', 'n3')).toEqual({ stdout: 'active', exitCode: 0 });
+    expect((await clStatus(c.node('n2'), 'listnodes')).stdout.split('\n')).toEqual(['n1', 'n2', 'n3']);
+
+    const client = await hb(c.node('n1'));
+    const gen1 = (await hb(c.node('n3')).then(async (x) => {
+      const s = await x.request('status', {});
+      x.close();
+      return s.generation;
+    }));
+    const events: string[] = [];
+    await client.subscribe('node-status', (e) => events.push(`${e.node}:${e.status}`));
+    const memberships: string[][] = [];
+    await client.subscribe('membership', (m) => memberships.push(m.members));
+
+    const t0 = Date.now();
+    c.killNode('n3');
+    await waitFor('n1 to declare n3 dead', () => events.includes('n3:dead'), { timeoutMs: 3000, intervalMs: 5 });
+    const detect = Date.now() - t0;
+    expect(detect).toBeLessThan(500 + 100 + 250); // deadtime + keepalive + scheduling slack
+    expect(detect).toBeGreaterThan(400);
+    expect(memberships.at(-1)).toEqual(['n1', 'n2']);
+    expect((await view(c.node('n2'))).n3).toBe('dead');
+    expect(await clStatus(c.node('n1'), 'nodestatus', 'n3')).toEqual({ stdout: 'dead', exitCode: 1 });
+
+    await c.startNode('n3');
+    await waitFor('n3 back', async () => (await view(c.node('n1'))).n3 === 'active' && (await allActive(c, 'n3')), { timeoutMs: 5000 });
+    const x = await hb(c.node('n3'));
+    expect((await x.request('status', {})).generation).toBeGreaterThan(gen1);
+    x.close();
+    expect(memberships.at(-1)).toEqual(['n1', 'n2', 'n3']);
+    client.close();
+  });
+
+  it('carries cluster messages to every client, and to one node', async () => {
+    cluster = await heartbeatCluster({ mode: 'loopback', nodes: 3 });
+    const c = cluster;
+    for (const n of c.nodes) await waitFor(`${n.name} active`, () => allActive(c, n.name), { timeoutMs: 5000 });
+    const got: Record<string, string[]> = { n1: [], n2: [], n3: [] };
+    const clients = await Promise.all(c.nodes.map((n) => hb(n)));
+    await Promise.all(clients.map((cl, i) => cl.subscribe('message', (m) => got[`n${i + 1}`]!.push(`${m.from}:${m.type}:${m.fields.payload}`))));
+    for (let i = 0; i < 20; i++) await clients[0]!.request('send', { type: 'app', fields: { payload: String(i) } });
+    await clients[1]!.request('send', { type: 'private', to: 'n3', fields: { payload: 'x' } });
+    await waitFor('all messages delivered', () => got.n2!.length === 20 && got.n3!.length === 21, { timeoutMs: 3000 });
+    expect(got.n2).toEqual(Array.from({ length: 20 }, (_, i) => `n1:app:${i}`));
+    expect(got.n3!.at(-1)).toBe('n2:private:x');
+    expect(got.n1).toHaveLength(20); // the sender's own clients see its broadcasts too
+    await expect(clients[0]!.request('send', { type: 'app', fields: { seq: '1' } })).rejects.toMatchObject({ code: 'EINVAL' });
+    await expect(clients[0]!.request('send', { type: 'app', to: 'n9', fields: {} })).rejects.toMatchObject({ code: 'ENOSUCH' });
+    for (const cl of clients) cl.close();
+  });
+
+  it('refuses to start on a bad ha.cf, naming the file and line', async () => {
+    cluster = await heartbeatCluster({ mode: 'loopback', nodes: 2, extra: 'keepalive soon' });
+    const n1 = cluster.node('n1');
+    await waitFor('heartbeat to exit with a config error', () => /ha\.cf:\d+: keepalive: "soon" is not a time/.test(n1.output('heartbeat')), { timeoutMs: 5000 });
+    await waitFor('heartbeat to exit', () => n1.pids().length === 0, { timeoutMs: 3000 });
+  });
+});
