@@ -236,11 +236,15 @@ export class Cluster {
     return n;
   }
 
-  /** (Re)starts a node: its namespaces (netns) and then its daemons, in order. */
+  /** (Re)starts a node: its namespaces (netns; after a power-off, with only its own addresses) and then its daemons, in order. */
   async startNode(name: string): Promise<void> {
     const node = this.node(name);
     if (this.mode === 'netns') {
-      if (!node.anchorPid || !isAlive(node.anchorPid)) await this.startAnchor(node);
+      if (!node.anchorPid || !isAlive(node.anchorPid)) {
+        // A boot: addresses added at run time (a VIP) are gone, as after a power cycle.
+        for (const [k, iface] of node.ifaces.entries()) await netns.resetAddresses(node.ns!, iface, netns.nodeAddress(k, node.index));
+        await this.startAnchor(node);
+      }
       for (const [k, iface] of node.ifaces.entries()) {
         await netns.setNodeLink(node.ns!, iface, true);
         await netns.setPort(this.bridgeNs!, netns.bridgePort(node.index, k), true);

@@ -93,6 +93,12 @@ export async function createNode(ns: string, bridgeNs: string, index: number, li
   }
 }
 
+/** Leaves only the base address on an interface (what a reboot does to added ones). */
+export async function resetAddresses(ns: string, iface: string, base: string): Promise<void> {
+  await ip('-n', ns, 'addr', 'flush', 'dev', iface);
+  await ip('-n', ns, 'addr', 'add', `${base}/${SUBNET_BITS}`, 'dev', iface);
+}
+
 export async function setPort(bridgeNs: string, port: string, up: boolean): Promise<void> {
   await ip('-n', bridgeNs, 'link', 'set', port, up ? 'up' : 'down');
 }

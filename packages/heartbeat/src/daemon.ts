@@ -16,6 +16,9 @@ import {
   Supervisor,
 } from '@heartbeat-ts/cluster-glue';
 import { readAuthkeys, type AuthKeys } from './config/authkeys.js';
+import { parseHaresources, type ResourceGroup } from './config/haresources.js';
+import { defaultScriptDirs, runResource, type ScriptEnv } from './haresources/scripts.js';
+import { V1ResourceManager } from './haresources/v1-manager.js';
 import { type HaCf, parseHaCf } from './config/ha-cf.js';
 import { Engine, type EngineEvent } from './core/engine.js';
 import { MembershipTracker } from './core/membership.js';
@@ -55,6 +58,7 @@ export class HeartbeatDaemon implements Daemon {
   private supervisor: Supervisor | undefined;
   private timer: NodeJS.Timeout | undefined;
   engine: Engine | undefined;
+  resources: V1ResourceManager | undefined;
 
   constructor(private readonly opts: HeartbeatOptions = {}) {}
 
@@ -77,6 +81,8 @@ export class HeartbeatDaemon implements Daemon {
         case 'node-status':
           (ev.status === 'dead' ? log.warn : log.info).call(log, { peer: ev.node, status: ev.status, previous: ev.previous }, ev.status === 'dead' ? 'node is dead' : 'node status changed');
           ipc.publish('node-status', { node: ev.node, status: ev.status, previous: ev.previous });
+          if (ev.status === 'dead') void this.resources?.nodeDead(ev.node);
+          else if (ev.status === 'up' || ev.status === 'active') this.resources?.nodeUp(ev.node);
           break;
         case 'link-status':
           (ev.status === 'dead' ? log.warn : log.info).call(log, { peer: ev.node, link: ev.link, status: ev.status }, `link ${ev.status}`);
@@ -90,6 +96,7 @@ export class HeartbeatDaemon implements Daemon {
           return;
         case 'comm-up':
           log.info({ nodes: cfg.nodes }, 'communications up');
+          void this.resources?.commUp(this.engine!.liveNodes());
           return;
         case 'dropped':
           countBad(ev.node ?? '?', ev.reason);
@@ -98,6 +105,7 @@ export class HeartbeatDaemon implements Daemon {
           const fields: Record<string, string> = {};
           for (const f of ev.msg.fields) if (f.type === FieldType.String) fields[f.name] = f.value;
           ipc.publish('message', { from: ev.from, type: ev.msg.get('t') ?? '', fields });
+          void this.resources?.message(ev.from, ev.msg.get('t') ?? '', fields);
           return;
         }
       }
@@ -119,6 +127,12 @@ export class HeartbeatDaemon implements Daemon {
         log.warn({ peer, reason, dropped: b.count }, 'dropped bad packet(s)');
       }
     };
+
+    if (cfg.crm === 'off') this.resources = this.resourceManager(cfg, ctx, log, (type, fields, to) => {
+      const m = new HaMessage().set('t', type);
+      for (const [k, v] of Object.entries(fields)) if (k !== 'dest') m.set(k, v);
+      this.engine!.sendClusterMessage(m, Date.now(), to);
+    });
 
     const engine = new Engine(
       cfg,
@@ -194,14 +208,76 @@ export class HeartbeatDaemon implements Daemon {
       counters: { ...engine.counters },
       badPackets: Object.fromEntries([...badPackets].map(([k, v]) => [k, v.count])),
       clients: ipc.clients.map((c) => `${c.name}[${c.pid}]`),
-      resources: 'none',
+      resources: this.resources?.rscStatus ?? 'none',
+      groups: [...(this.resources?.held ?? [])],
     }));
+    const manager = (): V1ResourceManager => {
+      if (!this.resources) throw new HaError('EOPNOTSUPP', `hb_standby and hb_takeover need haresources mode (crm off); this node runs "crm ${cfg.crm}"`);
+      return this.resources;
+    };
+    ipc.handle('standby', async ({ which }) => {
+      await manager().standby(which);
+      return {};
+    });
+    ipc.handle('takeover', ({ which }) => {
+      manager().takeover(which);
+      return {};
+    });
     await ipc.listen();
 
     this.timer = setInterval(() => engine.tick(Date.now()), TICK_MS);
     engine.tick(Date.now());
     log.info({ generation, nodes: cfg.nodes, links: media.linkNames, keepaliveMs: cfg.keepaliveMs, deadtimeMs: cfg.deadtimeMs }, 'heartbeat started');
     await this.startClients(cfg, ctx, log);
+  }
+
+  private resourceManager(cfg: HaCf, ctx: DaemonContext, log: Logger, send: (type: string, fields: Record<string, string>, to?: string) => void): V1ResourceManager | undefined {
+    const file = join(ctx.paths.confDir, 'haresources');
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      log.info({ file }, 'no haresources file: no resources to manage');
+      return undefined;
+    }
+    const groups = parseHaresources(text, file, cfg.nodes);
+    const env: ScriptEnv = {
+      dirs: defaultScriptDirs(ctx.paths.confDir),
+      timeoutMs: 120_000,
+      env: { HA_CURHOST: ctx.node, HA_DIR: ctx.paths.confDir, HA_LOGFACILITY: 'none', PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
+    };
+    const run = async (g: ResourceGroup, action: 'start' | 'stop', i: number) => {
+      const r = g.resources[i]!;
+      const res = await runResource(r, action, env);
+      const level = res.rc === 0 ? 'info' : 'error';
+      log[level]({ rsc: r.spec, op: action, rc: res.rc, timedOut: res.timedOut, output: res.output.trim().slice(-500) || undefined }, `resource ${action}`);
+      return res;
+    };
+    return new V1ResourceManager(groups, ctx.node, cfg.nodes, cfg.autoFailback, {
+      // Unlike heartbeat's ResourceManager we do not run `status` before `start`: LSB and
+      // OCF make start of a running resource a success, and the extra script run costs a
+      // few hundred milliseconds on the failover path.
+      start: async (g) => {
+        for (let i = 0; i < g.resources.length; i++) {
+          if ((await run(g, 'start', i)).rc !== 0) {
+            for (let j = i; j >= 0; j--) await run(g, 'stop', j);
+            return false;
+          }
+        }
+        return true;
+      },
+      stop: async (g) => {
+        let ok = true;
+        for (let i = g.resources.length - 1; i >= 0; i--) {
+          let rc = (await run(g, 'stop', i)).rc;
+          if (rc !== 0) rc = (await run(g, 'stop', i)).rc;
+          if (rc !== 0) ok = false;
+        }
+        return ok;
+      },
+      send,
+      log: (level, msg, fields) => log[level](fields ?? {}, msg),
+    });
   }
 
   private async startClients(cfg: HaCf, ctx: DaemonContext, log: Logger): Promise<void> {
@@ -226,6 +302,7 @@ export class HeartbeatDaemon implements Daemon {
 
   async stop(): Promise<void> {
     await this.supervisor?.stop();
+    await this.resources?.shutdown();
     if (this.timer) clearInterval(this.timer);
     this.engine?.leave(Date.now());
     this.media?.close();

@@ -53,6 +53,9 @@ export const HeartbeatProtocol = defineProtocol({
       params: s.object({ type: s.string({ minLength: 1, maxLength: 64 }), to: s.optional(s.string()), fields: s.record(s.string()) }),
       result: s.object({}),
     },
+    /** haresources mode: give up groups (hb_standby) or ask for the others' (hb_takeover). */
+    standby: { params: s.object({ which: s.enum(['all', 'local', 'foreign'] as const) }), result: s.object({}) },
+    takeover: { params: s.object({ which: s.enum(['all', 'local', 'foreign'] as const) }), result: s.object({}) },
     /** Daemon state for operators and tests. */
     status: {
       params: s.object({}),
@@ -65,6 +68,8 @@ export const HeartbeatProtocol = defineProtocol({
         badPackets: s.record(s.integer({ min: 0 })),
         clients: s.array(s.string()),
         resources: s.enum(['all', 'local', 'foreign', 'none', 'transition'] as const),
+        /** haresources mode: keys of the groups this node holds. */
+        groups: s.array(s.string()),
       }),
     },
   },

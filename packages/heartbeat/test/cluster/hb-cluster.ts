@@ -1,6 +1,8 @@
 /** Clusters of our heartbeat daemon (and optionally real heartbeat 3.0.6 nodes) in the test harness. */
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Cluster, type HarnessMode, type HarnessNode, resolveBin } from '@heartbeat-ts/test-harness';
+export type { Cluster } from '@heartbeat-ts/test-harness';
 import { IpcClient } from '@heartbeat-ts/cluster-glue';
 import { HeartbeatProtocol } from '../../src/protocol.js';
 
@@ -57,12 +59,58 @@ export function heartbeatCluster(o: HbClusterOptions): Promise<Cluster> {
       writeFileSync(ak, `auth 1\n1 sha1 ${SECRET}\n`);
       chmodSync(ak, 0o600);
       writeFileSync(node.path('/etc/ha.d/haresources'), o.haresources ?? '');
+      installResourceScripts(node);
     },
     daemons: (node) =>
       real.has(node.name)
         ? [{ name: 'heartbeat', command: '/bin/sh', args: ['-c', 'mkdir -p /run/heartbeat/ccm /run/heartbeat/crm /run/heartbeat/dopd /run/heartbeat/rsctmp && chown -R hacluster:haclient /run/heartbeat /var/lib/heartbeat 2>/dev/null; exec /usr/libexec/heartbeat/heartbeat -d'] }]
         : [{ name: 'heartbeat', command: process.execPath, args: [main, '-f', ...(node.mode === 'loopback' ? ['--bind', node.address] : [])] }],
   });
+}
+
+/**
+ * netns: heartbeat 3's scripts (resource.d, rc.d, shellfuncs, harc) from the Debian package
+ * into the node's private /etc/ha.d; every mode: `Marker`, a test resource that records it
+ * runs in a file (/var/lib/heartbeat-ts/marker.NAME as the node sees it).
+ */
+function installResourceScripts(node: HarnessNode): void {
+  const etc = node.path('/etc/ha.d');
+  if (node.mode === 'netns') {
+    if (!existsSync('/etc/ha.d/resource.d/IPaddr2')) throw new Error('the netns heartbeat tests need the Debian package heartbeat (apt-get install -y heartbeat)');
+    for (const f of ['resource.d', 'rc.d', 'shellfuncs', 'harc']) cpSync(join('/etc/ha.d', f), join(etc, f), { recursive: true });
+  }
+  mkdirSync(join(etc, 'resource.d'), { recursive: true });
+  const state = node.mode === 'loopback' ? join(node.dir, 'var/lib/heartbeat-ts') : '/var/lib/heartbeat-ts';
+  writeFileSync(
+    join(etc, 'resource.d', 'Marker'),
+    `#!/bin/sh
+# Marker NAME start|stop|status — a test resource
+f=${state}/marker.$1
+case "$2" in
+ start) echo "$(hostname)" > "$f";;
+ stop) rm -f "$f";;
+ status) if [ -f "$f" ]; then echo running; else echo stopped; fi;;
+ *) exit 1;;
+esac
+`,
+    { mode: 0o755 },
+  );
+}
+
+/** Where the Marker resource NAME runs (node names). */
+export function markerHolders(c: Cluster, name: string): string[] {
+  return c.nodes.filter((n) => existsSync(join(n.dir, 'var/lib/heartbeat-ts', `marker.${name}`))).map((n) => n.name);
+}
+
+/** netns: nodes that have `ip` on one of their interfaces. */
+export async function ipHolders(c: Cluster, ip: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const n of c.nodes) {
+    if (!n.anchorPid) continue;
+    const r = await n.exec('ip', ['-4', '-o', 'addr', 'show']).catch(() => undefined);
+    if (r && String(r.stdout).includes(` ${ip}/`)) out.push(n.name);
+  }
+  return out;
 }
 
 export async function hb(node: HarnessNode) {
@@ -85,4 +133,29 @@ export async function clStatus(node: HarnessNode, ...args: string[]): Promise<{ 
   const a = args.filter((x) => x !== '--real');
   const r = real ? await node.exec('/usr/bin/cl_status', a) : await node.exec(process.execPath, [resolveBin('@heartbeat-ts/heartbeat', 'cl_status'), ...a]);
   return { stdout: String(r.stdout).trim(), exitCode: r.exitCode ?? -1 };
+}
+
+/** Prints every node's heartbeat log (ours as short lines, heartbeat 3's ha-log tail) — for failed tests. */
+export function dumpLogs(c: Cluster | undefined): void {
+  if (!c) return;
+  for (const n of c.nodes) {
+    const ours = n.logs()['heartbeat.log'];
+    const lines = ours
+      ? ours.split('\n').filter(Boolean).slice(-40).map((l) => {
+          try {
+            const { time, level, msg, component: _c, node: _n, ...rest } = JSON.parse(l) as Record<string, unknown>;
+            return `${new Date(time as number).toISOString().slice(11, 23)} ${level} ${msg} ${JSON.stringify(rest)}`;
+          } catch {
+            return l;
+          }
+        })
+      : [];
+    let real = '';
+    try {
+      real = readFileSync(join(n.dir, 'var/log/ha-log'), 'utf8').split('\n').filter((l) => !l.includes('debug:')).slice(-40).join('\n');
+    } catch {
+      /* not a heartbeat 3 node */
+    }
+    console.error(`----- ${n.name} -----\n${lines.join('\n')}${real ? `\n(heartbeat 3.0.6 ha-log)\n${real}` : ''}\n${n.output('heartbeat').slice(-1500)}`);
+  }
 }
