@@ -29,7 +29,8 @@ import { decodePacket, encodePacket } from './wire/codec.js';
 import { FieldType, HaMessage } from './wire/ha-message.js';
 
 export const RESERVED_FIELDS = new Set(['t', 'src', 'srcuuid', 'seq', 'hg', 'ts', 'ld', 'ttl', 'auth', 'dest', 'destuuid']);
-const TICK_MS = 10;
+/** Longest sleep between engine ticks; the engine says when it needs to wake sooner. */
+const MAX_SLEEP_MS = 1000;
 const BAD_PACKET_LOG_INTERVAL_MS = 10_000;
 
 export interface HeartbeatOptions {
@@ -57,6 +58,7 @@ export class HeartbeatDaemon implements Daemon {
   private ipc: IpcServer<typeof HeartbeatProtocol> | undefined;
   private supervisor: Supervisor | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private wake: (() => void) | undefined;
   engine: Engine | undefined;
   resources: V1ResourceManager | undefined;
 
@@ -82,7 +84,7 @@ export class HeartbeatDaemon implements Daemon {
           (ev.status === 'dead' ? log.warn : log.info).call(log, { peer: ev.node, status: ev.status, previous: ev.previous }, ev.status === 'dead' ? 'node is dead' : 'node status changed');
           ipc.publish('node-status', { node: ev.node, status: ev.status, previous: ev.previous });
           if (ev.status === 'dead') void this.resources?.nodeDead(ev.node);
-          else if (ev.status === 'up' || ev.status === 'active') this.resources?.nodeUp(ev.node);
+          else if (ev.status === 'up' || ev.status === 'active') this.resources?.nodeUp(ev.node, ev.status);
           break;
         case 'link-status':
           (ev.status === 'dead' ? log.warn : log.info).call(log, { peer: ev.node, link: ev.link, status: ev.status }, `link ${ev.status}`);
@@ -96,7 +98,10 @@ export class HeartbeatDaemon implements Daemon {
           return;
         case 'comm-up':
           log.info({ nodes: cfg.nodes }, 'communications up');
-          void this.resources?.commUp(this.engine!.liveNodes());
+          void this.resources?.commUp(
+            this.engine!.liveNodes(),
+            [...this.engine!.nodes.values()].filter((n) => n.status === 'active' || n === this.engine!.me).map((n) => n.name),
+          );
           return;
         case 'dropped':
           countBad(ev.node ?? '?', ev.reason);
@@ -167,6 +172,11 @@ export class HeartbeatDaemon implements Daemon {
       }
       try {
         engine.receive(decoded.msg, link, Date.now());
+        // A packet can bring work forward (a retransmission request, a late ack).
+        if (this.timer) {
+          clearTimeout(this.timer);
+          this.timer = setTimeout(() => this.wake?.(), 0);
+        }
       } catch (e) {
         countBad(`${rinfo.address}:${rinfo.port}`, `engine: ${(e as Error).message}`);
       }
@@ -225,8 +235,14 @@ export class HeartbeatDaemon implements Daemon {
     });
     await ipc.listen();
 
-    this.timer = setInterval(() => engine.tick(Date.now()), TICK_MS);
-    engine.tick(Date.now());
+    const loop = () => {
+      const now = Date.now();
+      engine.tick(now);
+      const wait = Math.min(MAX_SLEEP_MS, engine.nextWakeup(Date.now()) - Date.now());
+      this.timer = setTimeout(loop, Math.max(1, wait));
+    };
+    this.wake = loop;
+    loop();
     log.info({ generation, nodes: cfg.nodes, links: media.linkNames, keepaliveMs: cfg.keepaliveMs, deadtimeMs: cfg.deadtimeMs }, 'heartbeat started');
     await this.startClients(cfg, ctx, log);
   }
@@ -303,7 +319,8 @@ export class HeartbeatDaemon implements Daemon {
   async stop(): Promise<void> {
     await this.supervisor?.stop();
     await this.resources?.shutdown();
-    if (this.timer) clearInterval(this.timer);
+    if (this.timer) clearTimeout(this.timer);
+    this.wake = undefined;
     this.engine?.leave(Date.now());
     this.media?.close();
     await this.ipc?.close();

@@ -105,4 +105,16 @@ describe('v1 resource manager (haresources), pure', () => {
     expect(where().b).toEqual([]);
     expect(sent.slice(-2)).toEqual(['b>*:resource', 'b>*:shutdone']);
   });
+
+  it('asks for its groups only once the other node is active (a starting heartbeat 3 ignores requests)', async () => {
+    const { mgrs, settle, where, sent } = cluster(['a', 'b']);
+    await mgrs.b!.commUp(['b']);
+    await settle();
+    await mgrs.a!.commUp(['a', 'b'], ['a']);
+    expect(sent.filter((s) => s.startsWith('a>'))).toEqual([]);
+    mgrs.a!.nodeUp('b', 'active');
+    await settle();
+    expect(sent).toContain('a>*:ip-request');
+    expect(where().a).toEqual(['IPaddr2::10.0.0.10/24/eth0']);
+  });
 });

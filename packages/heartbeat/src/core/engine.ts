@@ -198,6 +198,25 @@ export class Engine {
     }
   }
 
+  /**
+   * The next time `tick` has work: our next status, the first deadtime that can expire, a
+   * due retransmission request, the end of initdead. The daemon sleeps until then (or
+   * until a packet arrives), so an idle node wakes only for its keepalives.
+   */
+  nextWakeup(now: number): number {
+    let next = this.nextStatusAt;
+    if (!this.commUp) next = Math.min(next, this.startedAt + this.cfg.initdeadMs);
+    for (const n of this.nodes.values()) {
+      if (n === this.me) continue;
+      const deadtime = this.commUp ? n.deadtimeMs : Math.max(this.cfg.initdeadMs, n.deadtimeMs);
+      const since = n.anyPackets ? n.lastHeard : this.startedAt;
+      if (n.status !== 'dead') next = Math.min(next, since + deadtime + 1);
+      for (const l of n.links.values()) if (l.status === 'up') next = Math.min(next, l.lastHeard + deadtime + 1);
+    }
+    for (const r of this.pendingRexmit.values()) next = Math.min(next, r.at);
+    return Math.max(now, next);
+  }
+
   private checkCommUp(now: number): void {
     if (this.commUp) return;
     const all = [...this.nodes.values()].filter((n) => n.type === 'normal');

@@ -48,6 +48,9 @@ export class V1ResourceManager {
   private readonly byKey = new Map<string, ResourceGroup>();
   /** Our ip-requests still waiting for answers: group key → nodes that have not answered. */
   private readonly asking = new Map<string, Set<string>>();
+  /** Requests not sent yet: a starting heartbeat 3 node ignores them until it is active. */
+  private unsentAsks: string[] = [];
+  private readonly active = new Set<string>();
 
   constructor(
     readonly groups: ResourceGroup[],
@@ -133,9 +136,10 @@ export class V1ResourceManager {
     return undefined;
   }
 
-  /** Communication is up: `live` are the nodes alive now (us included). */
-  async commUp(live: string[]): Promise<void> {
+  /** Communication is up: `live` are the nodes alive now (us included), `active` those already running. */
+  async commUp(live: string[], active: string[] = live): Promise<void> {
     for (const n of live) this.live.add(n);
+    for (const n of active) this.active.add(n);
     const others = live.filter((n) => n !== this.me);
     const local = this.groups.filter((g) => g.node === this.me).map(groupKey);
     if (others.length === 0) {
@@ -148,10 +152,17 @@ export class V1ResourceManager {
       return; // the others' `resource` answers decide
     }
     // Ask every other live node; take the group once all have answered (one of them may hold it).
-    for (const k of local) {
-      this.asking.set(k, new Set(others));
-      this.actions.send('ip-request', { ipaddr: k });
-    }
+    for (const k of local) this.asking.set(k, new Set(others));
+    this.unsentAsks = local;
+    this.sendAsks();
+  }
+
+  /** Sends our requests once every other live node is active (heartbeat 3 answers only then). */
+  private sendAsks(): void {
+    if (this.unsentAsks.length === 0) return;
+    for (const n of this.live) if (n !== this.me && !this.active.has(n)) return;
+    for (const k of this.unsentAsks) this.actions.send('ip-request', { ipaddr: k });
+    this.unsentAsks = [];
   }
 
   private async answered(key: string, node: string, why: string): Promise<void> {
@@ -164,15 +175,20 @@ export class V1ResourceManager {
     this.announce('req_our_resources()');
   }
 
-  /** A node joined (or returned). */
-  nodeUp(node: string): void {
+  /** A node joined or returned (`up`: starting, `active`: running). */
+  nodeUp(node: string, status: 'up' | 'active' = 'active'): void {
     this.live.add(node);
+    if (status === 'active') this.active.add(node);
+    else this.active.delete(node);
+    this.sendAsks();
   }
 
   /** A node died: take over the groups it held or would hold. */
   async nodeDead(node: string): Promise<void> {
     this.live.delete(node);
+    this.active.delete(node);
     if (node === this.me) return;
+    this.sendAsks();
     const work: Promise<void>[] = [];
     for (const key of [...this.asking.keys()]) work.push(this.answered(key, node, `${node} died before answering`));
     for (const g of this.groups) {
