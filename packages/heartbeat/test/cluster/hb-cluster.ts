@@ -18,14 +18,17 @@ export interface HbClusterOptions {
   /** Node names that run the real heartbeat 3.0.6 (netns only). */
   real?: string[];
   haresources?: string;
+  /** ha.cf media lines instead of the default ucast ones. */
+  media?: (node: HarnessNode) => string[];
 }
 
 export const SECRET = 'hbts-test-secret';
 
 export function haCf(node: HarnessNode, o: HbClusterOptions): string {
   const c = node.cluster;
-  const media =
-    node.mode === 'loopback'
+  const media = o.media
+    ? o.media(node)
+    : node.mode === 'loopback'
       ? [`ucast lo ${c.nodes.map((n) => n.address).join(' ')}`]
       : node.ifaces.map((iface, k) => `ucast ${iface} ${c.nodes.filter((n) => n !== node).map((n) => n.addressOn(k)).join(' ')}`);
   return [

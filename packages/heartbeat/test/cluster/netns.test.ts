@@ -93,4 +93,17 @@ describe('heartbeat in network namespaces (root)', () => {
     const realLog = (await real.exec('cat', ['/var/log/ha-log'])).stdout;
     expect(realLog).not.toMatch(/failed authentication|bad node|Bad\/invalid auth/);
   });
+
+  for (const [kind, line] of [
+    ['bcast', 'bcast eth0'],
+    ['mcast', 'mcast eth0 225.0.0.7 694 1 0'],
+  ] as const) {
+    it(`${kind} media: 3 nodes see each other and notice a power-off`, async () => {
+      cluster = await heartbeatCluster({ mode: 'netns', nodes: 3, media: () => [line] });
+      const c = cluster;
+      for (const n of c.nodes) await waitFor(`${n.name} sees all active over ${kind}`, () => allActive(c, n.name), { timeoutMs: 5000 });
+      await c.powerOff('n2');
+      await waitFor(`n2 dead over ${kind}`, async () => (await view(c.node('n1'))).n2 === 'dead' && (await view(c.node('n3'))).n2 === 'dead', { timeoutMs: 3000 });
+    });
+  }
 });
