@@ -25,6 +25,7 @@ import { MembershipTracker } from './core/membership.js';
 import { UdpMedia } from './media.js';
 import { loadOrCreateUuid, nextGeneration } from './node-state.js';
 import { HeartbeatProtocol, type NodeInfoMsg } from './protocol.js';
+import { ReplayWindow } from './wire/aead.js';
 import { decodePacket, encodePacket } from './wire/codec.js';
 import { FieldType, HaMessage } from './wire/ha-message.js';
 
@@ -76,7 +77,9 @@ export class HeartbeatDaemon implements Daemon {
     const ipc = new IpcServer(HeartbeatProtocol, { path: socketPath(ctx.paths, 'heartbeat'), serverName: `heartbeat@${ctx.node}`, logger: log });
     this.ipc = ipc;
     const membership = new MembershipTracker(cfg.nodes.length, [ctx.node]);
-    const encodeOpts = { key: auth.active, format: cfg.msgfmt, compressAbove: cfg.compressionThresholdKb * 1024 } as const;
+    let packetCounter = 0n;
+    const encodeOpts = { key: auth.active, format: cfg.msgfmt, compressAbove: cfg.compressionThresholdKb * 1024, counter: () => ++packetCounter } as const;
+    const replays = new ReplayWindow();
 
     const onEvent = (ev: EngineEvent) => {
       switch (ev.type) {
@@ -168,6 +171,10 @@ export class HeartbeatDaemon implements Daemon {
         decoded = decodePacket(packet, auth.keys);
       } catch (e) {
         countBad(`${rinfo.address}:${rinfo.port}`, (e as Error).message);
+        return;
+      }
+      if (decoded.counter !== undefined && !replays.accept(decoded.msg.get('src') ?? '?', decoded.msg.getHex('hg') ?? 0, decoded.counter)) {
+        countBad(`${rinfo.address}:${rinfo.port}`, 'replayed encrypted packet');
         return;
       }
       try {

@@ -16,3 +16,4 @@ export * from './client.js';
 export { HeartbeatDaemon, readConfig, parameterValues, type HeartbeatOptions } from './daemon.js';
 export * from './media.js';
 export * from './node-state.js';
+export * from './wire/aead.js';

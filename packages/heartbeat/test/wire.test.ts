@@ -4,6 +4,7 @@ import { type AuthKey, computeAuth, heartbeatCrc } from '../src/wire/auth.js';
 import { decodeClassic, encodeClassicText } from '../src/wire/classic.js';
 import { AuthError, decodePacket, encodePacket } from '../src/wire/codec.js';
 import { HaMessage, WireFormatError } from '../src/wire/ha-message.js';
+import { ReplayWindow } from '../src/wire/aead.js';
 import { decodeNetstringBody, encodeNetstringBody } from '../src/wire/netstring.js';
 import { readPcapUdp } from './pcap.js';
 
@@ -126,5 +127,42 @@ describe('encodings', () => {
         if (!(e instanceof WireFormatError || e instanceof AuthError)) throw e;
       }
     }
+  });
+});
+
+describe('aes-256-gcm (ours)', () => {
+  const aes: AuthKey = { index: 2, method: 'aes-256-gcm', key: 'a secret phrase' };
+  const aesKeys = new Map([[2, aes]]);
+  let counter = 0n;
+  const seal = (m: HaMessage) => encodePacket(m, { key: aes, counter: () => ++counter });
+
+  it('encrypts whole packets: the text is not on the wire, and it decodes back', () => {
+    const packet = seal(new HaMessage().set('t', 'status').set('st', 'active').set('src', 'n1'));
+    expect(packet.includes(Buffer.from('active'))).toBe(false);
+    const p = decodePacket(packet, aesKeys);
+    expect(p).toMatchObject({ format: 'aes-256-gcm', counter: counter, authIndex: 2 });
+    expect(p.msg.get('st')).toBe('active');
+  });
+
+  it('refuses a tampered packet, the wrong key, and an unencrypted packet signed with no usable key', () => {
+    const packet = seal(new HaMessage().set('t', 'x').set('src', 'n1'));
+    const bad = Buffer.from(packet);
+    bad[30] = bad[30]! ^ 0x40;
+    expect(() => decodePacket(bad, aesKeys)).toThrow(/fails authentication/);
+    expect(() => decodePacket(packet, new Map([[2, { ...aes, key: 'other' }]]))).toThrow(/fails authentication/);
+    const signed = encodePacket(new HaMessage().set('t', 'x').set('src', 'n1'), { key: { index: 2, method: 'sha1', key: 'k' } });
+    expect(() => decodePacket(signed, aesKeys)).toThrow(/encrypted packets; this one is not encrypted/);
+  });
+
+  it('the replay window refuses a counter seen before or far behind, per sender and generation', () => {
+    const w = new ReplayWindow(4n);
+    expect(w.accept('n1', 7, 1n)).toBe(true);
+    expect(w.accept('n1', 7, 3n)).toBe(true);
+    expect(w.accept('n1', 7, 2n)).toBe(true); // out of order is fine
+    expect(w.accept('n1', 7, 3n)).toBe(false); // replay
+    expect(w.accept('n1', 7, 10n)).toBe(true);
+    expect(w.accept('n1', 7, 5n)).toBe(false); // too old
+    expect(w.accept('n2', 7, 3n)).toBe(true); // another sender
+    expect(w.accept('n1', 8, 1n)).toBe(true); // a new generation starts over
   });
 });

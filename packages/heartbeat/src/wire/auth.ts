@@ -5,11 +5,12 @@
  * - md5:    HMAC-MD5(key), 32 hex digits.
  * - sha1:   HMAC-SHA1(key), 40 hex digits.
  * - sha256: HMAC-SHA256(key), 64 hex digits — ours; heartbeat 3 nodes do not know it.
+ * - aes-256-gcm: encryption and authentication of the whole packet — ours (see aead.ts).
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
-export type AuthMethod = 'crc' | 'md5' | 'sha1' | 'sha256';
-export const AUTH_METHODS: readonly AuthMethod[] = ['crc', 'md5', 'sha1', 'sha256'];
+export type AuthMethod = 'crc' | 'md5' | 'sha1' | 'sha256' | 'aes-256-gcm';
+export const AUTH_METHODS: readonly AuthMethod[] = ['crc', 'md5', 'sha1', 'sha256', 'aes-256-gcm'];
 
 export interface AuthKey {
   index: number;
@@ -36,6 +37,7 @@ export function heartbeatCrc(data: Buffer): string {
 
 export function computeAuth(key: AuthKey, data: Buffer): string {
   if (key.method === 'crc') return heartbeatCrc(data);
+  if (key.method === 'aes-256-gcm') throw new Error('aes-256-gcm keys seal whole packets; they do not sign');
   return createHmac(key.method, key.key).update(data).digest('hex');
 }
 

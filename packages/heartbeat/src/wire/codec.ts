@@ -18,6 +18,7 @@
  * field) must verify with a key from authkeys; compressed messages are expanded.
  */
 import { deflateSync, inflateSync } from 'node:zlib';
+import { isSealed, openPacket, sealPacket } from './aead.js';
 import { type AuthKey, computeAuth, verifyAuth } from './auth.js';
 import { CLASSIC_START, decodeClassic, encodeClassicText } from './classic.js';
 import { FieldType, HaMessage, WireFormatError } from './ha-message.js';
@@ -43,6 +44,8 @@ export class AuthError extends Error {
 
 export interface EncodeOptions {
   key: AuthKey;
+  /** aes-256-gcm keys: the sender's packet counter (see aead.ts). */
+  counter?: () => bigint;
   format?: WireFormat;
   /** Compress messages whose encoding exceeds this many bytes (0 = never). */
   compressAbove?: number;
@@ -57,6 +60,12 @@ export function encodePacket(msg: HaMessage, opts: EncodeOptions): Buffer {
   const format = opts.format ?? 'classic';
   const m = new HaMessage();
   for (const f of msg.fields) if (f.name !== 'auth') m.add(f);
+  if (opts.key.method === 'aes-256-gcm') {
+    if (!opts.counter) throw new Error('aes-256-gcm needs a packet counter');
+    const packet = sealPacket(encodeNetstringBody(m), opts.key.index, opts.key.key, opts.counter());
+    if (packet.length > MAX_PACKET_BYTES) throw new WireFormatError(`message of ${packet.length} bytes exceeds the ${MAX_PACKET_BYTES}-byte packet limit`);
+    return packet;
+  }
   if (format !== 'netstring') m.set('auth', `${opts.key.index} ${computeAuth(opts.key, authText(m))}`);
   if (format === 'classic-wire') {
     return Buffer.from(`${encodeClassicText(m, true)}\0`, 'utf8');
@@ -76,7 +85,9 @@ export function encodePacket(msg: HaMessage, opts: EncodeOptions): Buffer {
 
 export interface DecodedPacket {
   msg: HaMessage;
-  format: WireFormat;
+  format: WireFormat | 'aes-256-gcm';
+  /** aes-256-gcm packets: the sender's counter, for replay checks. */
+  counter?: bigint;
   authIndex: number;
   compressed: boolean;
 }
@@ -90,6 +101,7 @@ function parseSig(sig: string, where: string): { index: number; hex: string } {
 function check(keys: ReadonlyMap<number, AuthKey>, sig: { index: number; hex: string }, data: Buffer, from: string | undefined): void {
   const key = keys.get(sig.index);
   if (!key) throw new AuthError(`unknown auth key index ${sig.index}`, from);
+  if (key.method === 'aes-256-gcm') throw new AuthError(`key ${sig.index} is for encrypted packets; this one is not encrypted`, from);
   if (!verifyAuth(key, data, sig.hex)) throw new AuthError(`bad ${key.method} signature`, from);
 }
 
@@ -97,6 +109,14 @@ function check(keys: ReadonlyMap<number, AuthKey>, sig: { index: number; hex: st
 export function decodePacket(buf: Buffer, keys: ReadonlyMap<number, AuthKey>): DecodedPacket {
   if (buf.length > MAX_PACKET_BYTES) throw new WireFormatError(`packet of ${buf.length} bytes exceeds ${MAX_PACKET_BYTES}`);
   try {
+    if (isSealed(buf)) {
+      const { body, counter, index } = openPacket(buf, (i) => {
+        const k = keys.get(i);
+        return k?.method === 'aes-256-gcm' ? k.key : undefined;
+      });
+      const { msg } = decodeNetstringBody(body, 0);
+      return { msg, format: 'aes-256-gcm', counter, authIndex: index, compressed: false };
+    }
     if (buf.subarray(0, 4).equals(NETSTRING_START)) {
       const { msg, end } = decodeNetstringBody(buf, 0);
       const from = msg.get('src');

@@ -18,6 +18,8 @@ export interface HbClusterOptions {
   /** Node names that run the real heartbeat 3.0.6 (netns only). */
   real?: string[];
   haresources?: string;
+  /** authkeys method (default sha1). */
+  authMethod?: 'crc' | 'md5' | 'sha1' | 'sha256' | 'aes-256-gcm';
   /** ha.cf media lines instead of the default ucast ones. */
   media?: (node: HarnessNode) => string[];
 }
@@ -59,7 +61,7 @@ export function heartbeatCluster(o: HbClusterOptions): Promise<Cluster> {
     setup: (node) => {
       writeFileSync(node.path('/etc/ha.d/ha.cf'), haCf(node, o));
       const ak = node.path('/etc/ha.d/authkeys');
-      writeFileSync(ak, `auth 1\n1 sha1 ${SECRET}\n`);
+      writeFileSync(ak, `auth 1\n1 ${o.authMethod ?? 'sha1'} ${o.authMethod === 'crc' ? '' : SECRET}\n`);
       chmodSync(ak, 0o600);
       writeFileSync(node.path('/etc/ha.d/haresources'), o.haresources ?? '');
       installResourceScripts(node);

@@ -1,6 +1,9 @@
+import { createSocket } from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Cluster, waitFor } from '@heartbeat-ts/test-harness';
-import { clStatus, hb, heartbeatCluster, view } from './hb-cluster.js';
+import { encodePacket } from '../../src/wire/codec.js';
+import { HaMessage } from '../../src/wire/ha-message.js';
+import { clStatus, hb, heartbeatCluster, SECRET, view } from './hb-cluster.js';
 
 let cluster: Cluster | undefined;
 afterEach(async () => {
@@ -71,5 +74,35 @@ describe('heartbeat, 3 nodes on loopback (no root)', () => {
     const n1 = cluster.node('n1');
     await waitFor('heartbeat to exit with a config error', () => /ha\.cf:\d+: keepalive: "soon" is not a time/.test(n1.output('heartbeat')), { timeoutMs: 5000 });
     await waitFor('heartbeat to exit', () => n1.pids().length === 0, { timeoutMs: 3000 });
+  });
+});
+
+describe('heartbeat with aes-256-gcm (ours)', () => {
+  it('3 nodes with encrypted packets see each other; the same sealed packet twice is refused the second time', async () => {
+    cluster = await heartbeatCluster({ mode: 'loopback', nodes: 3, authMethod: 'aes-256-gcm' });
+    const c = cluster;
+    for (const n of c.nodes) await waitFor(`${n.name} active`, () => allActive(c, n.name), { timeoutMs: 5000 });
+    const n1 = c.node('n1');
+    const client = await hb(n1);
+    // n3 goes away; then a well-formed packet "from n3" that the engine takes silently (an
+    // ack), sealed with the cluster key: the first copy is accepted, the second is a replay.
+    c.killNode('n3');
+    await waitFor('n3 dead', async () => (await view(n1)).n3 === 'dead', { timeoutMs: 3000 });
+    const sealed = encodePacket(
+      new HaMessage().set('t', 'NS_ackmsg').set('dest', 'n1').set('ackseq', '1').set('src', 'n3').set('hg', '1').set('ts', Math.floor(Date.now() / 1000).toString(16)).set('ttl', '4'),
+      { key: { index: 1, method: 'aes-256-gcm', key: SECRET }, counter: () => 5n },
+    );
+    const bad = async () => Object.values((await client.request('status', {})).badPackets).reduce((a, b) => a + b, 0);
+    const udp = createSocket('udp4');
+    const send = () => new Promise((r) => udp.send(sealed, 7694, n1.address, r));
+    const before = await bad();
+    await send();
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await bad()).toBe(before);
+    await send();
+    await waitFor('the replay refused and counted', async () => (await bad()) === before + 1, { timeoutMs: 2000 });
+    expect(Object.values(await view(n1))).toEqual(['active', 'active', 'dead']);
+    udp.close();
+    client.close();
   });
 });
