@@ -21,7 +21,7 @@ import { defaultScriptDirs, runResource, type ScriptEnv } from './haresources/sc
 import { V1ResourceManager } from './haresources/v1-manager.js';
 import { type HaCf, parseHaCf } from './config/ha-cf.js';
 import { Engine, type EngineEvent } from './core/engine.js';
-import { MembershipTracker } from './core/membership.js';
+import { MEMBERSHIP_MESSAGE, MembershipTracker } from './core/membership.js';
 import { UdpMedia } from './media.js';
 import { loadOrCreateUuid, nextGeneration } from './node-state.js';
 import { HeartbeatProtocol, type NodeInfoMsg } from './protocol.js';
@@ -60,6 +60,7 @@ export class HeartbeatDaemon implements Daemon {
   private supervisor: Supervisor | undefined;
   private timer: NodeJS.Timeout | undefined;
   private wake: (() => void) | undefined;
+  private updateMembership: (() => void) | undefined;
   engine: Engine | undefined;
   resources: V1ResourceManager | undefined;
 
@@ -76,7 +77,21 @@ export class HeartbeatDaemon implements Daemon {
     const badPackets = new Map<string, { count: number; lastLog: number; reason: string }>();
     const ipc = new IpcServer(HeartbeatProtocol, { path: socketPath(ctx.paths, 'heartbeat'), serverName: `heartbeat@${ctx.node}`, logger: log });
     this.ipc = ipc;
-    const membership = new MembershipTracker(cfg.nodes.length, [ctx.node]);
+    const membership = new MembershipTracker(ctx.node, cfg.nodes.length, 2 * cfg.keepaliveMs + 100);
+    const deliverMembership = (view: { generation: number; members: string[]; quorum: boolean } | undefined) => {
+      if (!view) return;
+      log.info({ generation: view.generation, members: view.members, quorum: view.quorum }, 'membership changed');
+      ipc.publish('membership', view);
+    };
+    const updateMembership = () => {
+      const r = membership.localView(this.engine!.liveNodes(), Date.now());
+      if (r.announce) {
+        const m = new HaMessage().set('t', MEMBERSHIP_MESSAGE).set('gen', String(r.announce.gen)).set('members', r.announce.members.join(' '));
+        this.engine!.sendClusterMessage(m, Date.now());
+      }
+      deliverMembership(r.deliver);
+    };
+    this.updateMembership = updateMembership;
     let packetCounter = 0n;
     const encodeOpts = { key: auth.active, format: cfg.msgfmt, compressAbove: cfg.compressionThresholdKb * 1024, counter: () => ++packetCounter } as const;
     const replays = new ReplayWindow();
@@ -110,6 +125,12 @@ export class HeartbeatDaemon implements Daemon {
           countBad(ev.node ?? '?', ev.reason);
           return;
         case 'message': {
+          if (ev.msg.get('t') === MEMBERSHIP_MESSAGE) {
+            const gen = Number(ev.msg.get('gen'));
+            const members = (ev.msg.get('members') ?? '').split(' ').filter(Boolean);
+            if (Number.isInteger(gen) && gen > 0 && members.length) deliverMembership(membership.announcement(gen, members));
+            return;
+          }
           const fields: Record<string, string> = {};
           for (const f of ev.msg.fields) if (f.type === FieldType.String) fields[f.name] = f.value;
           ipc.publish('message', { from: ev.from, type: ev.msg.get('t') ?? '', fields });
@@ -117,11 +138,7 @@ export class HeartbeatDaemon implements Daemon {
           return;
         }
       }
-      const view = membership.update(this.engine!.liveNodes());
-      if (view) {
-        log.info({ generation: view.generation, members: view.members, quorum: view.quorum }, 'membership changed');
-        ipc.publish('membership', view);
-      }
+      updateMembership();
     };
 
     const countBad = (peer: string, reason: string) => {
@@ -206,6 +223,7 @@ export class HeartbeatDaemon implements Daemon {
     ipc.handle('membership', () => membership.current);
     ipc.handle('parameters', () => ({ values: parameterValues(cfg) }));
     ipc.handle('send', ({ type, to, fields }) => {
+      if (type === MEMBERSHIP_MESSAGE) throw new HaError('EINVAL', `message type "${type}" is reserved for heartbeat's protocol`);
       for (const k of Object.keys(fields)) {
         if (RESERVED_FIELDS.has(k)) throw new HaError('EINVAL', `field "${k}" is set by heartbeat itself; choose another name`, { field: k });
       }
@@ -245,7 +263,9 @@ export class HeartbeatDaemon implements Daemon {
     const loop = () => {
       const now = Date.now();
       engine.tick(now);
-      const wait = Math.min(MAX_SLEEP_MS, engine.nextWakeup(Date.now()) - Date.now());
+      this.updateMembership?.();
+      const next = Math.min(engine.nextWakeup(now), membership.adoptDeadline() ?? Infinity);
+      const wait = Math.min(MAX_SLEEP_MS, next - Date.now());
       this.timer = setTimeout(loop, Math.max(1, wait));
     };
     this.wake = loop;

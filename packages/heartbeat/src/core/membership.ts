@@ -1,8 +1,19 @@
 /**
- * Membership as this node sees it: the live normal nodes (up or active), a generation that
- * grows with every change, and quorum = a strict majority of the configured nodes. With
- * exactly two configured nodes a single survivor keeps quorum (like corosync's two_node),
- * because no majority exists after a failure; fencing must then protect the data.
+ * Membership: the live normal nodes, a generation, and quorum — agreed across nodes so that
+ * every node delivers the same membership changes in the same order.
+ *
+ * Each node computes a *local view* from node status (up/active). The *leader* of a view is
+ * its lowest node name. Only the leader announces a view (`t=hbts_membership`, fields `gen`
+ * and `members`), as a sequenced cluster message, with a generation above any it has seen;
+ * every node — the leader included — delivers announced views in generation order and ignores
+ * older ones. Per-sender reliable, ordered delivery then gives all members of a partition the
+ * same sequence. After a partition heals, the leader of the whole announces above both sides'
+ * generations. A node that hears no announcement within `adoptAfterMs` of a local change (the
+ * leader is a heartbeat 3 node, which does not announce) adopts its local view itself.
+ *
+ * Quorum = a strict majority of configured nodes; with exactly two configured nodes a single
+ * survivor keeps quorum (like corosync's two_node), fencing then protects the data.
+ * Pure: the caller passes the time and sends the announcements.
  */
 export interface MembershipView {
   generation: number;
@@ -10,31 +21,77 @@ export interface MembershipView {
   quorum: boolean;
 }
 
+export const MEMBERSHIP_MESSAGE = 'hbts_membership';
+
 export function hasQuorum(live: number, configured: number): boolean {
   if (configured === 2) return live >= 1;
   return live * 2 > configured;
 }
 
+const same = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+
 export class MembershipTracker {
-  private view: MembershipView;
+  private agreed: MembershipView;
+  private local: string[];
+  private maxGen = 0;
+  private pendingSince: number | undefined;
 
   constructor(
+    readonly me: string,
     private readonly configured: number,
-    members: string[],
+    private readonly adoptAfterMs: number,
   ) {
-    const sorted = [...members].sort();
-    this.view = { generation: 0, members: sorted, quorum: hasQuorum(sorted.length, configured) };
+    this.local = [me];
+    this.agreed = { generation: 0, members: [me], quorum: hasQuorum(1, configured) };
   }
 
   get current(): MembershipView {
-    return this.view;
+    return this.agreed;
   }
 
-  /** Returns the new view if the member list changed. */
-  update(members: string[]): MembershipView | undefined {
+  private view(generation: number, members: string[]): MembershipView {
+    return { generation, members, quorum: hasQuorum(members.length, this.configured) };
+  }
+
+  /**
+   * Our local view changed (or not). Returns an announcement to send if we lead it, and the
+   * view to deliver if we adopt it ourselves.
+   */
+  localView(members: string[], now: number): { announce?: { gen: number; members: string[] }; deliver?: MembershipView } {
     const sorted = [...members].sort();
-    if (sorted.length === this.view.members.length && sorted.every((m, i) => m === this.view.members[i])) return undefined;
-    this.view = { generation: this.view.generation + 1, members: sorted, quorum: hasQuorum(sorted.length, this.configured) };
-    return this.view;
+    if (!same(sorted, this.local)) {
+      this.local = sorted;
+      this.pendingSince = same(sorted, this.agreed.members) ? undefined : now;
+      if (sorted[0] === this.me && !same(sorted, this.agreed.members)) {
+        const gen = ++this.maxGen;
+        const deliver = this.accept(gen, sorted);
+        return { announce: { gen, members: sorted }, ...(deliver ? { deliver } : {}) };
+      }
+      return {};
+    }
+    if (this.pendingSince !== undefined && now - this.pendingSince >= this.adoptAfterMs && !same(sorted, this.agreed.members)) {
+      // Nobody announced (the leader is not one of ours): adopt our own view.
+      const deliver = this.accept(++this.maxGen, sorted);
+      return deliver ? { deliver } : {};
+    }
+    return {};
+  }
+
+  /** An announcement from the cluster (or our own). Returns the view to deliver, if newer. */
+  announcement(gen: number, members: string[]): MembershipView | undefined {
+    return this.accept(gen, [...members].sort());
+  }
+
+  private accept(gen: number, members: string[]): MembershipView | undefined {
+    this.maxGen = Math.max(this.maxGen, gen);
+    if (gen <= this.agreed.generation) return undefined;
+    this.agreed = this.view(gen, members);
+    if (same(members, this.local)) this.pendingSince = undefined;
+    return this.agreed;
+  }
+
+  /** Time at which `localView` should be called again to adopt a view nobody announced. */
+  adoptDeadline(): number | undefined {
+    return this.pendingSince === undefined ? undefined : this.pendingSince + this.adoptAfterMs;
   }
 }

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { hasQuorum, MembershipTracker } from '../src/core/membership.js';
+
+/** Trackers wired so that announcements reach every node (in order, as reliable delivery gives). */
+function nodes(names: string[]) {
+  const t = Object.fromEntries(names.map((n) => [n, new MembershipTracker(n, names.length, 300)]));
+  const delivered: Record<string, string[]> = Object.fromEntries(names.map((n) => [n, []]));
+  const note = (n: string, v?: { generation: number; members: string[] }) => v && delivered[n]!.push(`${v.generation}:${v.members.join(',')}`);
+  const local = (n: string, members: string[], now = 0, reach = names) => {
+    const r = t[n]!.localView(members, now);
+    note(n, r.deliver);
+    if (r.announce) for (const o of reach) if (o !== n) note(o, t[o]!.announcement(r.announce.gen, r.announce.members));
+  };
+  return { t, delivered, local };
+}
+
+describe('membership (pure)', () => {
+  it('the leader announces; every node delivers the same changes in the same order', () => {
+    const { delivered, local } = nodes(['a', 'b', 'c']);
+    // Local views change at different moments on each node; only a (the leader) announces.
+    local('c', ['a', 'b', 'c']);
+    local('b', ['a', 'b', 'c']);
+    local('a', ['a', 'b', 'c']);
+    local('b', ['a', 'b']); // b notices c's death first: not the leader, no announcement
+    local('a', ['a', 'b']);
+    local('c', ['c'], 0, ['c']); // c is cut off: it leads its own view, which reaches nobody else
+    expect(delivered.c).toEqual(['1:a,b,c', '2:a,b', '3:c']);
+    expect(delivered.a).toEqual(['1:a,b,c', '2:a,b']);
+    expect(delivered.b).toEqual(['1:a,b,c', '2:a,b']);
+  });
+
+  it('after a partition heals, the leader announces above both sides', () => {
+    const { t, delivered, local } = nodes(['a', 'b', 'c']);
+    local('c', ['a', 'b', 'c']);
+    local('a', ['a', 'b', 'c']);
+    local('a', ['a', 'b'], 0, ['a', 'b']);
+    local('c', ['c'], 0, ['c']); // c alone: gen 2 on its side too
+    expect(t.c!.current).toMatchObject({ generation: 2, members: ['c'], quorum: false });
+    expect(t.a!.current).toMatchObject({ generation: 2, members: ['a', 'b'], quorum: true });
+    local('c', ['a', 'b', 'c'], 10, []);
+    local('a', ['a', 'b', 'c'], 10);
+    expect(delivered.c!.at(-1)).toBe('3:a,b,c');
+    expect(delivered.b!.at(-1)).toBe('3:a,b,c');
+  });
+
+  it('adopts its own view when nobody announces (the leader runs heartbeat 3)', () => {
+    const t = new MembershipTracker('b', 2, 300);
+    expect(t.localView(['a', 'b'], 0)).toEqual({});
+    expect(t.adoptDeadline()).toBe(300);
+    expect(t.localView(['a', 'b'], 299)).toEqual({});
+    expect(t.localView(['a', 'b'], 300).deliver).toMatchObject({ generation: 1, members: ['a', 'b'], quorum: true });
+  });
+
+  it('quorum is a strict majority, except that one of two keeps it', () => {
+    expect([hasQuorum(1, 3), hasQuorum(2, 3), hasQuorum(2, 4), hasQuorum(3, 4), hasQuorum(1, 2)]).toEqual([false, true, false, true, true]);
+  });
+});
