@@ -76,6 +76,14 @@ async function node(hb: HeartbeatClient, name: string) {
   }
 }
 
+/** The node named by the first parameter, or undefined after saying what is wrong. */
+async function nodeParam(hb: HeartbeatClient) {
+  if (!need(1)) return undefined;
+  const n = await node(hb, params[0]!);
+  if (!n) process.stderr.write('Error. May be due to incorrect node name\n');
+  return n;
+}
+
 async function run(hb: HeartbeatClient): Promise<number> {
   switch (cmd) {
     case 'hbstatus':
@@ -93,45 +101,28 @@ async function run(hb: HeartbeatClient): Promise<number> {
       return OK;
     }
     case 'nodestatus': {
-      if (!need(1)) return PARAMETER_ERROR;
-      const n = await node(hb, params[0]!);
-      if (!n) {
-        process.stderr.write('Error. May be due to incorrect node name\n');
-        return PARAMETER_ERROR;
-      }
+      const n = await nodeParam(hb);
+      if (!n) return PARAMETER_ERROR;
       console.log(human ? `The cluster node ${params[0]} is ${n.status}` : n.status);
       return n.status === 'active' || n.status === 'up' || n.status === 'ping' ? OK : NORMAL_FAIL;
     }
     case 'nodetype': {
-      if (!need(1)) return PARAMETER_ERROR;
-      const n = await node(hb, params[0]!);
-      if (!n) {
-        process.stderr.write('Error. May be due to incorrect node name\n');
-        return PARAMETER_ERROR;
-      }
+      const n = await nodeParam(hb);
+      if (!n) return PARAMETER_ERROR;
       console.log(human ? `The node ${params[0]}'s type: ${n.type}` : n.type);
       return OK;
     }
     case 'nodeweight':
     case 'nodesite': {
-      if (!need(1)) return PARAMETER_ERROR;
-      const n = await node(hb, params[0]!);
-      if (!n) {
-        process.stderr.write('Error. May be due to incorrect node name\n');
-        return PARAMETER_ERROR;
-      }
+      if (!(await nodeParam(hb))) return PARAMETER_ERROR;
       // heartbeat's defaults: weight 100, site empty (addnode/setweight/setsite are not supported here).
       if (cmd === 'nodeweight') console.log(human ? `The weight of the cluster node ${params[0]} is 100` : '100');
       else console.log(human ? `The site of the cluster node ${params[0]} is ` : '');
       return OK;
     }
     case 'listhblinks': {
-      if (!need(1)) return PARAMETER_ERROR;
-      const n = await node(hb, params[0]!);
-      if (!n) {
-        process.stderr.write('Error. May be due to incorrect node name\n');
-        return PARAMETER_ERROR;
-      }
+      const n = await nodeParam(hb);
+      if (!n) return PARAMETER_ERROR;
       if (human) console.log('\tthis node have the following heartbeat links:');
       for (const l of n.links) console.log(`\t${l.name}`);
       return OK;

@@ -116,4 +116,19 @@ describe('messaging engine (pure, fake clock)', () => {
     // Field order of a status message is heartbeat 3.0.6's.
     expect(sent.a!.find((m) => m.get('t') === 'status')!.fields.map((f) => f.name)).toEqual(['t', 'st', 'dt', 'protocol', 'src', 'srcuuid', 'seq', 'hg', 'ts', 'ld', 'ttl', 'auth']);
   });
+
+  it('does not call communication up on a non-status message from a node whose status it does not know yet', () => {
+    const { engines, events, run, setFilter, now } = net(['a', 'b', 'c']);
+    // b's status messages do not reach a; one of b's other messages does.
+    setFilter((from, to, msg) => !(from === 'b' && to === 'a' && msg.get('t') === 'status'));
+    run(50);
+    engines.b!.sendClusterMessage(new HaMessage().set('t', 'resource').set('rsc_hold', 'all'), now());
+    run(50);
+    expect(engines.a!.nodes.get('b')!.anyPackets).toBe(true);
+    expect(events.a!.some((e) => e.type === 'comm-up')).toBe(false);
+    setFilter(() => true);
+    run(200);
+    expect(events.a!.some((e) => e.type === 'comm-up')).toBe(true);
+    expect(engines.a!.nodes.get('b')!.status).toBe('active');
+  });
 });

@@ -117,4 +117,17 @@ describe('v1 resource manager (haresources), pure', () => {
     expect(sent).toContain('a>*:ip-request');
     expect(where().a).toEqual(['IPaddr2::10.0.0.10/24/eth0']);
   });
+
+  it('a node that thinks it is alone does not take a group another node says it holds', async () => {
+    const { mgrs, settle, where } = cluster(['a', 'b']);
+    await mgrs.b!.commUp(['b']);
+    await mgrs.b!.nodeDead('a');
+    await settle();
+    expect(where().b).toContain('IPaddr2::10.0.0.10/24/eth0');
+    // a restarts and hears b's holdings before b's status: it must not start the group too.
+    await mgrs.a!.message('b', 'resource', { rsc_hold: 'all', hbts_groups: 'IPaddr2::10.0.0.10/24/eth0|IPaddr2::10.0.0.11/24/eth0' });
+    await mgrs.a!.commUp(['a']);
+    await settle();
+    expect(where().a).toEqual([]);
+  });
 });

@@ -219,8 +219,10 @@ export class Engine {
 
   private checkCommUp(now: number): void {
     if (this.commUp) return;
+    // Every other node either dead or known by its status (a status message comes within a
+    // keepalive): a node heard only through another message is not yet known to be up.
     const all = [...this.nodes.values()].filter((n) => n.type === 'normal');
-    const heardAll = all.every((n) => n === this.me || n.anyPackets || n.status === 'dead');
+    const heardAll = all.every((n) => n === this.me || n.status !== 'init');
     if (heardAll || now - this.startedAt >= this.cfg.initdeadMs) {
       this.commUp = true;
       this.io.emit({ type: 'comm-up' });

@@ -143,7 +143,7 @@ export class V1ResourceManager {
     const others = live.filter((n) => n !== this.me);
     const local = this.groups.filter((g) => g.node === this.me).map(groupKey);
     if (others.length === 0) {
-      for (const k of local) await this.take(k, 'alone in the cluster');
+      for (const k of local) if (!this.owners.has(k)) await this.take(k, 'alone in the cluster');
       this.announce('req_our_resources()');
       return;
     }

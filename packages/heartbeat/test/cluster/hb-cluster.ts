@@ -36,7 +36,7 @@ export function haCf(node: HarnessNode, o: HbClusterOptions): string {
   return [
     `keepalive ${o.keepalive ?? '100ms'}`,
     `deadtime ${o.deadtime ?? '500ms'}`,
-    `warntime ${o.warntime ?? '300ms'}`,
+    ...(o.warntime ? [`warntime ${o.warntime}`] : []),
     `initdead ${o.initdead ?? '2'}`,
     `udpport ${node.mode === 'loopback' ? 7694 : 694}`,
     ...media,

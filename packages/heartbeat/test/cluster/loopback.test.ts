@@ -77,6 +77,27 @@ describe('heartbeat, 3 nodes on loopback (no root)', () => {
   });
 });
 
+describe('cl_status', () => {
+  it('answers like heartbeat 3: output and exit codes', async () => {
+    cluster = await heartbeatCluster({ mode: 'loopback', nodes: 2 });
+    const c = cluster;
+    const n1 = c.node('n1');
+    await waitFor('n1 sees n2 active', async () => (await view(n1)).n2 === 'active', { timeoutMs: 5000 });
+    expect(await clStatus(n1, 'hbstatus')).toEqual({ stdout: 'Heartbeat is running on this machine.', exitCode: 0 });
+    expect(await clStatus(n1, 'nodetype', 'n2')).toEqual({ stdout: 'normal', exitCode: 0 });
+    expect(await clStatus(n1, 'hbparameter', '-p', 'keepalive')).toEqual({ stdout: '100ms', exitCode: 0 });
+    expect(await clStatus(n1, '-m', 'nodestatus', 'n2')).toEqual({ stdout: 'The cluster node n2 is active', exitCode: 0 });
+    expect(await clStatus(n1, 'clientstatus', 'n1', 'cl_status')).toEqual({ stdout: 'online', exitCode: 0 });
+    expect(await clStatus(n1, 'rscstatus')).toEqual({ stdout: 'none', exitCode: 0 });
+    expect((await clStatus(n1, 'nodestatus', 'nobody')).exitCode).toBe(11);
+    expect((await clStatus(n1, 'nodestatus')).exitCode).toBe(11);
+    expect((await clStatus(n1, 'frobnicate')).exitCode).toBe(11);
+    c.killNode('n1');
+    expect(await clStatus(n1, 'hbstatus')).toEqual({ stdout: 'Heartbeat is stopped on this machine.', exitCode: 1 });
+    expect((await clStatus(n1, 'nodestatus', 'n2')).exitCode).toBe(1);
+  });
+});
+
 describe('heartbeat with aes-256-gcm (ours)', () => {
   it('3 nodes with encrypted packets see each other; the same sealed packet twice is refused the second time', async () => {
     cluster = await heartbeatCluster({ mode: 'loopback', nodes: 3, authMethod: 'aes-256-gcm' });
