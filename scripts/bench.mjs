@@ -47,6 +47,11 @@ for (const [i, row] of table.entries()) {
   console.log(row.map((c, j) => (j >= 2 && j !== 3 && j !== 5 ? String(c).padStart(widths[j]) : String(c).padEnd(widths[j]))).join('  '));
   if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
 }
+const notes = rows.filter((r) => r.note);
+if (notes.length) {
+  console.log('\nnotes:');
+  for (const r of notes) console.log(`  ${r.bench} / ${r.case}: ${r.note}`);
+}
 mkdirSync(join(root, '.bench-out'), { recursive: true });
 writeFileSync(join(root, '.bench-out/results.json'), JSON.stringify(rows, null, 2));
 console.log(`\n${rows.length} figures from ${files.length} benchmark(s); saved to .bench-out/results.json`);

@@ -33,6 +33,7 @@ export const RESERVED_FIELDS = new Set(['t', 'src', 'srcuuid', 'seq', 'hg', 'ts'
 /** Longest sleep between engine ticks; the engine says when it needs to wake sooner. */
 const MAX_SLEEP_MS = 1000;
 const BAD_PACKET_LOG_INTERVAL_MS = 10_000;
+const MAX_BAD_PEERS = 256;
 
 export interface HeartbeatOptions {
   /** Bind every medium to this address instead of its interface's (several nodes on one host). */
@@ -141,8 +142,10 @@ export class HeartbeatDaemon implements Daemon {
       updateMembership();
     };
 
-    const countBad = (peer: string, reason: string) => {
+    const countBad = (source: string, reason: string) => {
       const now = Date.now();
+      // Spoofed sources must not grow the table without bound.
+      const peer = badPackets.has(source) || badPackets.size < MAX_BAD_PEERS ? source : 'other sources';
       const b = badPackets.get(peer) ?? { count: 0, lastLog: 0, reason };
       b.count++;
       b.reason = reason;
