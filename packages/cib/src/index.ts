@@ -1,0 +1,3 @@
+export * from './xml.js';
+export * from './model.js';
+export * from './validate.js';

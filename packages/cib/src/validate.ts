@@ -1,0 +1,150 @@
+/**
+ * Checks a CIB the way an operator needs it: each issue names the element path and id and
+ * says what is wrong — a duplicate id, a reference to an unknown id, a bad score, a bad
+ * interval or timeout, a wrong child, missing attributes, and Pacemaker's start-up check that
+ * STONITH is either configured or disabled. Not a full Relax-NG validation of the schema.
+ */
+import { allResourceIds, Cib } from './model.js';
+import { elements, walk, type XmlElement } from './xml.js';
+
+export interface Issue {
+  severity: 'error' | 'warning';
+  /** e.g. /cib/configuration/constraints/rsc_location[@id='l1'] */
+  path: string;
+  id?: string;
+  message: string;
+}
+
+const SCORE = /^([-+]?(INFINITY|infinity)|[-+]?\d+)$/;
+/** Pacemaker durations: plain numbers (seconds), units ms/s/m/min/h, or ISO 8601 (P...T...). */
+const DURATION = /^(\d+(\.\d+)?\s*(ms|msec|us|usec|s|sec|m|min|h|hr)?|P(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?)$/;
+const CLASSES = new Set(['ocf', 'lsb', 'heartbeat', 'stonith', 'service', 'systemd', 'upstart', 'nagios', 'alert']);
+/** Elements whose `id` attribute refers to another element instead of naming this one. */
+const ID_IS_REFERENCE = new Set(['resource_ref', 'obj_ref', 'role']);
+/** Elements whose `id` is plain text in the schema (node ids live apart: a remote node's id is its resource's). */
+const ID_IS_TEXT = new Set(['node']);
+
+export function validDuration(v: string): boolean {
+  return DURATION.test(v.trim()) && v.trim() !== 'P' && !v.trim().endsWith('T');
+}
+
+export function validScore(v: string): boolean {
+  return SCORE.test(v.trim());
+}
+
+export function verifyCib(cib: Cib): Issue[] {
+  const issues: Issue[] = [];
+  const conf = cib.configuration;
+  const push = (severity: Issue['severity'], path: string[], el: XmlElement | undefined, message: string) => {
+    const id = el?.attrs.id;
+    issues.push({ severity, path: `/${path.join('/')}${id ? `[@id='${id}']` : ''}`, ...(id ? { id } : {}), message });
+  };
+  if (!conf) {
+    push('error', ['cib'], undefined, 'no <configuration> section');
+    return issues;
+  }
+
+  // Ids: unique within the configuration.
+  const ids = new Map<string, string[]>();
+  walk(conf, (el, path) => {
+    const id = el.attrs.id;
+    if (id === undefined || ID_IS_REFERENCE.has(el.name) || ID_IS_TEXT.has(el.name)) return;
+    const seen = ids.get(id);
+    if (seen) push('error', path, el, `ID ${id} redefined (first defined at /${seen.join('/')})`);
+    else ids.set(id, path);
+  }, ['cib']);
+
+  // References.
+  const resourceIds = new Set(allResourceIds(cib.resources));
+  const templates = new Set(elements(cib.section('resources') ?? { name: '', attrs: {}, children: [] }, 'template').map((t) => t.attrs.id ?? ''));
+  const tags = new Set(elements(cib.section('tags') ?? { name: '', attrs: {}, children: [] }, 'tag').map((t) => t.attrs.id ?? ''));
+  const isRsc = (x: string) => resourceIds.has(x) || templates.has(x) || tags.has(x);
+  walk(conf, (el, path) => {
+    const ref = el.attrs['id-ref'];
+    if (ref !== undefined && !ids.has(ref)) push('error', path, el, `IDREF attribute id-ref references an unknown ID "${ref}"`);
+    const rscAttrs: Record<string, string[]> = { rsc_location: ['rsc'], rsc_colocation: ['rsc', 'with-rsc'], rsc_order: ['first', 'then'], rsc_ticket: ['rsc'], resource_ref: ['id'] };
+    for (const a of rscAttrs[el.name] ?? []) {
+      const v = el.attrs[a];
+      if (v !== undefined && !isRsc(v)) push('error', path, el, `${a} "${v}" is not a resource, template or tag (constraint ignored)`);
+    }
+    // Scores.
+    if (['rsc_location', 'rsc_colocation', 'rsc_order', 'rule', 'resource_set'].includes(el.name)) {
+      const s = el.attrs.score;
+      if (s !== undefined && !validScore(s)) push('error', path, el, `score "${s}" is not an integer or [+-]INFINITY`);
+    }
+  }, ['cib']);
+
+  // Constraints need what they constrain.
+  for (const c of cib.constraints) {
+    const path = ['cib', 'configuration', 'constraints', c.kind];
+    if (c.kind === 'rsc_location' && c.sets.length === 0 && c.attrs.rsc === undefined && c.attrs['rsc-pattern'] === undefined) push('error', path, c.el, 'rsc_location names no resource (rsc, rsc-pattern or a resource_set)');
+    if (c.kind === 'rsc_location' && c.attrs.node !== undefined && c.attrs.score === undefined && c.rules.length === 0) push('error', path, c.el, 'rsc_location with node needs a score');
+    if (c.kind === 'rsc_location' && c.attrs.node === undefined && c.rules.length === 0 && c.sets.length === 0 && c.attrs.rsc !== undefined) push('error', path, c.el, 'rsc_location needs a node and a score, or a rule');
+    if (c.kind === 'rsc_colocation' && c.sets.length === 0 && (c.attrs.rsc === undefined || c.attrs['with-rsc'] === undefined)) push('error', path, c.el, 'rsc_colocation needs rsc and with-rsc, or resource sets');
+    if (c.kind === 'rsc_order' && c.sets.length === 0 && (c.attrs.first === undefined || c.attrs.then === undefined)) push('error', path, c.el, 'rsc_order needs first and then, or resource sets');
+  }
+
+  // Resources.
+  const checkPrimitive = (el: XmlElement, path: string[]) => {
+    const cls = el.attrs.class;
+    if (el.attrs.template === undefined) {
+      if (!cls) push('error', path, el, 'primitive has no class');
+      else if (!CLASSES.has(cls)) push('error', path, el, `unknown resource class "${cls}" (ocf, lsb, heartbeat, stonith, service, systemd, ...)`);
+      if (!el.attrs.type) push('error', path, el, 'primitive has no type');
+      if (cls === 'ocf' && !el.attrs.provider) push('error', path, el, 'ocf primitive has no provider');
+    }
+    for (const ops of elements(el, 'operations')) {
+      for (const op of elements(ops, 'op')) {
+        const p = [...path, 'operations', 'op'];
+        if (!op.attrs.name) push('error', p, op, 'op has no name');
+        for (const a of ['interval', 'timeout', 'start-delay', 'interval-origin']) {
+          const v = op.attrs[a];
+          if (v !== undefined && a !== 'interval-origin' && !validDuration(v)) push('error', p, op, `${a} "${v}" is not a duration (e.g. 10s, 1min, PT10S)`);
+        }
+      }
+    }
+  };
+  const rscSection = cib.section('resources');
+  if (rscSection) {
+    const visit = (el: XmlElement, path: string[]) => {
+      const p = [...path, el.name];
+      switch (el.name) {
+        case 'primitive':
+          checkPrimitive(el, p);
+          break;
+        case 'group':
+          for (const c of elements(el)) {
+            if (c.name === 'primitive') checkPrimitive(c, [...p, 'primitive']);
+            else if (!['meta_attributes', 'instance_attributes', 'utilization'].includes(c.name)) push('error', [...p, c.name], c, `a group may contain only primitives, not <${c.name}>`);
+          }
+          break;
+        case 'clone':
+        case 'master': {
+          const inner = elements(el).filter((c) => c.name === 'primitive' || c.name === 'group');
+          if (inner.length !== 1) push('error', p, el, `a ${el.name} must contain exactly one primitive or group (has ${inner.length})`);
+          for (const c of inner) visit(c, p);
+          for (const c of elements(el)) if (c.name === 'clone' || c.name === 'master' || c.name === 'bundle') push('error', [...p, c.name], c, `a ${el.name} may not contain a ${c.name}`);
+          break;
+        }
+        case 'bundle':
+          for (const c of elements(el, 'primitive')) checkPrimitive(c, [...p, 'primitive']);
+          break;
+      }
+    };
+    for (const el of elements(rscSection)) visit(el, ['cib', 'configuration', 'resources']);
+  }
+
+  // Pacemaker refuses to start resources when fencing is enabled but no device exists.
+  const stonithEnabled = (cib.property('stonith-enabled') ?? 'true').toLowerCase();
+  const hasStonith = [...(rscSection ? [rscSection] : [])].some((s) => {
+    let found = false;
+    walk(s, (e) => {
+      if (e.name === 'primitive' && e.attrs.class === 'stonith') found = true;
+    });
+    return found;
+  });
+  if (['true', 'yes', 'on', '1', 'y'].includes(stonithEnabled) && !hasStonith) {
+    push('error', ['cib', 'configuration', 'crm_config'], undefined, 'Resource start-up disabled since no STONITH resources have been defined: either configure some or disable STONITH with the stonith-enabled option (clusters with shared data need STONITH to ensure data integrity)');
+  }
+  return issues;
+}
