@@ -1,0 +1,215 @@
+/**
+ * The CIB as a versioned store, the way Pacemaker's based keeps it:
+ * - versions `admin_epoch.epoch.num_updates`: a change to the configuration bumps `epoch` and
+ *   resets `num_updates`; a change to the status bumps `num_updates`; `admin_epoch` changes
+ *   only when an administrator sets it;
+ * - operations query, create, modify, replace and delete, on a section or on the element with
+ *   an id, each applied to a copy and verified: it applies whole or is rejected whole, and
+ *   the CIB is unchanged;
+ * - every applied change is reported with the versions before and after and the paths it
+ *   touched, for subscribers (diff notifications).
+ * Pure: no files, no sockets (persistence.ts writes it, the daemon serves it).
+ */
+import { Cib, CibError } from './model.js';
+import { verifyCib } from './validate.js';
+import { child, elements, isElement, parseXml, type XmlElement } from './xml.js';
+
+export const SECTIONS = ['crm_config', 'nodes', 'resources', 'constraints', 'op_defaults', 'rsc_defaults', 'fencing-topology', 'tags', 'alerts', 'acls', 'status'] as const;
+export type Section = (typeof SECTIONS)[number];
+
+export interface CibChange {
+  op: 'create' | 'modify' | 'replace' | 'delete';
+  section?: Section;
+  before: string;
+  after: string;
+  /** Paths of the elements created, modified, replaced or deleted. */
+  paths: string[];
+}
+
+const clone = (e: XmlElement): XmlElement => ({ name: e.name, attrs: { ...e.attrs }, children: e.children.map((c) => (isElement(c) ? clone(c) : { ...c })) });
+
+export function emptyCib(): XmlElement {
+  return parseXml('<cib admin_epoch="0" epoch="0" num_updates="0" validate-with="pacemaker-3.7"><configuration><crm_config/><nodes/><resources/><constraints/></configuration><status/></cib>');
+}
+
+export function versionString(root: XmlElement): string {
+  return `${root.attrs.admin_epoch ?? 0}.${root.attrs.epoch ?? 0}.${root.attrs.num_updates ?? 0}`;
+}
+
+/** Compares two CIBs' versions: which is newer (Pacemaker's rule, admin_epoch first). */
+export function compareVersions(a: XmlElement, b: XmlElement): number {
+  for (const k of ['admin_epoch', 'epoch', 'num_updates']) {
+    const d = Number(a.attrs[k] ?? 0) - Number(b.attrs[k] ?? 0);
+    if (d !== 0) return Math.sign(d);
+  }
+  return 0;
+}
+
+function sectionOf(root: XmlElement, section: Section, create = false): XmlElement {
+  const parent = section === 'status' ? root : child(root, 'configuration');
+  if (!parent) throw new CibError('EINVAL', 'the CIB has no <configuration>');
+  let s = child(parent, section);
+  if (!s && create) {
+    s = { name: section, attrs: {}, children: [] };
+    parent.children.push(s);
+  }
+  if (!s) throw new CibError('ENOSUCH', `section ${section} does not exist`);
+  return s;
+}
+
+/** Finds the element with `id` (and tag, if given) and its parent. */
+function findById(root: XmlElement, id: string, tag?: string): { el: XmlElement; parent: XmlElement; path: string } | undefined {
+  const stack: Array<{ el: XmlElement; path: string }> = [{ el: root, path: `/${root.name}` }];
+  while (stack.length) {
+    const { el, path } = stack.pop()!;
+    for (const c of el.children) {
+      if (!isElement(c)) continue;
+      const p = `${path}/${c.name}`;
+      if (c.attrs.id === id && (tag === undefined || c.name === tag)) return { el: c, parent: el, path: `${p}[@id='${id}']` };
+      stack.push({ el: c, path: p });
+    }
+  }
+  return undefined;
+}
+
+/** Merges `src` into `dst`: attributes set, children matched by tag and id, created if missing. */
+function merge(dst: XmlElement, src: XmlElement): void {
+  for (const [k, v] of Object.entries(src.attrs)) {
+    dst.attrs[k] = v;
+  }
+  for (const c of elements(src)) {
+    const existing = elements(dst, c.name).find((d) => (c.attrs.id !== undefined ? d.attrs.id === c.attrs.id : d.attrs.id === undefined));
+    if (existing) merge(existing, c);
+    else dst.children.push(clone(c));
+  }
+}
+
+export class CibStore {
+  private root: XmlElement;
+  private readonly listeners = new Set<(c: CibChange) => void>();
+
+  constructor(root: XmlElement = emptyCib()) {
+    new Cib(root); // checks the root element
+    this.root = root;
+  }
+
+  /** A copy of the whole CIB, or of a section, or of the element with an id. */
+  query(opts: { section?: Section; id?: string } = {}): XmlElement {
+    if (opts.id !== undefined) {
+      const f = findById(this.root, opts.id);
+      if (!f) throw new CibError('ENOSUCH', `no element with id "${opts.id}"`, opts.id);
+      return clone(f.el);
+    }
+    return clone(opts.section ? sectionOf(this.root, opts.section) : this.root);
+  }
+
+  get cib(): Cib {
+    return new Cib(this.root);
+  }
+
+  get version(): string {
+    return versionString(this.root);
+  }
+
+  onChange(fn: (c: CibChange) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  /** Adds `xml` under `section`; EEXIST if its id is taken. */
+  create(section: Section, xml: XmlElement): CibChange {
+    return this.apply('create', section, (root) => {
+      if (xml.attrs.id !== undefined && findById(root, xml.attrs.id)) throw new CibError('EEXIST', `an element with id "${xml.attrs.id}" already exists`, xml.attrs.id);
+      const s = sectionOf(root, section, true);
+      if (xml.name === section) {
+        for (const c of elements(xml)) s.children.push(clone(c));
+        return [`/cib/.../${section}`];
+      }
+      s.children.push(clone(xml));
+      return [`/cib/.../${section}/${xml.name}${xml.attrs.id ? `[@id='${xml.attrs.id}']` : ''}`];
+    });
+  }
+
+  /** Updates the element with `xml`'s id (attributes merged, children merged by id); ENOSUCH if absent. */
+  modify(xml: XmlElement, section?: Section): CibChange {
+    return this.apply('modify', section, (root) => {
+      if (xml.name === 'cib') {
+        merge(root, xml);
+        return ['/cib'];
+      }
+      if (xml.attrs.id === undefined) {
+        const s = sectionOf(root, (section ?? xml.name) as Section);
+        merge(s, xml.name === s.name ? xml : { name: s.name, attrs: {}, children: [xml] });
+        return [`/cib/.../${s.name}`];
+      }
+      const f = findById(section ? sectionOf(root, section) : root, xml.attrs.id, xml.name);
+      if (!f) throw new CibError('ENOSUCH', `no <${xml.name}> with id "${xml.attrs.id}" to modify`, xml.attrs.id);
+      merge(f.el, xml);
+      return [f.path];
+    });
+  }
+
+  /** Replaces a whole section, the whole CIB, or the element with `xml`'s id. */
+  replace(xml: XmlElement, section?: Section): CibChange {
+    return this.apply('replace', section, (root) => {
+      if (xml.name === 'cib') {
+        const keepStatus = !child(xml, 'status');
+        const status = child(root, 'status');
+        root.attrs = { ...xml.attrs };
+        root.children = xml.children.map((c) => (isElement(c) ? clone(c) : { ...c }));
+        if (keepStatus && status) root.children.push(status);
+        return ['/cib'];
+      }
+      if ((SECTIONS as readonly string[]).includes(xml.name)) {
+        const s = sectionOf(root, xml.name as Section, true);
+        s.attrs = { ...xml.attrs };
+        s.children = xml.children.map((c) => (isElement(c) ? clone(c) : { ...c }));
+        return [`/cib/.../${xml.name}`];
+      }
+      if (xml.attrs.id === undefined) throw new CibError('EINVAL', `<${xml.name}> has no id to replace`);
+      const f = findById(section ? sectionOf(root, section) : root, xml.attrs.id, xml.name);
+      if (!f) throw new CibError('ENOSUCH', `no <${xml.name}> with id "${xml.attrs.id}" to replace`, xml.attrs.id);
+      f.parent.children[f.parent.children.indexOf(f.el)] = clone(xml);
+      return [f.path];
+    });
+  }
+
+  /** Deletes the element with `xml`'s tag and id. */
+  delete(xml: XmlElement, section?: Section): CibChange {
+    return this.apply('delete', section, (root) => {
+      if (xml.attrs.id === undefined) throw new CibError('EINVAL', `<${xml.name}> has no id: say which element to delete`);
+      const f = findById(section ? sectionOf(root, section) : root, xml.attrs.id, xml.name);
+      if (!f) throw new CibError('ENOSUCH', `no <${xml.name}> with id "${xml.attrs.id}" to delete`, xml.attrs.id);
+      f.parent.children.splice(f.parent.children.indexOf(f.el), 1);
+      return [f.path];
+    });
+  }
+
+  /**
+   * Runs `edit` on a copy, bumps the versions as Pacemaker does, verifies, and swaps the copy
+   * in — or throws and leaves the CIB as it was.
+   */
+  private apply(op: CibChange['op'], section: Section | undefined, edit: (root: XmlElement) => string[]): CibChange {
+    const before = this.root;
+    const next = clone(before);
+    const paths = edit(next);
+    const configChanged = JSON.stringify(child(next, 'configuration')) !== JSON.stringify(child(before, 'configuration'));
+    const adminSet = next.attrs.admin_epoch !== before.attrs.admin_epoch || next.attrs.epoch !== before.attrs.epoch;
+    if (!adminSet) {
+      if (configChanged) {
+        next.attrs.epoch = String(Number(before.attrs.epoch ?? 0) + 1);
+        next.attrs.num_updates = '0';
+      } else {
+        next.attrs.num_updates = String(Number(before.attrs.num_updates ?? 0) + 1);
+      }
+    }
+    const errors = verifyCib(new Cib(next)).filter((i) => i.severity === 'error' && !i.message.startsWith('Resource start-up disabled'));
+    if (errors.length) {
+      throw new CibError('EINVAL', `update rejected, the CIB is unchanged: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`);
+    }
+    this.root = next;
+    const change: CibChange = { op, ...(section ? { section } : {}), before: versionString(before), after: versionString(next), paths };
+    for (const l of this.listeners) l(change);
+    return change;
+  }
+}
