@@ -3,3 +3,5 @@ export * from './model.js';
 export * from './validate.js';
 export * from './store.js';
 export * from './persistence.js';
+export * from './protocol.js';
+export { CibDaemon } from './daemon.js';

@@ -1,0 +1,89 @@
+#!/usr/bin/env node
+/**
+ * cibadmin — Pacemaker's CIB command, on the cib daemon's socket:
+ *   -Q/--query  -C/--create  -M/--modify  -R/--replace  -D/--delete
+ *   -o/--scope SECTION   -X/--xml-text XML   -x/--xml-file FILE   -p/--xml-pipe
+ *   -A/--xpath "//TAG[@id='ID']"   -l/--local (accepted: every request is local here)
+ *   --root DIR as every command.
+ * Exit codes as Pacemaker: 0 ok, 64 usage, 65 rejected update, 66 unreadable input,
+ * 102 daemon not running, 105 no such object, 108 already exists.
+ */
+import { readFileSync } from 'node:fs';
+import { EXIT, HaError, IpcClient, runtimePaths, socketPath, takeRootOption } from '@heartbeat-ts/cluster-glue';
+import { CibProtocol } from './protocol.js';
+
+const HELP = `Usage: cibadmin (-Q|-C|-M|-R|-D) [-o SECTION] [-X XML | -x FILE | -p] [-A XPATH]
+  -Q, --query      print the CIB, a section (-o) or an element (-A)
+  -C, --create     add the XML to a section (-o)
+  -M, --modify     update the element with the XML's id (attributes and children merged)
+  -R, --replace    replace a section, the whole CIB, or the element with the XML's id
+  -D, --delete     delete the element with the XML's tag and id (or the one -A names)
+  -o, --scope      crm_config, nodes, resources, constraints, op_defaults, rsc_defaults,
+                   fencing-topology, tags, alerts, acls, status
+  -X, --xml-text   the XML;  -x, --xml-file FILE;  -p, --xml-pipe (standard input)
+  -A, --xpath      an element by id: "//primitive[@id='vip']"
+`;
+
+const { root, rest } = takeRootOption(process.argv.slice(2));
+let op: 'query' | 'create' | 'modify' | 'replace' | 'delete' | undefined;
+let scope: string | undefined;
+let xml: string | undefined;
+let xpath: string | undefined;
+const ops: Record<string, typeof op> = { '-Q': 'query', '--query': 'query', '-C': 'create', '--create': 'create', '-M': 'modify', '--modify': 'modify', '-R': 'replace', '--replace': 'replace', '-D': 'delete', '--delete': 'delete' };
+const die = (code: number, msg: string): never => {
+  process.stderr.write(`cibadmin: ${msg}\n`);
+  process.exit(code);
+};
+for (let i = 0; i < rest.length; i++) {
+  let a = rest[i]!;
+  let val: string | undefined;
+  const eq = a.indexOf('=');
+  if (a.startsWith('--') && eq > 0) {
+    val = a.slice(eq + 1);
+    a = a.slice(0, eq);
+  }
+  const arg = () => val ?? rest[++i] ?? die(EXIT.USAGE, `${a} needs a value`);
+  if (ops[a]) op = ops[a];
+  else if (a === '-o' || a === '--scope') scope = arg();
+  else if (a === '-X' || a === '--xml-text') xml = arg();
+  else if (a === '-x' || a === '--xml-file') {
+    const f = arg();
+    try {
+      xml = readFileSync(f, 'utf8');
+    } catch (e) {
+      die(EXIT.NOINPUT, `cannot read ${f}: ${(e as Error).message}`);
+    }
+  } else if (a === '-p' || a === '--xml-pipe') xml = readFileSync(0, 'utf8');
+  else if (a === '-A' || a === '--xpath') xpath = arg();
+  else if (a === '-l' || a === '--local' || a === '-s' || a === '--sync-call') continue;
+  else if (a === '-h' || a === '--help') {
+    process.stdout.write(HELP);
+    process.exit(0);
+  } else die(EXIT.USAGE, `unknown option ${a} (see --help)`);
+}
+if (!op) die(EXIT.USAGE, 'say what to do: -Q, -C, -M, -R or -D (see --help)');
+let id: string | undefined;
+if (xpath) {
+  const m = /^\/\/?(?:[\w/-]*\/)?([\w-]+|\*)\[@id=(['"])(.+?)\2\]$/.exec(xpath);
+  if (!m) die(EXIT.USAGE, `only XPaths of the form //TAG[@id='ID'] are supported here, not ${xpath}`);
+  id = m![3];
+  if (op === 'delete' && !xml) xml = `<${m![1] === '*' ? 'primitive' : m![1]} id="${id}"/>`;
+}
+if (op !== 'query' && !xml) die(EXIT.USAGE, `${op} needs XML: -X, -x or -p`);
+if (op === 'create' && !scope) die(EXIT.USAGE, 'create needs a section: -o SECTION');
+
+const exitFor = (code: string): number => ({ ENOSUCH: 105, EEXIST: 108, EINVAL: 65, ENOTRUNNING: 102, EACCES: EXIT.INSUFFICIENT_PRIV, ETIMEDOUT: EXIT.TIMEOUT })[code] ?? EXIT.ERROR;
+try {
+  const c = await IpcClient.connect(CibProtocol, { path: socketPath(runtimePaths(root ? { root } : {}), 'cib'), name: 'cibadmin' });
+  const sec = scope as never;
+  if (op === 'query') {
+    const r = await c.request('query', { ...(scope ? { section: sec } : {}), ...(id ? { id } : {}) });
+    process.stdout.write(r.xml);
+  } else if (op === 'create') await c.request('create', { section: sec, xml: xml! });
+  else await c.request(op!, { ...(scope ? { section: sec } : {}), xml: xml! });
+  c.close();
+  process.exit(0);
+} catch (e) {
+  const code = e instanceof HaError ? e.code : 'ERROR';
+  die(exitFor(code), code === 'ENOTRUNNING' ? `Could not connect to the CIB: ${(e as Error).message}` : (e as Error).message);
+}

@@ -1,0 +1,68 @@
+/**
+ * The cib daemon: the store, persisted on every change before the client gets its answer (so
+ * an acknowledged update survives kill -9), served on <runDir>/cib.sock.
+ */
+import { join } from 'node:path';
+import { type Daemon, type DaemonContext, HaError, IpcServer, socketPath } from '@heartbeat-ts/cluster-glue';
+import { CibError } from './model.js';
+import { loadCib, saveCib } from './persistence.js';
+import { CibProtocol } from './protocol.js';
+import { CibStore, type Section } from './store.js';
+import { parseXml, serializeXml, XmlError } from './xml.js';
+
+export class CibDaemon implements Daemon {
+  readonly name = 'cib';
+  private ipc: IpcServer<typeof CibProtocol> | undefined;
+
+  async start(ctx: DaemonContext): Promise<void> {
+    const log = ctx.logger;
+    const dir = join(ctx.paths.stateDir, 'cib');
+    const loaded = loadCib(dir);
+    for (const p of loaded?.problems ?? []) log.error({ problem: p }, 'CIB file refused');
+    if (loaded?.problems.length) log.error({ file: loaded.file }, 'using an older CIB from a backup: recent updates may be lost; check the cluster');
+    const store = new CibStore(loaded?.root);
+    if (!loaded) saveCib(dir, store.query());
+    log.info({ version: store.version, file: loaded?.file ?? 'new' }, 'CIB loaded');
+
+    const ipc = new IpcServer(CibProtocol, { path: socketPath(ctx.paths, 'cib'), serverName: `cib@${ctx.node}`, logger: log });
+    this.ipc = ipc;
+    const xmlOf = (text: string) => {
+      try {
+        return parseXml(text, 'request');
+      } catch (e) {
+        throw new HaError('EINVAL', (e as XmlError).message);
+      }
+    };
+    const run = (fn: () => { after: string }) => {
+      try {
+        const c = fn();
+        saveCib(dir, store.query());
+        return { version: c.after };
+      } catch (e) {
+        if (e instanceof CibError) throw new HaError(e.code, e.message, e.id ? { id: e.id } : {});
+        throw e;
+      }
+    };
+    store.onChange((c) => {
+      log.info({ op: c.op, before: c.before, after: c.after, paths: c.paths }, 'CIB updated');
+      ipc.publish('diff', { op: c.op, before: c.before, after: c.after, paths: c.paths });
+    });
+    ipc.handle('query', ({ section, id }) => {
+      try {
+        return { xml: serializeXml(store.query({ ...(section ? { section } : {}), ...(id ? { id } : {}) })), version: store.version };
+      } catch (e) {
+        if (e instanceof CibError) throw new HaError(e.code, e.message);
+        throw e;
+      }
+    });
+    ipc.handle('create', ({ section, xml }) => run(() => store.create(section, xmlOf(xml))));
+    ipc.handle('modify', ({ section, xml }) => run(() => store.modify(xmlOf(xml), section as Section | undefined)));
+    ipc.handle('replace', ({ section, xml }) => run(() => store.replace(xmlOf(xml), section as Section | undefined)));
+    ipc.handle('delete', ({ section, xml }) => run(() => store.delete(xmlOf(xml), section as Section | undefined)));
+    await ipc.listen();
+  }
+
+  async stop(): Promise<void> {
+    await this.ipc?.close();
+  }
+}
