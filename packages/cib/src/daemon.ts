@@ -4,15 +4,25 @@
  */
 import { join } from 'node:path';
 import { type Daemon, type DaemonContext, HaError, IpcServer, socketPath } from '@heartbeat-ts/cluster-glue';
+import { connectHeartbeat, type HeartbeatClient } from '@heartbeat-ts/heartbeat';
 import { CibError } from './model.js';
 import { loadCib, saveCib } from './persistence.js';
 import { CibProtocol } from './protocol.js';
+import { CibReplicator } from './replication.js';
 import { CibStore, type Section } from './store.js';
 import { parseXml, serializeXml, XmlError } from './xml.js';
+
+export interface CibDaemonOptions {
+  /** Replicate over the messaging layer (heartbeat's socket on this node). */
+  replicate?: boolean;
+}
 
 export class CibDaemon implements Daemon {
   readonly name = 'cib';
   private ipc: IpcServer<typeof CibProtocol> | undefined;
+  private hb: HeartbeatClient | undefined;
+
+  constructor(private readonly opts: CibDaemonOptions = {}) {}
 
   async start(ctx: DaemonContext): Promise<void> {
     const log = ctx.logger;
@@ -31,6 +41,32 @@ export class CibDaemon implements Daemon {
         return parseXml(text, 'request');
       } catch (e) {
         throw new HaError('EINVAL', (e as XmlError).message);
+      }
+    };
+    let replicator: CibReplicator | undefined;
+    if (this.opts.replicate) {
+      // heartbeat may still be starting (it starts the CRM itself): wait for it a while.
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        try {
+          this.hb = await connectHeartbeat(ctx.paths, { name: 'cib', reconnect: true, timeoutMs: 15_000 });
+          break;
+        } catch (e) {
+          if (Date.now() > deadline) throw new HaError('ENOTRUNNING', `CIB replication needs the messaging layer: ${(e as Error).message}`);
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      }
+      replicator = new CibReplicator(ctx.node, store, this.hb, () => saveCib(dir, store.query()), log);
+      await replicator.start();
+    }
+    const update = async (op: 'create' | 'modify' | 'replace' | 'delete', xml: string, section?: Section) => {
+      if (!replicator) return run(() => store.applyOp(op, xmlOf(xml), section));
+      try {
+        return { version: await replicator.update(op, xml, section) };
+      } catch (e) {
+        if (e instanceof CibError) throw new HaError(e.code, e.message, e.id ? { id: e.id } : {});
+        if (e instanceof XmlError) throw new HaError('EINVAL', e.message);
+        throw e;
       }
     };
     const run = (fn: () => { after: string }) => {
@@ -55,14 +91,15 @@ export class CibDaemon implements Daemon {
         throw e;
       }
     });
-    ipc.handle('create', ({ section, xml }) => run(() => store.create(section, xmlOf(xml))));
-    ipc.handle('modify', ({ section, xml }) => run(() => store.modify(xmlOf(xml), section as Section | undefined)));
-    ipc.handle('replace', ({ section, xml }) => run(() => store.replace(xmlOf(xml), section as Section | undefined)));
-    ipc.handle('delete', ({ section, xml }) => run(() => store.delete(xmlOf(xml), section as Section | undefined)));
+    ipc.handle('create', ({ section, xml }) => update('create', xml, section));
+    ipc.handle('modify', ({ section, xml }) => update('modify', xml, section as Section | undefined));
+    ipc.handle('replace', ({ section, xml }) => update('replace', xml, section as Section | undefined));
+    ipc.handle('delete', ({ section, xml }) => update('delete', xml, section as Section | undefined));
     await ipc.listen();
   }
 
   async stop(): Promise<void> {
+    this.hb?.close();
     await this.ipc?.close();
   }
 }

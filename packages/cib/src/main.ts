@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-/** cib [--root DIR]: the CIB daemon in the foreground (heartbeat's crm respawn starts it). */
+/** hbts-cib [--root DIR] [--replicate]: the CIB daemon in the foreground; --replicate keeps one master copy across the cluster over heartbeat. */
 import { runDaemon, takeRootOption } from '@heartbeat-ts/cluster-glue';
 import { CibDaemon } from './daemon.js';
 
-const { root } = takeRootOption(process.argv.slice(2));
-await runDaemon(new CibDaemon(), { ...(root ? { root } : {}), stderr: process.stderr.isTTY ? 'pretty' : 'none' });
+const { root, rest } = takeRootOption(process.argv.slice(2));
+await runDaemon(new CibDaemon({ replicate: rest.includes('--replicate') }), { ...(root ? { root } : {}), stderr: process.stderr.isTTY ? 'pretty' : 'none' });

@@ -111,6 +111,27 @@ export class CibStore {
     return versionString(this.root);
   }
 
+  /** Takes a whole CIB from the master copy as it is (no version bump, no verification). */
+  adopt(root: XmlElement): void {
+    new Cib(root);
+    this.root = clone(root);
+  }
+
+  /** Applies an operation by name (what replication carries). */
+  applyOp(op: CibChange['op'], xml: XmlElement, section?: Section): CibChange {
+    switch (op) {
+      case 'create':
+        if (!section) throw new CibError('EINVAL', 'create needs a section');
+        return this.create(section, xml);
+      case 'modify':
+        return this.modify(xml, section);
+      case 'replace':
+        return this.replace(xml, section);
+      case 'delete':
+        return this.delete(xml, section);
+    }
+  }
+
   onChange(fn: (c: CibChange) => void): () => void {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);

@@ -21,7 +21,7 @@ import { defaultScriptDirs, runResource, type ScriptEnv } from './haresources/sc
 import { V1ResourceManager } from './haresources/v1-manager.js';
 import { type HaCf, parseHaCf } from './config/ha-cf.js';
 import { Engine, type EngineEvent } from './core/engine.js';
-import { MEMBERSHIP_MESSAGE, MembershipTracker } from './core/membership.js';
+import { MEMBERSHIP_GEN_MESSAGE, MEMBERSHIP_MESSAGE, MembershipTracker } from './core/membership.js';
 import { UdpMedia } from './media.js';
 import { loadOrCreateUuid, nextGeneration } from './node-state.js';
 import { HeartbeatProtocol, type NodeInfoMsg } from './protocol.js';
@@ -129,7 +129,22 @@ export class HeartbeatDaemon implements Daemon {
           if (ev.msg.get('t') === MEMBERSHIP_MESSAGE) {
             const gen = Number(ev.msg.get('gen'));
             const members = (ev.msg.get('members') ?? '').split(' ').filter(Boolean);
-            if (Number.isInteger(gen) && gen > 0 && members.length) deliverMembership(membership.announcement(gen, members));
+            if (!Number.isInteger(gen) || gen <= 0 || !members.length) return;
+            const stale = membership.staleAnswer(gen);
+            if (stale !== undefined) {
+              // The leader restarted and counts from zero: tell it where we are.
+              this.engine!.sendClusterMessage(new HaMessage().set('t', MEMBERSHIP_GEN_MESSAGE).set('gen', String(stale)), Date.now(), ev.from);
+              return;
+            }
+            deliverMembership(membership.announcement(gen, members));
+            return;
+          }
+          if (ev.msg.get('t') === MEMBERSHIP_GEN_MESSAGE) {
+            const again = membership.learnGeneration(Number(ev.msg.get('gen')));
+            if (again) {
+              this.engine!.sendClusterMessage(new HaMessage().set('t', MEMBERSHIP_MESSAGE).set('gen', String(again.gen)).set('members', again.members.join(' ')), Date.now());
+              deliverMembership(membership.current);
+            }
             return;
           }
           const fields: Record<string, string> = {};
@@ -226,7 +241,7 @@ export class HeartbeatDaemon implements Daemon {
     ipc.handle('membership', () => membership.current);
     ipc.handle('parameters', () => ({ values: parameterValues(cfg) }));
     ipc.handle('send', ({ type, to, fields }) => {
-      if (type === MEMBERSHIP_MESSAGE) throw new HaError('EINVAL', `message type "${type}" is reserved for heartbeat's protocol`);
+      if (type === MEMBERSHIP_MESSAGE || type === MEMBERSHIP_GEN_MESSAGE) throw new HaError('EINVAL', `message type "${type}" is reserved for heartbeat's protocol`);
       for (const k of Object.keys(fields)) {
         if (RESERVED_FIELDS.has(k)) throw new HaError('EINVAL', `field "${k}" is set by heartbeat itself; choose another name`, { field: k });
       }

@@ -54,4 +54,19 @@ describe('membership (pure)', () => {
   it('quorum is a strict majority, except that one of two keeps it', () => {
     expect([hasQuorum(1, 3), hasQuorum(2, 3), hasQuorum(2, 4), hasQuorum(3, 4), hasQuorum(1, 2)]).toEqual([false, true, false, true, true]);
   });
+
+  it('a restarted leader that counts from zero learns the members’ generation and announces above it', () => {
+    const b = new MembershipTracker('b', 3, 300);
+    b.localView(['a', 'b', 'c'], 0);
+    b.announcement(7, ['a', 'b', 'c']);
+    const a = new MembershipTracker('a', 3, 300); // restarted
+    const first = a.localView(['a', 'b', 'c'], 0).announce!;
+    expect(first.gen).toBe(1);
+    const stale = b.staleAnswer(first.gen);
+    expect(stale).toBe(7);
+    const again = a.learnGeneration(stale!)!;
+    expect(again).toEqual({ gen: 8, members: ['a', 'b', 'c'] });
+    expect(b.announcement(again.gen, again.members)).toMatchObject({ generation: 8 });
+    expect(b.staleAnswer(9)).toBeUndefined();
+  });
 });

@@ -22,6 +22,8 @@ export interface MembershipView {
 }
 
 export const MEMBERSHIP_MESSAGE = 'hbts_membership';
+/** A member's answer to a stale announcement: field `gen` = its agreed generation. */
+export const MEMBERSHIP_GEN_MESSAGE = 'hbts_membership_gen';
 
 export function hasQuorum(live: number, configured: number): boolean {
   if (configured === 2) return live >= 1;
@@ -80,6 +82,27 @@ export class MembershipTracker {
   /** An announcement from the cluster (or our own). Returns the view to deliver, if newer. */
   announcement(gen: number, members: string[]): MembershipView | undefined {
     return this.accept(gen, [...members].sort());
+  }
+
+  /**
+   * Our agreed generation, if an announcement was stale: its sender (a leader that restarted
+   * and counts from zero) must learn it and announce above it.
+   */
+  staleAnswer(gen: number): number | undefined {
+    return gen <= this.agreed.generation ? this.agreed.generation : undefined;
+  }
+
+  /**
+   * A member told us its generation is `gen`: count from above it, and if we lead, announce
+   * our view again.
+   */
+  learnGeneration(gen: number): { gen: number; members: string[] } | undefined {
+    if (gen <= this.maxGen) return undefined;
+    this.maxGen = gen;
+    if (this.local[0] !== this.me) return undefined;
+    const next = ++this.maxGen;
+    this.accept(next, this.local);
+    return { gen: next, members: this.local };
   }
 
   private accept(gen: number, members: string[]): MembershipView | undefined {

@@ -20,6 +20,8 @@ export interface HbClusterOptions {
   haresources?: string;
   /** authkeys method (default sha1). */
   authMethod?: 'crc' | 'md5' | 'sha1' | 'sha256' | 'aes-256-gcm';
+  /** More processes per node, started after heartbeat (e.g. CRM daemons). */
+  extraDaemons?: (node: HarnessNode) => Array<{ name: string; command: string; args?: string[] }>;
   /** ha.cf media lines instead of the default ucast ones. */
   media?: (node: HarnessNode) => string[];
 }
@@ -66,10 +68,12 @@ export function heartbeatCluster(o: HbClusterOptions): Promise<Cluster> {
       writeFileSync(node.path('/etc/ha.d/haresources'), o.haresources ?? '');
       installResourceScripts(node);
     },
-    daemons: (node) =>
-      real.has(node.name)
+    daemons: (node) => [
+      ...(real.has(node.name)
         ? [{ name: 'heartbeat', command: '/bin/sh', args: ['-c', 'mkdir -p /run/heartbeat/ccm /run/heartbeat/crm /run/heartbeat/dopd /run/heartbeat/rsctmp && chown -R hacluster:haclient /run/heartbeat /var/lib/heartbeat 2>/dev/null; exec /usr/libexec/heartbeat/heartbeat -d'] }]
-        : [{ name: 'heartbeat', command: process.execPath, args: [main, '-f', ...(node.mode === 'loopback' ? ['--bind', node.address] : [])] }],
+        : [{ name: 'heartbeat', command: process.execPath, args: [main, '-f', ...(node.mode === 'loopback' ? ['--bind', node.address] : [])] }]),
+      ...(o.extraDaemons?.(node) ?? []),
+    ],
   });
 }
 

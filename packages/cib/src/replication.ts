@@ -1,0 +1,165 @@
+/**
+ * Replicating the CIB over the messaging layer (heartbeat's client API): one master copy,
+ * held by the first member of the agreed membership in name order (until the controller's DC
+ * takes that role). Cluster messages, all `t=cib_*`:
+ * - a node that is not the master forwards a client's update (`cib_update`, with a request id)
+ *   and answers its client when the master's `cib_result` comes back — by then the master has
+ *   written the change and broadcast it;
+ * - the master applies and persists each update, broadcasts `cib_apply` (operation, XML,
+ *   versions before and after), then answers; a replica applies it when its version is the
+ *   `before`, else asks for the whole CIB (`cib_sync_req`);
+ * - on every membership change the master broadcasts the whole CIB (`cib_full`); a member
+ *   holding a higher version (the other side of a healed partition) sends its own back, the
+ *   master adopts it and broadcasts it again: the higher version wins, as in Pacemaker.
+ * A whole CIB travels compressed in one datagram, so it must stay under about 1 MB of XML.
+ */
+import { randomUUID } from 'node:crypto';
+import { HaError, type Logger } from '@heartbeat-ts/cluster-glue';
+import { type HeartbeatClient } from '@heartbeat-ts/heartbeat';
+import { type CibChange, CibStore, compareVersions, type Section, versionString } from './store.js';
+import { parseXml, serializeXml } from './xml.js';
+
+const UPDATE_TIMEOUT_MS = 10_000;
+
+type Op = CibChange['op'];
+
+export class CibReplicator {
+  private members: string[] = [];
+  private readonly waiting = new Map<string, { resolve(v: string): void; reject(e: Error): void; timer: NodeJS.Timeout }>();
+
+  constructor(
+    private readonly me: string,
+    private readonly store: CibStore,
+    private readonly hb: HeartbeatClient,
+    private readonly persist: () => void,
+    private readonly log: Logger,
+  ) {}
+
+  get master(): string {
+    return [...this.members].sort()[0] ?? this.me;
+  }
+
+  get isMaster(): boolean {
+    return this.master === this.me;
+  }
+
+  async start(): Promise<void> {
+    await this.hb.subscribe('message', (m) => void this.onMessage(m.from, m.type, m.fields));
+    await this.hb.subscribe('membership', (v) => this.onMembership(v.members));
+    this.onMembership((await this.hb.request('membership', {})).members);
+  }
+
+  private send(type: string, fields: Record<string, string>, to?: string): void {
+    this.hb.request('send', { type, fields, ...(to ? { to } : {}) }).catch((e: Error) => this.log.warn({ type, err: e.message }, 'cannot send a CIB message'));
+  }
+
+  private broadcastFull(): void {
+    this.send('cib_full', { xml: serializeXml(this.store.query(), { indent: false }), version: this.store.version });
+  }
+
+  private onMembership(members: string[]): void {
+    const before = this.master;
+    this.members = members;
+    if (this.master !== before) this.log.info({ master: this.master, members }, 'CIB master copy moved');
+    if (members.length < 2) return;
+    if (this.isMaster) this.broadcastFull();
+    // Every member shows the master what it has: the higher version wins.
+    else this.send('cib_full', { xml: serializeXml(this.store.query(), { indent: false }), version: this.store.version }, this.master);
+  }
+
+  /** A client's update on this node: applied here if we are the master, else forwarded. */
+  async update(op: Op, xml: string, section?: Section): Promise<string> {
+    if (this.isMaster) return this.applyAsMaster(op, xml, section);
+    const reqid = randomUUID();
+    const result = new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(reqid);
+        reject(new HaError('ETIMEDOUT', `the CIB master (${this.master}) did not answer within ${UPDATE_TIMEOUT_MS / 1000} s`));
+      }, UPDATE_TIMEOUT_MS);
+      this.waiting.set(reqid, { resolve, reject, timer });
+    });
+    this.send('cib_update', { reqid, op, xml, ...(section ? { section } : {}) }, this.master);
+    return result;
+  }
+
+  private applyAsMaster(op: Op, xml: string, section?: Section): string {
+    const before = this.store.version;
+    const change = this.store.applyOp(op, parseXml(xml, 'update'), section);
+    this.persist();
+    this.send('cib_apply', { op, xml, before, after: change.after, ...(section ? { section } : {}) });
+    return change.after;
+  }
+
+  private async onMessage(from: string, type: string, f: Record<string, string>): Promise<void> {
+    if (from === this.me || !type.startsWith('cib_')) return;
+    try {
+      switch (type) {
+        case 'cib_update': {
+          if (!this.isMaster) return;
+          let reply: Record<string, string>;
+          try {
+            reply = { reqid: f.reqid!, ok: '1', version: this.applyAsMaster(f.op as Op, f.xml!, f.section as Section | undefined) };
+          } catch (e) {
+            reply = { reqid: f.reqid!, ok: '0', code: (e as HaError).code ?? 'EINVAL', message: (e as Error).message };
+          }
+          this.send('cib_result', reply, from);
+          return;
+        }
+        case 'cib_result': {
+          const w = this.waiting.get(f.reqid ?? '');
+          if (!w) return;
+          this.waiting.delete(f.reqid!);
+          clearTimeout(w.timer);
+          if (f.ok === '1') w.resolve(f.version!);
+          else w.reject(new HaError(f.code ?? 'EINVAL', f.message ?? 'update rejected by the CIB master'));
+          return;
+        }
+        case 'cib_apply': {
+          if (from !== this.master) return;
+          if (this.store.version !== f.before) {
+            this.log.warn({ have: this.store.version, before: f.before }, 'CIB out of step with the master; asking for a full copy');
+            this.send('cib_sync_req', {}, from);
+            return;
+          }
+          this.store.applyOp(f.op as Op, parseXml(f.xml!, 'cib_apply'), f.section as Section | undefined);
+          this.persist();
+          if (this.store.version !== f.after) this.send('cib_sync_req', {}, from);
+          return;
+        }
+        case 'cib_sync_req':
+          if (this.isMaster) this.send('cib_full', { xml: serializeXml(this.store.query(), { indent: false }), version: this.store.version }, from);
+          return;
+        case 'cib_full': {
+          const theirs = parseXml(f.xml!, 'cib_full');
+          const cmp = compareVersions(theirs, this.store.query());
+          if (this.isMaster) {
+            // A member with a higher version (a healed partition): the higher version wins.
+            if (cmp > 0) {
+              this.log.warn({ from, version: versionString(theirs), had: this.store.version }, 'adopting a newer CIB from a member');
+              this.store.adopt(theirs);
+              this.persist();
+              this.broadcastFull();
+            } else if (cmp < 0 || serializeXml(theirs) !== serializeXml(this.store.query())) {
+              this.send('cib_full', { xml: serializeXml(this.store.query(), { indent: false }), version: this.store.version }, from);
+            }
+            return;
+          }
+          if (from !== this.master) return;
+          if (cmp < 0) {
+            // We are ahead of the master: send ours, it will adopt it and broadcast it.
+            this.broadcastFull();
+            return;
+          }
+          if (cmp > 0 || this.store.version !== f.version || serializeXml(theirs) !== serializeXml(this.store.query())) {
+            this.store.adopt(theirs);
+            this.persist();
+            this.log.info({ version: this.store.version, from }, 'CIB synchronized from the master');
+          }
+          return;
+        }
+      }
+    } catch (e) {
+      this.log.error({ type, from, err: (e as Error).message }, 'CIB message failed');
+    }
+  }
+}
