@@ -55,4 +55,42 @@ describe('CIB replication over heartbeat (3 nodes, loopback)', () => {
     const versions = await Promise.all(c.nodes.map(async (n) => version((await cibadmin(n, '-Q')).out)));
     expect(new Set(versions).size).toBe(1);
   });
+
+  it('netns: a partition and its healing — every update acknowledged on the majority side survives, all converge', async () => {
+    if (process.getuid?.() !== 0) throw new Error('this test needs root (network namespaces): run the tests as root, as CI does');
+    cluster = await heartbeatCluster({
+      mode: 'netns',
+      nodes: 3,
+      extraDaemons: () => [{ name: 'cib', command: process.execPath, args: [resolveBin('@heartbeat-ts/cib', 'hbts-cib'), '--replicate'] }],
+    });
+    const c = cluster;
+    const [n1, n2, n3] = c.nodes as [HarnessNode, HarnessNode, HarnessNode];
+    const members = async (n: HarnessNode) => {
+      const x = await hb(n);
+      try {
+        return (await x.request('membership', {})).members.join();
+      } finally {
+        x.close();
+      }
+    };
+    for (const n of c.nodes) await waitFor(`${n.name}: 3 members and its CIB answers`, async () => (await members(n)) === 'n1,n2,n3' && (await cibadmin(n, '-Q')).code === 0, { timeoutMs: 10_000 });
+    expect((await cibadmin(n1, '-C', '-o', 'resources', '-X', '<primitive id="before" class="lsb" type="x"/>')).code).toBe(0);
+    await waitFor('n3 has it', async () => (await resources(n3)).join() === 'before', { timeoutMs: 3000 });
+
+    await c.cutLink('n3');
+    await waitFor('partition seen', async () => (await members(n1)) === 'n1,n2' && (await members(n3)) === 'n3', { timeoutMs: 5000 });
+    const acked: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const n = i % 2 ? n2 : n1;
+      if ((await cibadmin(n, '-C', '-o', 'resources', '-X', `<primitive id="during${i}" class="lsb" type="x"/>`)).code === 0) acked.push(`during${i}`);
+    }
+    expect(acked).toHaveLength(5);
+    expect(await resources(n3)).toEqual(['before']);
+
+    await c.restoreLink('n3');
+    const want = ['before', ...acked].sort().join();
+    for (const n of c.nodes) await waitFor(`${n.name} converged`, async () => (await resources(n)).join() === want, { timeoutMs: 10_000 });
+    const versions = await Promise.all(c.nodes.map(async (n) => version((await cibadmin(n, '-Q')).out)));
+    expect(new Set(versions).size).toBe(1);
+  });
 });
