@@ -16,25 +16,29 @@ const cibadmin = async (n: HarnessNode, ...args: string[]) => {
 const version = (xml: string) => /admin_epoch="(\d+)" epoch="(\d+)" num_updates="(\d+)"/.exec(xml)?.slice(1).join('.');
 const resources = async (n: HarnessNode) => [...(await cibadmin(n, '-Q', '-o', 'resources')).out.matchAll(/primitive id="([^"]+)"/g)].map((m) => m[1]).sort();
 
+const members = async (n: HarnessNode) => {
+  const x = await hb(n);
+  try {
+    return (await x.request('membership', {})).members.join();
+  } finally {
+    x.close();
+  }
+};
+
+/** Three nodes running heartbeat and a replicating cib daemon, all members and answering. */
+async function cibCluster(mode: 'loopback' | 'netns'): Promise<[Cluster, [HarnessNode, HarnessNode, HarnessNode]]> {
+  cluster = await heartbeatCluster({
+    mode,
+    nodes: 3,
+    extraDaemons: () => [{ name: 'cib', command: process.execPath, args: [resolveBin('@heartbeat-ts/cib', 'hbts-cib'), '--replicate'] }],
+  });
+  for (const n of cluster.nodes) await waitFor(`${n.name}: 3 members and its CIB answers`, async () => (await members(n)) === 'n1,n2,n3' && (await cibadmin(n, '-Q')).code === 0, { timeoutMs: 10_000 });
+  return [cluster, cluster.nodes as [HarnessNode, HarnessNode, HarnessNode]];
+}
+
 describe('CIB replication over heartbeat (3 nodes, loopback)', () => {
   it('updates on any node reach every node through the master; a returning node converges to the higher version', async () => {
-    cluster = await heartbeatCluster({
-      mode: 'loopback',
-      nodes: 3,
-      extraDaemons: () => [{ name: 'cib', command: process.execPath, args: [resolveBin('@heartbeat-ts/cib', 'hbts-cib'), '--replicate'] }],
-    });
-    const c = cluster;
-    const [n1, n2, n3] = c.nodes as [HarnessNode, HarnessNode, HarnessNode];
-    const members = async (n: HarnessNode) => {
-      const x = await hb(n);
-      try {
-        return (await x.request('membership', {})).members.join();
-      } finally {
-        x.close();
-      }
-    };
-    for (const n of c.nodes) await waitFor(`${n.name}: 3 members and its CIB answers`, async () => (await members(n)) === 'n1,n2,n3' && (await cibadmin(n, '-Q')).code === 0, { timeoutMs: 10_000 });
-
+    const [c, [n1, n2, n3]] = await cibCluster('loopback');
     // An update on a node that is not the master (n1 is) goes through n1 and reaches everyone.
     expect((await cibadmin(n2, '-C', '-o', 'resources', '-X', '<primitive id="d1" class="ocf" provider="heartbeat" type="Dummy"/>')).code).toBe(0);
     for (const n of c.nodes) await waitFor(`${n.name} has d1`, async () => (await resources(n)).join() === 'd1', { timeoutMs: 3000 });
@@ -58,22 +62,7 @@ describe('CIB replication over heartbeat (3 nodes, loopback)', () => {
 
   it('netns: a partition and its healing — every update acknowledged on the majority side survives, all converge', async () => {
     if (process.getuid?.() !== 0) throw new Error('this test needs root (network namespaces): run the tests as root, as CI does');
-    cluster = await heartbeatCluster({
-      mode: 'netns',
-      nodes: 3,
-      extraDaemons: () => [{ name: 'cib', command: process.execPath, args: [resolveBin('@heartbeat-ts/cib', 'hbts-cib'), '--replicate'] }],
-    });
-    const c = cluster;
-    const [n1, n2, n3] = c.nodes as [HarnessNode, HarnessNode, HarnessNode];
-    const members = async (n: HarnessNode) => {
-      const x = await hb(n);
-      try {
-        return (await x.request('membership', {})).members.join();
-      } finally {
-        x.close();
-      }
-    };
-    for (const n of c.nodes) await waitFor(`${n.name}: 3 members and its CIB answers`, async () => (await members(n)) === 'n1,n2,n3' && (await cibadmin(n, '-Q')).code === 0, { timeoutMs: 10_000 });
+    const [c, [n1, n2, n3]] = await cibCluster('netns');
     expect((await cibadmin(n1, '-C', '-o', 'resources', '-X', '<primitive id="before" class="lsb" type="x"/>')).code).toBe(0);
     await waitFor('n3 has it', async () => (await resources(n3)).join() === 'before', { timeoutMs: 3000 });
 
