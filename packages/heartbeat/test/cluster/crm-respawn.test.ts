@@ -1,7 +1,7 @@
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Cluster, resolveBin, waitFor } from '@heartbeat-ts/test-harness';
+import { type Cluster, isAlive, resolveBin, waitFor } from '@heartbeat-ts/test-harness';
 import { heartbeatCluster } from './hb-cluster.js';
 
 let cluster: Cluster | undefined;
@@ -49,15 +49,7 @@ describe('heartbeat starts and respawns its clients (crm respawn, respawn)', () 
     // Stopping heartbeat stops its clients.
     const hbPid = n1.pids().find((p) => readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('heartbeat'))!;
     process.kill(hbPid, 'SIGTERM');
-    const alive = (p: number) => {
-      try {
-        process.kill(p, 0);
-        return true;
-      } catch {
-        return false;
-      }
-    };
-    await waitFor('clients gone with heartbeat', () => !alive(readPids(pidsFile)[1]!) && !alive(readPids(join(n1.dir, 'respawned.pids'))[1]!), { timeoutMs: 10_000 });
+    await waitFor('clients gone with heartbeat', () => !isAlive(readPids(pidsFile)[1]!) && !isAlive(readPids(join(n1.dir, 'respawned.pids'))[1]!), { timeoutMs: 10_000 });
   });
 
   it('refuses "crm respawn" without a CRM to start, saying what to do', async () => {
