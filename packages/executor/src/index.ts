@@ -1,0 +1,2 @@
+export * from './ocf.js';
+export * from './run-agent.js';
