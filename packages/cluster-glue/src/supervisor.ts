@@ -224,7 +224,8 @@ export class Supervisor extends EventEmitter {
   }
 }
 
-function killGroup(pid: number, signal: NodeJS.Signals): void {
+/** Signals a process's whole group (it must lead one: spawned detached), or the process alone if not. */
+export function killGroup(pid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(-pid, signal);
   } catch {

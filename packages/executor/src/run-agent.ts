@@ -6,6 +6,7 @@
 import { accessSync, constants, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { killGroup } from '@heartbeat-ts/cluster-glue';
 import { execa } from 'execa';
 import { agentPath, type AgentSpec, describeRc, type OcfCall, ocfEnvironment } from './ocf.js';
 
@@ -31,14 +32,6 @@ export interface RunOptions extends OcfCall {
   /** positional arguments before the action (heartbeat class). */
   args?: string[];
 }
-
-const killGroup = (pid: number, sig: NodeJS.Signals) => {
-  try {
-    process.kill(-pid, sig);
-  } catch {
-    /* gone */
-  }
-};
 
 export async function runAgent(agent: AgentSpec, action: string, opts: RunOptions): Promise<OpResult> {
   const path = agentPath(agent, opts.ocfRoot);
