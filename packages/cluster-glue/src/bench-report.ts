@@ -3,6 +3,8 @@
  * gathers into a table. A figure may carry the baseline measured in the same run (an
  * anchor such as Pacemaker's crm_simulate, or a raw node:net socket) and their ratio.
  */
+import { readFileSync } from 'node:fs';
+
 export interface BenchFigure {
   bench: string;
   case: string;
@@ -30,7 +32,6 @@ export function percentile(samples: number[], p: number): number {
 
 /** Resident set size of a process in MiB (Linux /proc). */
 export async function rssMiB(pid: number): Promise<number> {
-  const { readFileSync } = await import('node:fs');
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   if (!m) throw new Error(`no VmRSS for pid ${pid}`);
   return Number(m[1]) / 1024;

@@ -235,7 +235,7 @@ export class Engine {
       if (n === this.me) continue;
       const deadtime = this.commUp ? n.deadtimeMs : Math.max(this.cfg.initdeadMs, n.deadtimeMs);
       const since = n.anyPackets ? n.lastHeard : this.startedAt;
-      if (n.status !== 'dead' && now - since > deadtime) this.markDead(n, now);
+      if (n.status !== 'dead' && now - since > deadtime) this.markDead(n);
       for (const l of n.links.values()) {
         if (l.status === 'up' && now - l.lastHeard > deadtime) {
           l.status = 'dead';
@@ -245,7 +245,7 @@ export class Engine {
     }
   }
 
-  private markDead(n: NodeInfo, _now: number): void {
+  private markDead(n: NodeInfo): void {
     const previous = n.status;
     n.status = 'dead';
     this.io.emit({ type: 'node-status', node: n.name, status: 'dead', previous });

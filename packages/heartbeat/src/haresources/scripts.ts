@@ -70,8 +70,3 @@ export async function runResource(r: HaResource, action: 'start' | 'stop' | 'sta
     rmSync(dir, { recursive: true, force: true });
   }
 }
-
-export function statusSaysRunning(output: string): boolean {
-  if (/not\s.*running/i.test(output)) return false;
-  return /running|OK/i.test(output);
-}
