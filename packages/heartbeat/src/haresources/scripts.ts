@@ -2,8 +2,7 @@
  * Running haresources resources the way heartbeat's ResourceManager does: the script is
  * <resource.d>/NAME (heartbeat class, e.g. /etc/ha.d/resource.d/IPaddr2) or /etc/init.d/NAME
  * (LSB), called as `SCRIPT ARG... start|stop|status`, where `IPaddr2::10.0.0.10/24/eth0`
- * gives the argument `10.0.0.10/24/eth0`. A status output containing "running" or "OK" (and
- * not "not running") means the resource runs.
+ * gives the argument `10.0.0.10/24/eth0`.
  */
 import { accessSync, constants, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
