@@ -31,7 +31,7 @@ export class CibDaemon implements Daemon {
     for (const p of loaded?.problems ?? []) log.error({ problem: p }, 'CIB file refused');
     if (loaded?.problems.length) log.error({ file: loaded.file }, 'using an older CIB from a backup: recent updates may be lost; check the cluster');
     const store = new CibStore(loaded?.root);
-    if (!loaded) saveCib(dir, store.query());
+    if (!loaded) saveCib(dir, store.current);
     log.info({ version: store.version, file: loaded?.file ?? 'new' }, 'CIB loaded');
 
     const ipc = new IpcServer(CibProtocol, { path: socketPath(ctx.paths, 'cib'), serverName: `cib@${ctx.node}`, logger: log });
@@ -56,7 +56,7 @@ export class CibDaemon implements Daemon {
           await new Promise((r) => setTimeout(r, 200));
         }
       }
-      replicator = new CibReplicator(ctx.node, store, this.hb, () => saveCib(dir, store.query()), log);
+      replicator = new CibReplicator(ctx.node, store, this.hb, () => saveCib(dir, store.current), log);
       await replicator.start();
     }
     const update = async (op: 'create' | 'modify' | 'replace' | 'delete', xml: string, section?: Section) => {
@@ -72,7 +72,7 @@ export class CibDaemon implements Daemon {
     const run = (fn: () => { after: string }) => {
       try {
         const c = fn();
-        saveCib(dir, store.query());
+        saveCib(dir, store.current);
         return { version: c.after };
       } catch (e) {
         if (e instanceof CibError) throw new HaError(e.code, e.message, e.id ? { id: e.id } : {});

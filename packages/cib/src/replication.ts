@@ -53,8 +53,9 @@ export class CibReplicator {
     this.hb.request('send', { type, fields, ...(to ? { to } : {}) }).catch((e: Error) => this.log.warn({ type, err: e.message }, 'cannot send a CIB message'));
   }
 
-  private broadcastFull(): void {
-    this.send('cib_full', { xml: serializeXml(this.store.query(), { indent: false }), version: this.store.version });
+  /** Our whole CIB, to one node or (without `to`) to all. */
+  private sendFull(to?: string): void {
+    this.send('cib_full', { xml: this.store.xml({ indent: false }), version: this.store.version }, to);
   }
 
   private onMembership(members: string[]): void {
@@ -62,9 +63,9 @@ export class CibReplicator {
     this.members = members;
     if (this.master !== before) this.log.info({ master: this.master, members }, 'CIB master copy moved');
     if (members.length < 2) return;
-    if (this.isMaster) this.broadcastFull();
+    if (this.isMaster) this.sendFull();
     // Every member shows the master what it has: the higher version wins.
-    else this.send('cib_full', { xml: serializeXml(this.store.query(), { indent: false }), version: this.store.version }, this.master);
+    else this.sendFull(this.master);
   }
 
   /** A client's update on this node: applied here if we are the master, else forwarded. */
@@ -127,30 +128,31 @@ export class CibReplicator {
           return;
         }
         case 'cib_sync_req':
-          if (this.isMaster) this.send('cib_full', { xml: serializeXml(this.store.query(), { indent: false }), version: this.store.version }, from);
+          if (this.isMaster) this.sendFull(from);
           return;
         case 'cib_full': {
           const theirs = parseXml(f.xml!, 'cib_full');
-          const cmp = compareVersions(theirs, this.store.query());
+          const cmp = compareVersions(theirs, this.store.current);
+          const differs = () => serializeXml(theirs) !== this.store.xml();
           if (this.isMaster) {
             // A member with a higher version (a healed partition): the higher version wins.
             if (cmp > 0) {
               this.log.warn({ from, version: versionString(theirs), had: this.store.version }, 'adopting a newer CIB from a member');
               this.store.adopt(theirs);
               this.persist();
-              this.broadcastFull();
-            } else if (cmp < 0 || serializeXml(theirs) !== serializeXml(this.store.query())) {
-              this.send('cib_full', { xml: serializeXml(this.store.query(), { indent: false }), version: this.store.version }, from);
+              this.sendFull();
+            } else if (cmp < 0 || differs()) {
+              this.sendFull(from);
             }
             return;
           }
           if (from !== this.master) return;
           if (cmp < 0) {
             // We are ahead of the master: send ours, it will adopt it and broadcast it.
-            this.broadcastFull();
+            this.sendFull();
             return;
           }
-          if (cmp > 0 || this.store.version !== f.version || serializeXml(theirs) !== serializeXml(this.store.query())) {
+          if (cmp > 0 || this.store.version !== f.version || differs()) {
             this.store.adopt(theirs);
             this.persist();
             this.log.info({ version: this.store.version, from }, 'CIB synchronized from the master');

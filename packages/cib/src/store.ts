@@ -12,7 +12,7 @@
  */
 import { Cib, CibError } from './model.js';
 import { verifyCib } from './validate.js';
-import { child, elements, isElement, parseXml, type XmlElement } from './xml.js';
+import { child, elements, isElement, parseXml, serializeXml, type XmlElement } from './xml.js';
 
 export const SECTIONS = ['crm_config', 'nodes', 'resources', 'constraints', 'op_defaults', 'rsc_defaults', 'fencing-topology', 'tags', 'alerts', 'acls', 'status'] as const;
 export type Section = (typeof SECTIONS)[number];
@@ -105,6 +105,16 @@ export class CibStore {
 
   get cib(): Cib {
     return new Cib(this.root);
+  }
+
+  /** The live tree, for reading and writing out without a copy; never modify it. */
+  get current(): Readonly<XmlElement> {
+    return this.root;
+  }
+
+  /** The whole CIB as XML text. */
+  xml(opts: { indent?: boolean } = {}): string {
+    return serializeXml(this.root, opts);
   }
 
   get version(): string {
