@@ -32,7 +32,7 @@ async function cibCluster(mode: 'loopback' | 'netns'): Promise<[Cluster, [Harnes
     nodes: 3,
     extraDaemons: () => [{ name: 'cib', command: process.execPath, args: [resolveBin('@heartbeat-ts/cib', 'hbts-cib'), '--replicate'] }],
   });
-  for (const n of cluster.nodes) await waitFor(`${n.name}: 3 members and its CIB answers`, async () => (await members(n)) === 'n1,n2,n3' && (await cibadmin(n, '-Q')).code === 0, { timeoutMs: 10_000 });
+  for (const n of cluster.nodes) await waitFor(`${n.name}: 3 members and its CIB answers`, async () => (await members(n)) === 'n1,n2,n3' && (await cibadmin(n, '-Q')).code === 0, { timeoutMs: 20_000 });
   return [cluster, cluster.nodes as [HarnessNode, HarnessNode, HarnessNode]];
 }
 
