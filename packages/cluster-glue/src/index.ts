@@ -11,3 +11,4 @@ export * from './supervisor.js';
 export * from './daemon.js';
 export { resolveGid, groupName } from './unix-groups.js';
 export * from './bench-report.js';
+export * from './xml.js';
