@@ -12,3 +12,4 @@ export * from './daemon.js';
 export { resolveGid, groupName } from './unix-groups.js';
 export * from './bench-report.js';
 export * from './xml.js';
+export * from './durations.js';

@@ -69,17 +69,3 @@ export function ocfEnvironment(agent: AgentSpec, call: OcfCall): Record<string, 
   for (const [k, v] of Object.entries(call.meta ?? {})) env[`OCF_RESKEY_CRM_meta_${k.replace(/-/g, '_')}`] = v;
   return env;
 }
-
-/** Where the agent's executable is. */
-export function agentPath(agent: AgentSpec, ocfRoot = DEFAULT_OCF_ROOT): string {
-  switch (agent.class) {
-    case 'ocf':
-      return `${ocfRoot}/resource.d/${agent.provider}/${agent.type}`;
-    case 'lsb':
-      return `/etc/init.d/${agent.type}`;
-    case 'heartbeat':
-      return `/etc/ha.d/resource.d/${agent.type}`;
-    default:
-      throw new Error(`${agent.class} agents are not run by this executor (${agent.class === 'stonith' ? 'the fencer runs them' : 'this host has no systemd'})`);
-  }
-}

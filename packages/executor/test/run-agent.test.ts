@@ -90,7 +90,7 @@ describe('running real agents', () => {
     expect(chatty.output.length).toBeLessThanOrEqual(4096);
     expect(chatty.output).toContain('last-line');
     expect(await runAgent(parseAgent('ocf:test:Nope'), 'start', { rsc: 'x', ocfRoot: root, timeoutMs: 1000 })).toMatchObject({ rc: 5, status: 'not-installed', reason: expect.stringContaining('is not installed: no ') });
-    expect(await runAgent(parseAgent('ocf:test:NotExec'), 'start', { rsc: 'x', ocfRoot: root, timeoutMs: 1000 })).toMatchObject({ rc: 5, reason: expect.stringContaining('is not executable') });
+    expect(await runAgent(parseAgent('ocf:test:NotExec'), 'start', { rsc: 'x', ocfRoot: root, timeoutMs: 1000 })).toMatchObject({ rc: 4, reason: expect.stringContaining("is not executable") });
     const env = await runAgent(parseAgent('ocf:test:Env'), 'monitor', { rsc: 'e', ocfRoot: root, timeoutMs: 5000, params: { ip: '10.0.0.1' }, meta: { interval: '10000' } });
     expect(env.output).toContain('OCF_RESKEY_ip=10.0.0.1');
     expect(env.output).toContain('OCF_RESKEY_CRM_meta_interval=10000');
