@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 /**
- * hbts-execd [--root DIR] [--max-parallel N] [--ocf-ra-path DIR:DIR...] [--ocf-root DIR]:
+ * hbts-execd [--root DIR] [--max-parallel N] [--ocf-ra-path DIR:DIR...] [--ocf-root DIR]
+ *            [--init-dir DIR] [--heartbeat-dir DIR]:
  * the executor daemon in the foreground.
  */
 import { EXIT, runDaemon, takeRootOption } from '@heartbeat-ts/cluster-glue';
 import { ExecutorDaemon } from './daemon.js';
 
 const { root, rest } = takeRootOption(process.argv.slice(2));
-const opts: { maxParallel?: number; locations?: { ocfRaPath?: string[]; ocfRoot?: string } } = {};
+const opts: { maxParallel?: number; locations?: { ocfRaPath?: string[]; ocfRoot?: string; initDir?: string; heartbeatDir?: string } } = {};
 for (let i = 0; i < rest.length; i++) {
   const a = rest[i]!;
   const val = () => {
@@ -27,6 +28,8 @@ for (let i = 0; i < rest.length; i++) {
     opts.maxParallel = n;
   } else if (a === '--ocf-ra-path') (opts.locations ??= {}).ocfRaPath = val().split(':').filter(Boolean);
   else if (a === '--ocf-root') (opts.locations ??= {}).ocfRoot = val();
+  else if (a === '--init-dir') (opts.locations ??= {}).initDir = val();
+  else if (a === '--heartbeat-dir') (opts.locations ??= {}).heartbeatDir = val();
   else {
     process.stderr.write(`hbts-execd: unknown option ${a}\n`);
     process.exit(EXIT.USAGE);

@@ -90,7 +90,9 @@ export async function runAgent(agent: AgentSpec, action: string, opts: RunOption
     return { rc, status: 'not-installed', output: '', outputBytes: 0, execMs: 0, reason: e.message };
   }
   const t0 = Date.now();
-  const out = { file: outputFile() } as const;
+  // Both streams appending to one file, so they interleave instead of overwriting each other.
+  const outFile = outputFile();
+  const out = { file: outFile, append: true } as const;
   const env = { PATH: AGENT_PATH, ...(agent.class === 'ocf' ? ocfEnvironment(agent, { ...opts, ocfRoot: loc.ocfRoot }) : {}), ...opts.env };
   const proc = execa(inv.file, inv.args, { env, extendEnv: false, detached: true, stdin: 'ignore', stdout: out, stderr: opts.stdoutOnly ? 'ignore' : out, reject: false, cleanup: true });
   if (proc.pid) opts.onSpawn?.(proc.pid);
@@ -111,8 +113,8 @@ export async function runAgent(agent: AgentSpec, action: string, opts: RunOption
   opts.signal?.removeEventListener('abort', onAbort);
   // Whatever the agent left behind in its group goes with it when it was stopped by us.
   if (ended && proc.pid) killGroup(proc.pid, 'SIGKILL');
-  const { text: output, bytes: outputBytes } = tail(out.file, opts.maxOutput ?? 64 * 1024);
-  rmSync(out.file, { force: true });
+  const { text: output, bytes: outputBytes } = tail(outFile, opts.maxOutput ?? 64 * 1024);
+  rmSync(outFile, { force: true });
   const execMs = Date.now() - t0;
   const base = { output, outputBytes, execMs, ...(proc.pid ? { pid: proc.pid } : {}) };
   if (ended === 'timeout') return { ...base, rc: 1, status: 'timeout', reason: `timed out after ${opts.timeoutMs} ms${res.signal === 'SIGKILL' ? ' (ignored SIGTERM, killed)' : ''}` };
