@@ -90,11 +90,21 @@ export async function runAgent(agent: AgentSpec, action: string, opts: RunOption
     return { rc, status: 'not-installed', output: '', outputBytes: 0, execMs: 0, reason: e.message };
   }
   const t0 = Date.now();
-  // Both streams appending to one file, so they interleave instead of overwriting each other.
+  // One descriptor (O_APPEND) for both streams: they interleave instead of overwriting each
+  // other, and execa creates no streams of its own (a third of its cost per process).
   const outFile = outputFile();
-  const out = { file: outFile, append: true } as const;
+  const fd = openSync(outFile, 'a');
   const env = { PATH: AGENT_PATH, ...(agent.class === 'ocf' ? ocfEnvironment(agent, { ...opts, ocfRoot: loc.ocfRoot }) : {}), ...opts.env };
-  const proc = execa(inv.file, inv.args, { env, extendEnv: false, detached: true, stdin: 'ignore', stdout: out, stderr: opts.stdoutOnly ? 'ignore' : out, reject: false, cleanup: true });
+  // execa's types list only descriptors 3-9; it passes any open descriptor on.
+  const out = fd as 3;
+  let proc;
+  try {
+    proc = opts.stdoutOnly
+      ? execa(inv.file, inv.args, { env, extendEnv: false, detached: true, stdin: 'ignore', stdout: out, stderr: 'ignore', reject: false, cleanup: false, buffer: false })
+      : execa(inv.file, inv.args, { env, extendEnv: false, detached: true, stdin: 'ignore', stdout: out, stderr: out, reject: false, cleanup: false, buffer: false });
+  } finally {
+    closeSync(fd);
+  }
   if (proc.pid) opts.onSpawn?.(proc.pid);
   let ended: 'timeout' | 'cancelled' | undefined;
   let kill: NodeJS.Timeout | undefined;
