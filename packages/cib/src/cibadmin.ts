@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 /**
  * cibadmin — Pacemaker's CIB command, on the cib daemon's socket:
- *   -Q/--query  -C/--create  -M/--modify  -R/--replace  -D/--delete
+ *   -Q/--query  -C/--create  -M/--modify  -R/--replace  -D/--delete  -E/--erase (--force)
  *   -o/--scope SECTION   -X/--xml-text XML   -x/--xml-file FILE   -p/--xml-pipe
- *   -A/--xpath "//TAG[@id='ID']"   -l/--local (accepted: every request is local here)
+ *   -A/--xpath XPATH (element steps, / and //, attribute and position predicates)
+ *   --delete-all (with -D -A)   -l/--local (accepted: every request is local here)
  *   --root DIR as every command.
  * Exit codes as Pacemaker: 0 ok, 64 usage, 65 rejected update, 66 unreadable input,
  * 102 daemon not running, 105 no such object, 108 already exists.
@@ -12,24 +13,29 @@ import { readFileSync } from 'node:fs';
 import { EXIT, HaError, IpcClient, runtimePaths, socketPath, takeRootOption } from '@heartbeat-ts/cluster-glue';
 import { CibProtocol } from './protocol.js';
 
-const HELP = `Usage: cibadmin (-Q|-C|-M|-R|-D) [-o SECTION] [-X XML | -x FILE | -p] [-A XPATH]
-  -Q, --query      print the CIB, a section (-o) or an element (-A)
+const HELP = `Usage: cibadmin (-Q|-C|-M|-R|-D|-E) [-o SECTION] [-X XML | -x FILE | -p] [-A XPATH]
+  -Q, --query      print the CIB, a section (-o) or what an XPath selects (-A)
   -C, --create     add the XML to a section (-o)
   -M, --modify     update the element with the XML's id (attributes and children merged)
   -R, --replace    replace a section, the whole CIB, or the element with the XML's id
-  -D, --delete     delete the element with the XML's tag and id (or the one -A names)
+  -D, --delete     delete the element with the XML's tag and id, or the first one -A selects
+                   (every one with --delete-all)
+  -E, --erase      empty the configuration and status (needs --force)
   -o, --scope      crm_config, nodes, resources, constraints, op_defaults, rsc_defaults,
                    fencing-topology, tags, alerts, acls, status
   -X, --xml-text   the XML;  -x, --xml-file FILE;  -p, --xml-pipe (standard input)
-  -A, --xpath      an element by id: "//primitive[@id='vip']"
+  -A, --xpath      e.g. "//primitive[@id='vip']", "/cib/configuration/crm_config//nvpair[@name='stonith-enabled']"
+                   with -M or -R it names the element to change
 `;
 
 const { root, rest } = takeRootOption(process.argv.slice(2));
-let op: 'query' | 'create' | 'modify' | 'replace' | 'delete' | undefined;
+let op: 'query' | 'create' | 'modify' | 'replace' | 'delete' | 'erase' | undefined;
+let force = false;
+let deleteAll = false;
 let scope: string | undefined;
 let xml: string | undefined;
 let xpath: string | undefined;
-const ops: Record<string, typeof op> = { '-Q': 'query', '--query': 'query', '-C': 'create', '--create': 'create', '-M': 'modify', '--modify': 'modify', '-R': 'replace', '--replace': 'replace', '-D': 'delete', '--delete': 'delete' };
+const ops: Record<string, typeof op> = { '-Q': 'query', '--query': 'query', '-C': 'create', '--create': 'create', '-M': 'modify', '--modify': 'modify', '-R': 'replace', '--replace': 'replace', '-D': 'delete', '--delete': 'delete', '-E': 'erase', '--erase': 'erase' };
 const die = (code: number, msg: string): never => {
   process.stderr.write(`cibadmin: ${msg}\n`);
   process.exit(code);
@@ -55,6 +61,8 @@ for (let i = 0; i < rest.length; i++) {
     }
   } else if (a === '-p' || a === '--xml-pipe') xml = readFileSync(0, 'utf8');
   else if (a === '-A' || a === '--xpath') xpath = arg();
+  else if (a === '-f' || a === '--force') force = true;
+  else if (a === '--delete-all') deleteAll = true;
   else if (a === '-l' || a === '--local' || a === '-s' || a === '--sync-call') continue;
   else if (a === '-h' || a === '--help') {
     process.stdout.write(HELP);
@@ -62,25 +70,22 @@ for (let i = 0; i < rest.length; i++) {
   } else die(EXIT.USAGE, `unknown option ${a} (see --help)`);
 }
 if (!op) die(EXIT.USAGE, 'say what to do: -Q, -C, -M, -R or -D (see --help)');
-let id: string | undefined;
-if (xpath) {
-  const m = /^\/\/?(?:[\w/-]*\/)?([\w-]+|\*)\[@id=(['"])(.+?)\2\]$/.exec(xpath);
-  if (!m) die(EXIT.USAGE, `only XPaths of the form //TAG[@id='ID'] are supported here, not ${xpath}`);
-  id = m![3];
-  if (op === 'delete' && !xml) xml = `<${m![1] === '*' ? 'primitive' : m![1]} id="${id}"/>`;
-}
-if (op !== 'query' && !xml) die(EXIT.USAGE, `${op} needs XML: -X, -x or -p`);
+if (op !== 'query' && op !== 'erase' && op !== 'delete' && !xml) die(EXIT.USAGE, `${op} needs XML: -X, -x or -p`);
+if (op === 'delete' && !xml && !xpath) die(EXIT.USAGE, 'delete needs XML (-X, -x, -p) or an XPath (-A)');
 if (op === 'create' && !scope) die(EXIT.USAGE, 'create needs a section: -o SECTION');
+if (op === 'erase' && !force) die(EXIT.USAGE, 'erasing the whole CIB needs --force');
 
 const exitFor = (code: string): number => ({ ENOSUCH: 105, EEXIST: 108, EINVAL: 65, ENOTRUNNING: 102, EACCES: EXIT.INSUFFICIENT_PRIV, ETIMEDOUT: EXIT.TIMEOUT })[code] ?? EXIT.ERROR;
 try {
   const c = await IpcClient.connect(CibProtocol, { path: socketPath(runtimePaths(root ? { root } : {}), 'cib'), name: 'cibadmin' });
   const sec = scope as never;
   if (op === 'query') {
-    const r = await c.request('query', { ...(scope ? { section: sec } : {}), ...(id ? { id } : {}) });
+    const r = await c.request('query', { ...(scope ? { section: sec } : {}), ...(xpath ? { xpath } : {}) });
     process.stdout.write(r.xml);
   } else if (op === 'create') await c.request('create', { section: sec, xml: xml! });
-  else await c.request(op!, { ...(scope ? { section: sec } : {}), xml: xml! });
+  else if (op === 'erase') await c.request('erase', {});
+  else if (op === 'delete') await c.request('delete', { ...(scope ? { section: sec } : {}), ...(xml ? { xml } : {}), ...(xpath ? { xpath } : {}), ...(deleteAll ? { all: true } : {}) });
+  else await c.request(op!, { ...(scope ? { section: sec } : {}), xml: xml!, ...(xpath ? { xpath } : {}) });
   c.close();
   process.exit(0);
 } catch (e) {

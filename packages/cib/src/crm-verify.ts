@@ -3,15 +3,16 @@
  * crm_verify [-x FILE | -p | -L] [-V]: checks a CIB and says what is wrong, with Pacemaker's
  * exit codes: 0 valid, 78 invalid or with warnings (as Pacemaker 2.1.5 does), 64 usage,
  * 66 cannot read input.
- * -L (the live CIB) needs the CIB daemon, which heartbeat-ts does not have yet.
+ * 66 cannot read input, 102 the CIB daemon (for -L) is not running. --root DIR as every command.
  */
 import { readFileSync } from 'node:fs';
-import { EXIT } from '@heartbeat-ts/cluster-glue';
+import { EXIT, IpcClient, runtimePaths, socketPath, takeRootOption } from '@heartbeat-ts/cluster-glue';
+import { CibProtocol } from './protocol.js';
 import { Cib } from './model.js';
 import { verifyCib } from './validate.js';
 import { XmlError } from './xml.js';
 
-const args = process.argv.slice(2);
+const { root, rest: args } = takeRootOption(process.argv.slice(2));
 const verbose = args.filter((a) => /^-V+$/.test(a) || a === '--verbose').length > 0;
 let file: string | undefined;
 let fromStdin = false;
@@ -31,20 +32,28 @@ for (let i = 0; i < args.length; i++) {
     process.exit(EXIT.USAGE);
   }
 }
-if (live || (!file && !fromStdin)) {
-  process.stderr.write('crm_verify: checking the live CIB (-L) needs the CIB daemon, which heartbeat-ts does not provide yet; use -x FILE or -p\n');
-  process.exit(EXIT.UNAVAILABLE);
-}
+if (!file && !fromStdin) live = true;
 let text: string;
-try {
-  text = fromStdin ? readFileSync(0, 'utf8') : readFileSync(file!, 'utf8');
-} catch (e) {
-  process.stderr.write(`crm_verify: cannot read ${fromStdin ? 'standard input' : file}: ${(e as Error).message}\n`);
-  process.exit(EXIT.NOINPUT);
+if (live) {
+  try {
+    const c = await IpcClient.connect(CibProtocol, { path: socketPath(runtimePaths(root ? { root } : {}), 'cib'), name: 'crm_verify' });
+    text = (await c.request('query', {})).xml;
+    c.close();
+  } catch (e) {
+    process.stderr.write(`crm_verify: cannot read the live CIB: ${(e as Error).message} (check a file with -x FILE)\n`);
+    process.exit(102);
+  }
+} else {
+  try {
+    text = fromStdin ? readFileSync(0, 'utf8') : readFileSync(file!, 'utf8');
+  } catch (e) {
+    process.stderr.write(`crm_verify: cannot read ${fromStdin ? 'standard input' : file}: ${(e as Error).message}\n`);
+    process.exit(EXIT.NOINPUT);
+  }
 }
 let issues;
 try {
-  issues = verifyCib(Cib.parse(text, fromStdin ? '(stdin)' : file));
+  issues = verifyCib(Cib.parse(text, live ? 'the live CIB' : fromStdin ? '(stdin)' : file));
 } catch (e) {
   if (e instanceof XmlError || (e as Error).name === 'CibError') {
     process.stderr.write(`crm_verify: ${(e as Error).message}\ncrm_verify: Errors found during check: config not valid\n`);

@@ -8,7 +8,7 @@ import { connectHeartbeat, type HeartbeatClient } from '@heartbeat-ts/heartbeat'
 import { CibError } from './model.js';
 import { loadCib, saveCib } from './persistence.js';
 import { CibProtocol } from './protocol.js';
-import { CibReplicator } from './replication.js';
+import { CibReplicator, type WireRequest } from './replication.js';
 import { CibStore, type Section } from './store.js';
 import { parseXml, serializeXml, XmlError } from './xml.js';
 
@@ -59,42 +59,42 @@ export class CibDaemon implements Daemon {
       replicator = new CibReplicator(ctx.node, store, this.hb, () => saveCib(dir, store.current), log);
       await replicator.start();
     }
-    const update = async (op: 'create' | 'modify' | 'replace' | 'delete', xml: string, section?: Section) => {
-      if (!replicator) return run(() => store.applyOp(op, xmlOf(xml), section));
+    const update = async (req: WireRequest) => {
       try {
-        return { version: await replicator.update(op, xml, section) };
+        if (replicator) return { version: await replicator.update(req) };
+        const c = store.applyRequest({ op: req.op, ...(req.xml !== undefined ? { xml: xmlOf(req.xml) } : {}), ...(req.section ? { section: req.section } : {}), ...(req.xpath ? { xpath: req.xpath } : {}), ...(req.all ? { all: true } : {}) });
+        saveCib(dir, store.current);
+        return { version: c.after };
       } catch (e) {
         if (e instanceof CibError) throw new HaError(e.code, e.message, e.id ? { id: e.id } : {});
         if (e instanceof XmlError) throw new HaError('EINVAL', e.message);
         throw e;
       }
     };
-    const run = (fn: () => { after: string }) => {
-      try {
-        const c = fn();
-        saveCib(dir, store.current);
-        return { version: c.after };
-      } catch (e) {
-        if (e instanceof CibError) throw new HaError(e.code, e.message, e.id ? { id: e.id } : {});
-        throw e;
-      }
-    };
     store.onChange((c) => {
       log.info({ op: c.op, before: c.before, after: c.after, paths: c.paths }, 'CIB updated');
-      ipc.publish('diff', { op: c.op, before: c.before, after: c.after, paths: c.paths });
+      ipc.publish('diff', { op: c.op, before: c.before, after: c.after, paths: c.paths, patchset: serializeXml(c.patchset) });
     });
-    ipc.handle('query', ({ section, id }) => {
+    ipc.handle('query', ({ section, id, xpath }) => {
       try {
+        if (xpath !== undefined) {
+          const found = store.queryXPath(xpath);
+          if (!found.length) throw new CibError('ENOSUCH', `nothing matches ${xpath}`);
+          const xml = found.length === 1 ? serializeXml(found[0]!) : serializeXml({ name: 'xpath-query', attrs: {}, children: found });
+          return { xml, version: store.version, matches: found.length };
+        }
         return { xml: serializeXml(store.query({ ...(section ? { section } : {}), ...(id ? { id } : {}) })), version: store.version };
       } catch (e) {
         if (e instanceof CibError) throw new HaError(e.code, e.message);
         throw e;
       }
     });
-    ipc.handle('create', ({ section, xml }) => update('create', xml, section));
-    ipc.handle('modify', ({ section, xml }) => update('modify', xml, section as Section | undefined));
-    ipc.handle('replace', ({ section, xml }) => update('replace', xml, section as Section | undefined));
-    ipc.handle('delete', ({ section, xml }) => update('delete', xml, section as Section | undefined));
+    const opt = (p: { section?: string | undefined; xpath?: string | undefined }) => ({ ...(p.section ? { section: p.section as Section } : {}), ...(p.xpath !== undefined ? { xpath: p.xpath } : {}) });
+    ipc.handle('create', ({ section, xml }) => update({ op: 'create', xml, section }));
+    ipc.handle('modify', (p) => update({ op: 'modify', xml: p.xml, ...opt(p) }));
+    ipc.handle('replace', (p) => update({ op: 'replace', xml: p.xml, ...opt(p) }));
+    ipc.handle('delete', (p) => update({ op: 'delete', ...(p.xml !== undefined ? { xml: p.xml } : {}), ...opt(p), ...(p.all ? { all: true } : {}) }));
+    ipc.handle('erase', () => update({ op: 'erase' }));
     await ipc.listen();
   }
 

@@ -8,15 +8,20 @@ export const CibProtocol = defineProtocol({
   name: 'cib',
   version: 1,
   requests: {
-    /** The whole CIB, a section, or the element with an id — as XML text. */
-    query: { params: s.object({ section, id: s.optional(s.string()) }), result: s.object({ xml: s.string(), version: s.string() }) },
+    /** The whole CIB, a section, the element with an id, or what an XPath selects (several: in <xpath-query>) — as XML text. */
+    query: { params: s.object({ section, id: s.optional(s.string()), xpath: s.optional(s.string()) }), result: s.object({ xml: s.string(), version: s.string(), matches: s.optional(s.integer()) }) },
     create: { params: s.object({ section: s.enum(['crm_config', 'nodes', 'resources', 'constraints', 'op_defaults', 'rsc_defaults', 'fencing-topology', 'tags', 'alerts', 'acls', 'status'] as const), xml: s.string() }), result: version },
-    modify: { params: s.object({ section, xml: s.string() }), result: version },
-    replace: { params: s.object({ section, xml: s.string() }), result: version },
-    delete: { params: s.object({ section, xml: s.string() }), result: version },
+    /** With xpath: merge the XML into the one element it selects. */
+    modify: { params: s.object({ section, xml: s.string(), xpath: s.optional(s.string()) }), result: version },
+    /** With xpath: put the XML in place of the one element it selects. */
+    replace: { params: s.object({ section, xml: s.string(), xpath: s.optional(s.string()) }), result: version },
+    /** The element with the XML's tag and id, or the first element the XPath selects (all of them with all). */
+    delete: { params: s.object({ section, xml: s.optional(s.string()), xpath: s.optional(s.string()), all: s.optional(s.boolean()) }), result: version },
+    /** Empty configuration and status; admin_epoch + 1 (cibadmin -E --force). */
+    erase: { params: s.object({}), result: version },
   },
   events: {
-    /** After every applied change: versions before and after, what was touched. */
-    diff: s.object({ op: s.enum(['create', 'modify', 'replace', 'delete'] as const), before: s.string(), after: s.string(), paths: s.array(s.string()) }),
+    /** After every applied change: versions before and after, what was touched, and Pacemaker's v2 patchset (<diff format="2">) as XML. */
+    diff: s.object({ op: s.enum(['create', 'modify', 'replace', 'delete', 'erase'] as const), before: s.string(), after: s.string(), paths: s.array(s.string()), patchset: s.string() }),
   },
 });

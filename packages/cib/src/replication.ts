@@ -5,9 +5,10 @@
  * - a node that is not the master forwards a client's update (`cib_update`, with a request id)
  *   and answers its client when the master's `cib_result` comes back — by then the master has
  *   written the change and broadcast it;
- * - the master applies and persists each update, broadcasts `cib_apply` (operation, XML,
- *   versions before and after), then answers; a replica applies it when its version is the
- *   `before`, else asks for the whole CIB (`cib_sync_req`);
+ * - the master applies and persists each update, broadcasts `cib_apply` (the operation, its
+ *   v2 patchset, versions before and after), then answers; a replica applies the patchset when
+ *   its version is the `before` and the result is the `after`, else asks for the whole CIB
+ *   (`cib_sync_req`);
  * - on every membership change the master broadcasts the whole CIB (`cib_full`); a member
  *   holding a higher version (the other side of a healed partition) sends its own back, the
  *   master adopts it and broadcasts it again: the higher version wins, as in Pacemaker.
@@ -22,6 +23,18 @@ import { parseXml, serializeXml } from './xml.js';
 const UPDATE_TIMEOUT_MS = 10_000;
 
 type Op = CibChange['op'];
+
+/** A client's update as it travels: XML as text. */
+export interface WireRequest {
+  op: Op;
+  xml?: string;
+  section?: Section;
+  xpath?: string;
+  all?: boolean;
+}
+
+const toFields = (r: WireRequest): Record<string, string> => ({ op: r.op, ...(r.xml !== undefined ? { xml: r.xml } : {}), ...(r.section ? { section: r.section } : {}), ...(r.xpath ? { xpath: r.xpath } : {}), ...(r.all ? { all: '1' } : {}) });
+const fromFields = (f: Record<string, string>): WireRequest => ({ op: f.op as Op, ...(f.xml !== undefined ? { xml: f.xml } : {}), ...(f.section ? { section: f.section as Section } : {}), ...(f.xpath ? { xpath: f.xpath } : {}), ...(f.all === '1' ? { all: true } : {}) });
 
 export class CibReplicator {
   private members: string[] = [];
@@ -69,8 +82,8 @@ export class CibReplicator {
   }
 
   /** A client's update on this node: applied here if we are the master, else forwarded. */
-  async update(op: Op, xml: string, section?: Section): Promise<string> {
-    if (this.isMaster) return this.applyAsMaster(op, xml, section);
+  async update(req: WireRequest): Promise<string> {
+    if (this.isMaster) return this.applyAsMaster(req);
     const reqid = randomUUID();
     const result = new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -79,15 +92,15 @@ export class CibReplicator {
       }, UPDATE_TIMEOUT_MS);
       this.waiting.set(reqid, { resolve, reject, timer });
     });
-    this.send('cib_update', { reqid, op, xml, ...(section ? { section } : {}) }, this.master);
+    this.send('cib_update', { reqid, ...toFields(req) }, this.master);
     return result;
   }
 
-  private applyAsMaster(op: Op, xml: string, section?: Section): string {
-    const before = this.store.version;
-    const change = this.store.applyOp(op, parseXml(xml, 'update'), section);
+  /** Applies the update, persists it, and sends the members its patchset (applied there with version checks). */
+  private applyAsMaster(req: WireRequest): string {
+    const change = this.store.applyRequest({ op: req.op, ...(req.xml !== undefined ? { xml: parseXml(req.xml, 'update') } : {}), ...(req.section ? { section: req.section } : {}), ...(req.xpath ? { xpath: req.xpath } : {}), ...(req.all ? { all: true } : {}) });
     this.persist();
-    this.send('cib_apply', { op, xml, before, after: change.after, ...(section ? { section } : {}) });
+    this.send('cib_apply', { op: req.op, before: change.before, after: change.after, patch: serializeXml(change.patchset, { indent: false }) });
     return change.after;
   }
 
@@ -99,7 +112,7 @@ export class CibReplicator {
           if (!this.isMaster) return;
           let reply: Record<string, string>;
           try {
-            reply = { reqid: f.reqid!, ok: '1', version: this.applyAsMaster(f.op as Op, f.xml!, f.section as Section | undefined) };
+            reply = { reqid: f.reqid!, ok: '1', version: this.applyAsMaster(fromFields(f)) };
           } catch (e) {
             reply = { reqid: f.reqid!, ok: '0', code: (e as HaError).code ?? 'EINVAL', message: (e as Error).message };
           }
@@ -122,7 +135,13 @@ export class CibReplicator {
             this.send('cib_sync_req', {}, from);
             return;
           }
-          this.store.applyOp(f.op as Op, parseXml(f.xml!, 'cib_apply'), f.section as Section | undefined);
+          try {
+            this.store.applyPatch(f.op as Op, parseXml(f.patch!, 'cib_apply'));
+          } catch (e) {
+            this.log.warn({ err: (e as Error).message }, 'the master’s patch does not apply; asking for a full copy');
+            this.send('cib_sync_req', {}, from);
+            return;
+          }
           this.persist();
           if (this.store.version !== f.after) this.send('cib_sync_req', {}, from);
           return;

@@ -11,19 +11,34 @@
  * Pure: no files, no sockets (persistence.ts writes it, the daemon serves it).
  */
 import { Cib, CibError } from './model.js';
+import { applyPatchset, diffChanges, PatchError, patchset } from './patchset.js';
 import { verifyCib } from './validate.js';
 import { child, elements, isElement, parseXml, serializeXml, type XmlElement } from './xml.js';
+import { selectXPath, XPathError } from './xpath.js';
 
 export const SECTIONS = ['crm_config', 'nodes', 'resources', 'constraints', 'op_defaults', 'rsc_defaults', 'fencing-topology', 'tags', 'alerts', 'acls', 'status'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface CibChange {
-  op: 'create' | 'modify' | 'replace' | 'delete';
+  op: CibRequest['op'];
   section?: Section;
   before: string;
   after: string;
   /** Paths of the elements created, modified, replaced or deleted. */
   paths: string[];
+  /** What changed, as Pacemaker's v2 patchset (<diff format="2">), version change included. */
+  patchset: XmlElement;
+}
+
+/** One update, as clients send it and replication carries it. */
+export interface CibRequest {
+  op: 'create' | 'modify' | 'replace' | 'delete' | 'erase';
+  xml?: XmlElement;
+  section?: Section;
+  /** The element(s) to modify, replace or delete, instead of the XML's id. */
+  xpath?: string;
+  /** delete: every element the XPath selects (default: the first). */
+  all?: boolean;
 }
 
 const clone = (e: XmlElement): XmlElement => ({ name: e.name, attrs: { ...e.attrs }, children: e.children.map((c) => (isElement(c) ? clone(c) : { ...c })) });
@@ -93,6 +108,20 @@ export class CibStore {
     this.root = root;
   }
 
+  /** Copies of the elements an XPath selects (in document order); EINVAL for XPath we do not support. */
+  queryXPath(xpath: string): XmlElement[] {
+    return this.select(this.root, xpath).map((m) => clone(m.el));
+  }
+
+  private select(root: XmlElement, xpath: string) {
+    try {
+      return selectXPath(root, xpath);
+    } catch (e) {
+      if (e instanceof XPathError) throw new CibError('EINVAL', e.message);
+      throw e;
+    }
+  }
+
   /** A copy of the whole CIB, or of a section, or of the element with an id. */
   query(opts: { section?: Section; id?: string } = {}): XmlElement {
     if (opts.id !== undefined) {
@@ -128,18 +157,97 @@ export class CibStore {
   }
 
   /** Applies an operation by name (what replication carries). */
-  applyOp(op: CibChange['op'], xml: XmlElement, section?: Section): CibChange {
-    switch (op) {
-      case 'create':
-        if (!section) throw new CibError('EINVAL', 'create needs a section');
-        return this.create(section, xml);
-      case 'modify':
-        return this.modify(xml, section);
-      case 'replace':
-        return this.replace(xml, section);
-      case 'delete':
-        return this.delete(xml, section);
+  applyOp(op: Exclude<CibRequest['op'], 'erase'>, xml: XmlElement, section?: Section): CibChange {
+    return this.applyRequest({ op, xml, ...(section ? { section } : {}) });
+  }
+
+  applyRequest(req: CibRequest): CibChange {
+    const need = (): XmlElement => req.xml ?? (() => { throw new CibError('EINVAL', `${req.op} needs XML`); })();
+    if (req.xpath !== undefined) {
+      switch (req.op) {
+        case 'delete':
+          return this.deleteXPath(req.xpath, req.all ?? false);
+        case 'modify':
+        case 'replace':
+          return this.editXPath(req.op, req.xpath, need());
+        default:
+          throw new CibError('EINVAL', `${req.op} does not take an XPath`);
+      }
     }
+    switch (req.op) {
+      case 'create':
+        if (!req.section) throw new CibError('EINVAL', 'create needs a section');
+        return this.create(req.section, need());
+      case 'modify':
+        return this.modify(need(), req.section);
+      case 'replace':
+        return this.replace(need(), req.section);
+      case 'delete':
+        return this.delete(need(), req.section);
+      case 'erase':
+        return this.erase();
+    }
+  }
+
+  /**
+   * Applies the master's patchset (replication): no verification (the master did it), the
+   * source version must be ours and the result must be the target version, or nothing changes.
+   */
+  applyPatch(op: CibChange['op'], diff: XmlElement): CibChange {
+    const before = this.root;
+    const next = clone(before);
+    try {
+      applyPatchset(next, diff);
+    } catch (e) {
+      if (e instanceof PatchError) throw new CibError('EINVAL', e.message);
+      throw e;
+    }
+    const target = child(child(diff, 'version') ?? { name: '', attrs: {}, children: [] }, 'target');
+    if (target && versionString(target) !== versionString(next)) throw new CibError('EINVAL', `the patch gives ${versionString(next)}, not its target ${versionString(target)}`);
+    this.root = next;
+    const change: CibChange = { op, before: versionString(before), after: versionString(next), paths: elements(diff, 'change').map((c) => c.attrs.path ?? ''), patchset: diff };
+    for (const l of this.listeners) l(change);
+    return change;
+  }
+
+  /** Empties the configuration and the status; admin_epoch goes up so the empty CIB wins (cibadmin -E). */
+  erase(): CibChange {
+    return this.apply('erase', undefined, (root) => {
+      const empty = emptyCib();
+      root.children = empty.children;
+      root.attrs.admin_epoch = String(Number(root.attrs.admin_epoch ?? 0) + 1);
+      root.attrs.epoch = '0';
+      root.attrs.num_updates = '0';
+      return ['/cib'];
+    });
+  }
+
+  /** Deletes the first element an XPath selects, or all of them; ENOSUCH if none. */
+  deleteXPath(xpath: string, all: boolean): CibChange {
+    return this.apply('delete', undefined, (root) => {
+      const found = this.select(root, xpath);
+      if (!found.length) throw new CibError('ENOSUCH', `nothing matches ${xpath}`);
+      const gone = all ? found : found.slice(0, 1);
+      for (const m of gone) {
+        if (!m.parent) throw new CibError('EINVAL', 'the <cib> element itself cannot be deleted (cibadmin -E empties the CIB)');
+        m.parent.children.splice(m.parent.children.indexOf(m.el), 1);
+      }
+      return gone.map((m) => m.path);
+    });
+  }
+
+  /** modify: merges the XML into the element the XPath selects; replace: puts the XML in its place. */
+  private editXPath(op: 'modify' | 'replace', xpath: string, xml: XmlElement): CibChange {
+    return this.apply(op, undefined, (root) => {
+      const found = this.select(root, xpath);
+      if (!found.length) throw new CibError('ENOSUCH', `nothing matches ${xpath}`);
+      if (found.length > 1) throw new CibError('EINVAL', `${xpath} matches ${found.length} elements; ${op} needs exactly one`);
+      const m = found[0]!;
+      if (op === 'modify') merge(m.el, xml);
+      else if (!m.parent) throw new CibError('EINVAL', 'replace the whole CIB without an XPath');
+      else m.parent.children[m.parent.children.indexOf(m.el)] = clone(xml);
+      return [m.path];
+    });
   }
 
   onChange(fn: (c: CibChange) => void): () => void {
@@ -224,7 +332,9 @@ export class CibStore {
     const before = this.root;
     const next = clone(before);
     const paths = edit(next);
-    const configChanged = JSON.stringify(child(next, 'configuration')) !== JSON.stringify(child(before, 'configuration'));
+    // One walk over both trees gives what changed: the patchset, and whether the configuration did.
+    const changes = diffChanges(before, next).filter((c) => c.attrs.path !== '/cib' || c.attrs.operation !== 'modify');
+    const configChanged = changes.some((c) => c.attrs.path!.startsWith('/cib/configuration') || (c.attrs.path === '/cib' && c.children.some((x) => isElement(x) && x.name === 'configuration')));
     const adminSet = next.attrs.admin_epoch !== before.attrs.admin_epoch || next.attrs.epoch !== before.attrs.epoch;
     if (!adminSet) {
       if (configChanged) {
@@ -239,7 +349,9 @@ export class CibStore {
       throw new CibError('EINVAL', `update rejected, the CIB is unchanged: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`);
     }
     this.root = next;
-    const change: CibChange = { op, ...(section ? { section } : {}), before: versionString(before), after: versionString(next), paths };
+    // The root's attribute changes (versions included) as one modify, first, as Pacemaker writes it.
+    const rootChange = diffChanges({ ...before, children: [] }, { ...next, children: [] });
+    const change: CibChange = { op, ...(section ? { section } : {}), before: versionString(before), after: versionString(next), paths, patchset: patchset(before, next, [...rootChange, ...changes]) };
     for (const l of this.listeners) l(change);
     return change;
   }

@@ -85,4 +85,30 @@ describe('cib daemon and cibadmin over the real socket', () => {
   it('says the daemon is not running, with exit code 102', () => {
     expect(cibadmin('-Q')).toMatchObject({ code: 102, err: expect.stringContaining('Could not connect to the CIB') });
   });
+
+  it('cibadmin with XPath (query, delete first or all, modify one), erase with --force, the patchset event; crm_verify -L', async () => {
+    await start();
+    const c = await IpcClient.connect(CibProtocol, { path: socketPath(runtimePaths({ root }), 'cib') });
+    const diffs: string[] = [];
+    await c.subscribe('diff', (d) => diffs.push(d.patchset));
+    for (const id of ['d1', 'd2', 'd3']) expect(cibadmin('-C', '-o', 'resources', '-X', `<primitive id="${id}" class="ocf" provider="heartbeat" type="Dummy"/>`).code).toBe(0);
+    expect(cibadmin('-Q', '-A', '//primitive').out).toMatch(/^<xpath-query>\n  <primitive id="d1"/);
+    expect(cibadmin('-Q', '-A', "//primitive[@id='d2']").out.trim()).toBe('<primitive id="d2" class="ocf" provider="heartbeat" type="Dummy"/>');
+    expect(cibadmin('-M', '-A', "//primitive[@id='d2']", '-X', '<primitive description="second"/>').code).toBe(0);
+    expect(cibadmin('-Q', '-A', "//primitive[@description='second']").out).toContain('id="d2"');
+    expect(cibadmin('-D', '-A', '//primitive').code).toBe(0);
+    expect(cibadmin('-Q', '-A', "//primitive[@id='d1']").code).toBe(105);
+    expect(cibadmin('-Q', '-A', '//primitive[contains(@id,"d")]')).toMatchObject({ code: 65, err: expect.stringContaining('unsupported XPath predicate') });
+    expect(cibadmin('-D', '-A', '//primitive', '--delete-all').code).toBe(0);
+    expect(cibadmin('-Q', '-o', 'resources').out.trim()).toBe('<resources/>');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(diffs.length).toBe(6);
+    expect(diffs[0]).toContain('<change operation="create" path="/cib/configuration/resources" position="0">');
+    expect(spawnSync(process.execPath, [join(dist, 'crm-verify.js'), '--root', root, '-L'], { encoding: 'utf8' }).status).toBe(78); // no STONITH: Pacemaker warns (and exits 78) too
+    expect(cibadmin('-E').code).toBe(64);
+    expect(cibadmin('-E', '--force').code).toBe(0);
+    expect(cibadmin('-Q').out).toMatch(/^<cib admin_epoch="1" epoch="0" num_updates="0"/);
+    c.close();
+    expect(spawnSync(process.execPath, [join(dist, 'crm-verify.js'), '--root', join(root, 'none'), '-L'], { encoding: 'utf8' }).status).toBe(102);
+  });
 });

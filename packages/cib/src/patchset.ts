@@ -1,0 +1,128 @@
+/**
+ * Differences between two CIBs as Pacemaker's v2 patchset (`<diff format="2">`): a `<version>`
+ * with source and target versions, then `<change>`s — `create` (the new element, its parent's
+ * path and position), `delete` (path), `modify` (path, the attributes set and unset, and the
+ * element's attributes after) — with paths like
+ * `/cib/configuration/resources/primitive[@id='d1']`. Children are matched by tag and id (by
+ * tag and order when they have none). Also applies such a patchset to a tree. Pure.
+ */
+import { isElement, type XmlElement, type XmlNode } from '@heartbeat-ts/cluster-glue';
+import { selectXPath } from './xpath.js';
+
+const clone = (e: XmlElement): XmlElement => ({ name: e.name, attrs: { ...e.attrs }, children: e.children.map((c) => (isElement(c) ? clone(c) : { ...c })) });
+const seg = (e: XmlElement) => (e.attrs.id !== undefined ? `${e.name}[@id='${e.attrs.id}']` : e.name);
+const el = (name: string, attrs: Record<string, string>, children: XmlNode[] = []): XmlElement => ({ name, attrs, children });
+
+function keyed(parent: XmlElement): Map<string, { el: XmlElement; index: number }> {
+  const m = new Map<string, { el: XmlElement; index: number }>();
+  const count = new Map<string, number>();
+  let index = 0;
+  for (const c of parent.children) {
+    if (!isElement(c)) continue;
+    let k: string;
+    if (c.attrs.id !== undefined) k = `${c.name}#${c.attrs.id}`;
+    else {
+      const n = count.get(c.name) ?? 0;
+      count.set(c.name, n + 1);
+      k = `${c.name}@${n}`;
+    }
+    m.set(k, { el: c, index: index++ });
+  }
+  return m;
+}
+
+const textOf = (e: XmlElement) =>
+  e.children
+    .filter((c) => !isElement(c))
+    .map((c) => ('text' in c ? `t${c.text}` : `c${(c as { comment: string }).comment}`))
+    .join('\u0000');
+
+function diffInto(a: XmlElement, b: XmlElement, path: string, out: XmlElement[]): void {
+  const changes: XmlElement[] = [];
+  for (const [k, v] of Object.entries(b.attrs)) if (a.attrs[k] !== v) changes.push(el('change-attr', { name: k, operation: 'set', value: v }));
+  for (const k of Object.keys(a.attrs)) if (!(k in b.attrs)) changes.push(el('change-attr', { name: k, operation: 'unset' }));
+  if (textOf(a) !== textOf(b)) {
+    // Text is not patched piecewise: the element is replaced.
+    out.push(el('change', { operation: 'delete', path }));
+    const parentPath = path.slice(0, path.lastIndexOf('/'));
+    out.push(el('change', { operation: 'create', path: parentPath || '/', position: '0' }, [clone(b)]));
+    return;
+  }
+  if (changes.length) out.push(el('change', { operation: 'modify', path }, [el('change-list', {}, changes), el('change-result', {}, [el(b.name, { ...b.attrs })])]));
+  const ka = keyed(a);
+  const kb = keyed(b);
+  for (const [k, { el: c }] of ka) if (!kb.has(k)) out.push(el('change', { operation: 'delete', path: `${path}/${seg(c)}` }));
+  for (const [k, { el: c, index }] of kb) {
+    const old = ka.get(k);
+    if (!old) out.push(el('change', { operation: 'create', path, position: String(index) }, [clone(c)]));
+    else diffInto(old.el, c, `${path}/${seg(c)}`, out);
+  }
+}
+
+/** The changes from `before` to `after` (just the `<change>` elements). */
+export function diffChanges(before: XmlElement, after: XmlElement): XmlElement[] {
+  const out: XmlElement[] = [];
+  diffInto(before, after, `/${after.name}`, out);
+  return out;
+}
+
+const versionAttrs = (e: XmlElement) => ({ admin_epoch: e.attrs.admin_epoch ?? '0', epoch: e.attrs.epoch ?? '0', num_updates: e.attrs.num_updates ?? '0' });
+
+/** A v2 patchset document for the given changes between two versions. */
+export function patchset(before: XmlElement, after: XmlElement, changes: XmlElement[] = diffChanges(before, after)): XmlElement {
+  return el('diff', { format: '2' }, [el('version', {}, [el('source', versionAttrs(before)), el('target', versionAttrs(after))]), ...changes]);
+}
+
+export class PatchError extends Error {}
+
+/** Applies a v2 patchset to `root` in place (the source version must match); throws PatchError. */
+export function applyPatchset(root: XmlElement, diff: XmlElement): void {
+  if (diff.name !== 'diff' || diff.attrs.format !== '2') throw new PatchError('not a format 2 <diff>');
+  const version = diff.children.find((c): c is XmlElement => isElement(c) && c.name === 'version');
+  const source = version?.children.find((c): c is XmlElement => isElement(c) && c.name === 'source');
+  if (source) {
+    const have = versionAttrs(root);
+    if (have.admin_epoch !== source.attrs.admin_epoch || have.epoch !== source.attrs.epoch || have.num_updates !== source.attrs.num_updates) {
+      throw new PatchError(`the patch applies to ${source.attrs.admin_epoch}.${source.attrs.epoch}.${source.attrs.num_updates}, this CIB is ${have.admin_epoch}.${have.epoch}.${have.num_updates}`);
+    }
+  }
+  const find = (path: string): { el: XmlElement; parent: XmlElement | undefined } => {
+    const m = selectXPath(root, path);
+    if (m.length !== 1) throw new PatchError(`${path} matches ${m.length} elements`);
+    return { el: m[0]!.el, parent: m[0]!.parent };
+  };
+  for (const c of diff.children) {
+    if (!isElement(c) || c.name !== 'change') continue;
+    const path = c.attrs.path ?? '';
+    switch (c.attrs.operation) {
+      case 'create': {
+        const target = find(path).el;
+        const node = c.children.find(isElement);
+        if (!node) throw new PatchError(`create at ${path} has no element`);
+        const pos = Number(c.attrs.position ?? -1);
+        const elems = target.children.filter(isElement);
+        const before = pos >= 0 && pos < elems.length ? target.children.indexOf(elems[pos]!) : target.children.length;
+        target.children.splice(before, 0, clone(node));
+        break;
+      }
+      case 'delete': {
+        const { el: e, parent } = find(path);
+        if (!parent) throw new PatchError('cannot delete the root');
+        parent.children.splice(parent.children.indexOf(e), 1);
+        break;
+      }
+      case 'modify': {
+        const target = find(path).el;
+        const list = c.children.find((x): x is XmlElement => isElement(x) && x.name === 'change-list');
+        for (const a of list?.children ?? []) {
+          if (!isElement(a)) continue;
+          if (a.attrs.operation === 'set') target.attrs[a.attrs.name!] = a.attrs.value ?? '';
+          else if (a.attrs.operation === 'unset') delete target.attrs[a.attrs.name!];
+        }
+        break;
+      }
+      default:
+        throw new PatchError(`unknown change operation ${c.attrs.operation}`);
+    }
+  }
+}
