@@ -10,9 +10,10 @@ export function parseCrmDurationMs(text: string): number | undefined {
   const t = text.trim();
   const m = /^(\d+(?:\.\d+)?)\s*(ms|msec|us|usec|s|sec|m|min|h|hr)?$/i.exec(t);
   if (m) return Math.round(Number(m[1]) * UNIT_MS[(m[2] ?? '').toLowerCase()]!);
-  const iso = /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/.exec(t);
+  // Pacemaker also takes hours and seconds without the T (P10S).
+  const iso = /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?|(?:(\d+)H)?(?:(\d+(?:\.\d+)?)S)?)$/.exec(t);
   if (!iso || t === 'P' || t.endsWith('T')) return undefined;
   const n = (i: number) => Number(iso[i] ?? 0);
   const days = n(1) * 365 + n(2) * 30 + n(3) * 7 + n(4);
-  return Math.round(((days * 24 + n(5)) * 60 + n(6)) * 60_000 + n(7) * 1000);
+  return Math.round(((days * 24 + n(5) + n(8)) * 60 + n(6)) * 60_000 + (n(7) + n(9)) * 1000);
 }
