@@ -1,0 +1,5 @@
+export * from './scores.js';
+export * from './rules.js';
+export * from './working-set.js';
+export * from './schedule.js';
+export * from './simulate.js';

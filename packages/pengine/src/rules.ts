@@ -1,0 +1,91 @@
+/**
+ * Rules in location constraints and attribute sets: `<rule boolean-op score|score-attribute>`
+ * with `<expression attribute operation value type>` (lt gt lte gte eq ne defined
+ * not_defined; string, integer/number, version), nested rules and `<date_expression>`
+ * (lt, gt, in_range with start/end; date_spec is not evaluated and counts as false). Node
+ * attributes include #uname, #id, #kind and #is_dc. Pure.
+ */
+import { elements, type XmlElement } from '@heartbeat-ts/cluster-glue';
+
+export interface RuleContext {
+  /** The node's attributes (#uname and friends included). */
+  attrs: Record<string, string>;
+  /** "Now", seconds since the epoch (crm_simulate -t, else the CIB's execution-date, else the clock). */
+  now: number;
+}
+
+function compare(a: string, b: string, type: string): number {
+  if (type === 'integer' || type === 'number') {
+    const x = Number(a);
+    const y = Number(b);
+    if (Number.isNaN(x) || Number.isNaN(y)) return a < b ? -1 : a > b ? 1 : 0;
+    return x - y;
+  }
+  if (type === 'version') {
+    const pa = a.split('.').map(Number);
+    const pb = b.split('.').map(Number);
+    for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+      const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+      if (d !== 0) return d;
+    }
+    return 0;
+  }
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function expression(e: XmlElement, ctx: RuleContext): boolean {
+  const name = e.attrs.attribute ?? '';
+  const op = e.attrs.operation ?? 'eq';
+  const have = ctx.attrs[name];
+  if (op === 'defined') return have !== undefined;
+  if (op === 'not_defined') return have === undefined;
+  if (have === undefined) return op === 'ne';
+  const want = e.attrs['value-source'] === 'param' || e.attrs['value-source'] === 'meta' ? undefined : e.attrs.value;
+  if (want === undefined) return false;
+  const type = e.attrs.type ?? (/^-?\d+$/.test(have) && /^-?\d+$/.test(want) && op !== 'eq' && op !== 'ne' ? 'number' : 'string');
+  const c = compare(have, want, type);
+  switch (op) {
+    case 'lt':
+      return c < 0;
+    case 'gt':
+      return c > 0;
+    case 'lte':
+      return c <= 0;
+    case 'gte':
+      return c >= 0;
+    case 'eq':
+      return c === 0;
+    case 'ne':
+      return c !== 0;
+    default:
+      return false;
+  }
+}
+
+function parseDate(text: string | undefined): number | undefined {
+  if (!text) return undefined;
+  const t = Date.parse(text.replace(' ', 'T').replace(/(\d{4})-(\d{1,3})$/, '$1-01-01'));
+  return Number.isNaN(t) ? undefined : t / 1000;
+}
+
+function dateExpression(e: XmlElement, ctx: RuleContext): boolean {
+  const op = e.attrs.operation ?? 'in_range';
+  const start = parseDate(e.attrs.start);
+  const end = parseDate(e.attrs.end);
+  if (op === 'gt') return start !== undefined && ctx.now > start;
+  if (op === 'lt') return end !== undefined && ctx.now < end;
+  if (op === 'in_range') {
+    if (start !== undefined && ctx.now < start) return false;
+    if (end !== undefined && ctx.now > end) return false;
+    return start !== undefined || end !== undefined;
+  }
+  return false;
+}
+
+/** Whether a rule holds for the context. */
+export function ruleHolds(rule: XmlElement, ctx: RuleContext): boolean {
+  const parts = elements(rule).filter((c) => c.name === 'expression' || c.name === 'rule' || c.name === 'date_expression');
+  const test = (c: XmlElement) => (c.name === 'expression' ? expression(c, ctx) : c.name === 'rule' ? ruleHolds(c, ctx) : dateExpression(c, ctx));
+  if (parts.length === 0) return true;
+  return (rule.attrs['boolean-op'] ?? 'and').toLowerCase() === 'or' ? parts.some(test) : parts.every(test);
+}

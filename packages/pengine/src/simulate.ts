@@ -1,0 +1,35 @@
+/** crm_simulate's text: the Transition Summary section as Pacemaker prints it. Pure. */
+import { Cib } from '@heartbeat-ts/cib';
+import { schedule, type Schedule } from './schedule.js';
+import { buildWorkingSet, type WorkingSet } from './working-set.js';
+
+export interface Simulation {
+  ws: WorkingSet;
+  schedule: Schedule;
+}
+
+export function simulate(cibXml: string, file?: string, opts: { now?: number } = {}): Simulation {
+  const cib = Cib.parse(cibXml, file);
+  const ws = buildWorkingSet(cib, opts);
+  return { ws, schedule: schedule(ws) };
+}
+
+export function transitionSummaryText(s: Schedule): string {
+  return `Transition Summary:\n${s.summary.map((e) => `  * ${e.text}\n`).join('')}`;
+}
+
+/** The Transition Summary lines of a crm_simulate output (or expected summary file). */
+export function transitionSummaryOf(text: string): string[] {
+  const lines = text.split('\n');
+  const start = lines.findIndex((l) => l.startsWith('Transition Summary:'));
+  if (start < 0) return [];
+  const out: string[] = [];
+  for (const l of lines.slice(start + 1)) {
+    if (/^\S/.test(l)) break;
+    if (l.trim()) out.push(l);
+  }
+  return out;
+}
+
+/** Compared as Pacemaker's suite does: white space ignored. */
+export const normalizeLine = (l: string): string => l.replace(/\s+/g, '');

@@ -1,0 +1,291 @@
+/**
+ * The scheduler's view of a CIB (Pacemaker's "working set"): cluster options, nodes with
+ * their state (online, unclean and why, standby, maintenance) and attributes, the resource
+ * tree with meta attributes, and where each resource is active, in which role, failed or not,
+ * with its fail counts — all read from the status section's operation history. Pure.
+ */
+import { attributeSets, type AttributeSet, Cib, type Resource as CibResource } from '@heartbeat-ts/cib';
+import { parseCrmDurationMs } from '@heartbeat-ts/cluster-glue';
+import { ruleHolds } from './rules.js';
+import { INFINITY, parseScore } from './scores.js';
+
+export interface NodeInfo {
+  id: string;
+  name: string;
+  online: boolean;
+  unclean: boolean;
+  uncleanReason?: string;
+  standby: boolean;
+  maintenance: boolean;
+  shutdown: boolean;
+  attrs: Record<string, string>;
+  /** Resources assigned to it so far (placement ties go to the emptier node). */
+  assigned: number;
+}
+
+export type Role = 'Stopped' | 'Started' | 'Unpromoted' | 'Promoted';
+
+export interface Rsc {
+  id: string;
+  kind: 'primitive' | 'group' | 'clone';
+  parent?: Rsc;
+  children: Rsc[];
+  /** ocf:heartbeat:Dummy (primitives). */
+  agent?: string;
+  meta: Record<string, string>;
+  params: Record<string, string>;
+  /** Clone: how many instances; which are anonymous; promotable. */
+  clone?: { max: number; nodeMax: number; unique: boolean; promotable: boolean; promotedMax: number; interleave: boolean; ordered: boolean };
+  /** Where it is active now, with its role there. */
+  active: Map<string, Role>;
+  /** Nodes where its last state is failed (needs recovery). */
+  failed: Set<string>;
+  /** Nodes where stopping failed (it is stuck there). */
+  stopFailed: Set<string>;
+  failCount: Map<string, number>;
+  /** Set by placement: the node it will run on, null if nowhere. */
+  next?: string | null;
+  nextRole?: Role;
+  /** Scores per node, as placement computed them (crm_simulate -s). */
+  scores?: Map<string, number>;
+}
+
+export interface WorkingSet {
+  cib: Cib;
+  options: {
+    stonithEnabled: boolean;
+    symmetric: boolean;
+    noQuorumPolicy: string;
+    haveQuorum: boolean;
+    maintenanceMode: boolean;
+    startFailureIsFatal: boolean;
+    stopOrphans: boolean;
+    placementStrategy: string;
+  };
+  nodes: NodeInfo[];
+  node: Map<string, NodeInfo>;
+  /** Top-level resources in CIB order. */
+  resources: Rsc[];
+  /** Every resource by id (clone instances as id:N). */
+  byId: Map<string, Rsc>;
+  now: number;
+}
+
+const isTrue = (v: string | undefined) => /^(true|yes|on|1|y)$/i.test((v ?? '').trim());
+
+/** Name/value pairs of attribute sets, rules evaluated, in score order (higher first), first value wins. */
+export function setValues(sets: AttributeSet[], ctx: { attrs: Record<string, string>; now: number } = { attrs: {}, now: Date.now() / 1000 }): Record<string, string> {
+  const out: Record<string, string> = {};
+  const sorted = [...sets].sort((a, b) => parseScore(b.el.attrs.score, 0) - parseScore(a.el.attrs.score, 0));
+  for (const s of sorted) {
+    if (s.rules.length && !s.rules.every((r) => ruleHolds(r, ctx))) continue;
+    for (const nv of s.nvpairs) if (!(nv.name in out) && nv.value !== undefined) out[nv.name] = nv.value;
+  }
+  return out;
+}
+
+function nodeState(ws: WorkingSet, cib: Cib): void {
+  const states = new Map(cib.status.map((s) => [s.attrs.uname ?? s.id, s]));
+  for (const def of cib.nodes) {
+    if (def.el.attrs.type === 'ping') continue;
+    const name = def.uname;
+    const st = states.get(name) ?? cib.status.find((s) => s.id === def.id);
+    const attrs: Record<string, string> = { ...setValues(def.attributes), '#uname': name, '#id': def.id, '#kind': 'cluster' };
+    if (st) Object.assign(attrs, setValues(st.transient));
+    const n: NodeInfo = { id: def.id, name, online: false, unclean: false, standby: false, maintenance: false, shutdown: false, attrs, assigned: 0 };
+    if (st) {
+      const a = st.attrs;
+      const inCcm = a.in_ccm === 'true' || (/^\d+$/.test(a.in_ccm ?? '') && Number(a.in_ccm) > 0);
+      const crmd = a.crmd === 'online' || (/^\d+$/.test(a.crmd ?? '') && Number(a.crmd) > 0);
+      const join = a.join ?? 'down';
+      const expected = a.expected ?? 'down';
+      if (inCcm && crmd && join === 'member') n.online = true;
+      else if (!inCcm && expected === 'member') {
+        n.unclean = true;
+        n.uncleanReason = 'peer is no longer part of the cluster';
+      } else if (inCcm && !crmd && expected === 'member' && join === 'member') {
+        n.unclean = true;
+        n.uncleanReason = 'peer process is no longer available';
+      }
+      n.shutdown = attrs.shutdown !== undefined && attrs.shutdown !== '0';
+    }
+    n.standby = isTrue(attrs.standby);
+    n.maintenance = isTrue(attrs.maintenance);
+    ws.nodes.push(n);
+    ws.node.set(name, n);
+  }
+}
+
+function metaOf(sets: AttributeSet[], defaults: Record<string, string>): Record<string, string> {
+  return { ...defaults, ...setValues(sets) };
+}
+
+function buildResource(r: CibResource, defaults: Record<string, string>, parent?: Rsc): Rsc[] {
+  const base = (id: string, kind: Rsc['kind']): Rsc => ({ id, kind, children: [], meta: {}, params: {}, active: new Map(), failed: new Set(), stopFailed: new Set(), failCount: new Map(), ...(parent ? { parent } : {}) });
+  if (r.kind === 'primitive') {
+    const p = base(r.id, 'primitive');
+    const el = r.el;
+    p.agent = `${el.attrs.class}:${el.attrs.provider ? `${el.attrs.provider}:` : ''}${el.attrs.type}`;
+    p.meta = { ...(parent?.meta ?? {}), ...metaOf(r.meta, parent ? {} : defaults) };
+    p.params = setValues(r.instance);
+    return [p];
+  }
+  if (r.kind === 'group') {
+    const g = base(r.id, 'group');
+    g.meta = { ...(parent?.meta ?? {}), ...metaOf(r.meta, parent ? {} : defaults) };
+    for (const c of r.children) g.children.push(...buildResource(c, {}, g));
+    return [g];
+  }
+  if (r.kind === 'clone' || r.kind === 'master') {
+    const c = base(r.id, 'clone');
+    c.meta = metaOf(r.meta, defaults);
+    const promotable = r.kind === 'master' || isTrue(c.meta.promotable);
+    const unique = isTrue(c.meta['globally-unique']);
+    c.clone = {
+      max: Number(c.meta['clone-max'] ?? NaN),
+      nodeMax: Number(c.meta['clone-node-max'] ?? 1),
+      unique,
+      promotable,
+      promotedMax: Number(c.meta['promoted-max'] ?? c.meta['master-max'] ?? 1),
+      interleave: isTrue(c.meta.interleave),
+      ordered: isTrue(c.meta.ordered),
+    };
+    if (r.child) c.children.push(...buildResource(r.child, {}, c));
+    return [c];
+  }
+  return [];
+}
+
+/** Every primitive under a resource (clone templates included). */
+export function primitives(r: Rsc): Rsc[] {
+  return r.kind === 'primitive' ? [r] : r.children.flatMap(primitives);
+}
+
+/** Reads one resource's operation history on one node into its state there. */
+function unpackHistory(ws: WorkingSet, rsc: Rsc, node: string, ops: Record<string, string>[]): void {
+  const sorted = ops.filter((o) => Number(o['call-id'] ?? -1) >= 0 && o['op-status'] !== '1' && o['op-status'] !== '-1').sort((a, b) => Number(a['call-id']) - Number(b['call-id']));
+  let role: Role = 'Stopped';
+  let failed = false;
+  let lastCall = -1;
+  for (const o of sorted) {
+    const call = Number(o['call-id']);
+    if (call === lastCall) continue; // *_last_failure_0 repeats the failed operation
+    lastCall = call;
+    const op = o.operation ?? '';
+    const rc = Number(o['rc-code'] ?? 0);
+    const interval = parseCrmDurationMs(o.interval ?? '0') ?? 0;
+    const status = o['op-status'] ?? '0';
+    const ok = status === '0' && (rc === 0 || (op === 'monitor' && (rc === 7 || rc === 8) && interval === 0) || (op === 'monitor' && rc === 8));
+    switch (op) {
+      case 'start':
+      case 'migrate_from':
+        if (ok) {
+          role = 'Started';
+          failed = false;
+        } else {
+          role = 'Started';
+          failed = true;
+        }
+        break;
+      case 'stop':
+        if (ok) {
+          role = 'Stopped';
+          failed = false;
+        } else {
+          failed = true;
+          rsc.stopFailed.add(node);
+        }
+        break;
+      case 'migrate_to':
+        if (ok) role = 'Started';
+        break;
+      case 'promote':
+        role = ok ? 'Promoted' : role === 'Stopped' ? 'Started' : role;
+        if (!ok) failed = true;
+        break;
+      case 'demote':
+        if (ok) role = 'Unpromoted';
+        else failed = true;
+        break;
+      case 'monitor':
+        if (interval === 0) {
+          if (status !== '0' && rc === 0) break;
+          if (rc === 7) {
+            role = 'Stopped';
+            failed = false;
+          } else if (rc === 0) role = role === 'Promoted' ? 'Promoted' : 'Started';
+          else if (rc === 8) role = 'Promoted';
+          else {
+            role = role === 'Stopped' ? 'Started' : role;
+            failed = true;
+          }
+        } else if (!ok) {
+          if (rc === 7 && role === 'Stopped') break;
+          failed = true;
+          if (role === 'Stopped') role = 'Started';
+        }
+        break;
+      default:
+        if (!ok && status === '0' && rc !== 0) failed = true;
+    }
+  }
+  if (role !== 'Stopped' || failed) {
+    rsc.active.set(node, role === 'Stopped' ? 'Started' : role);
+    if (failed) rsc.failed.add(node);
+  }
+}
+
+function failCounts(ws: WorkingSet, rsc: Rsc): void {
+  for (const n of ws.nodes) {
+    let total = 0;
+    for (const [k, v] of Object.entries(n.attrs)) {
+      if (k === `fail-count-${rsc.id}` || k.startsWith(`fail-count-${rsc.id}#`)) total = Math.min(INFINITY, total + parseScore(v, 0));
+    }
+    if (total > 0) rsc.failCount.set(n.name, total);
+  }
+}
+
+export function buildWorkingSet(cib: Cib, opts: { now?: number } = {}): WorkingSet {
+  const prop = (n: string, d: string) => cib.property(n) ?? d;
+  const execDate = Number(cib.root.attrs['execution-date']);
+  const ws: WorkingSet = {
+    cib,
+    options: {
+      stonithEnabled: isTrue(prop('stonith-enabled', 'true')),
+      symmetric: isTrue(prop('symmetric-cluster', 'true')),
+      noQuorumPolicy: prop('no-quorum-policy', 'stop'),
+      haveQuorum: isTrue(cib.root.attrs['have-quorum'] ?? 'false'),
+      maintenanceMode: isTrue(prop('maintenance-mode', 'false')),
+      startFailureIsFatal: isTrue(prop('start-failure-is-fatal', 'true')),
+      stopOrphans: isTrue(prop('stop-orphan-resources', 'true')),
+      placementStrategy: prop('placement-strategy', 'default'),
+    },
+    nodes: [],
+    node: new Map(),
+    resources: [],
+    byId: new Map(),
+    now: opts.now ?? (Number.isFinite(execDate) && execDate > 0 ? execDate : Math.floor(Date.now() / 1000)),
+  };
+  nodeState(ws, cib);
+  const rscDefaults = setValues(attributeSets(cib.section('rsc_defaults') ?? { name: '', attrs: {}, children: [] }, 'meta_attributes'));
+  const legacyStickiness = cib.property('default-resource-stickiness');
+  if (legacyStickiness !== undefined && rscDefaults['resource-stickiness'] === undefined) rscDefaults['resource-stickiness'] = legacyStickiness;
+  for (const r of cib.resources) ws.resources.push(...buildResource(r, rscDefaults));
+  const index = (r: Rsc) => {
+    ws.byId.set(r.id, r);
+    for (const c of r.children) index(c);
+  };
+  for (const r of ws.resources) index(r);
+  // History.
+  for (const st of cib.status) {
+    const node = st.attrs.uname ?? st.id;
+    if (!ws.node.has(node)) continue;
+    for (const lr of st.lrm) {
+      const rsc = ws.byId.get(lr.id);
+      if (!rsc || rsc.kind !== 'primitive') continue;
+      unpackHistory(ws, rsc, node, lr.ops.map((o) => o.attrs));
+    }
+  }
+  for (const r of ws.byId.values()) if (r.kind === 'primitive') failCounts(ws, r);
+  return ws;
+}

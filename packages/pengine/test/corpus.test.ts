@@ -1,0 +1,51 @@
+/**
+ * Pacemaker's 799 scheduler regression cases: our Transition Summary against Pacemaker
+ * 2.1.5's, white space ignored as its suite does. A ratchet: test/corpus-baseline.json lists
+ * the cases that do not match yet, each with its reason; a listed case that now matches, or an
+ * unlisted one that stops matching, fails the test. HBTS_UPDATE_BASELINE=1 rewrites the file.
+ */
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { normalizeLine, simulate, transitionSummaryOf } from '../src/simulate.js';
+
+const dir = join(__dirname, '../../../../shared/pacemaker-scheduler');
+const baselineFile = join(__dirname, 'corpus-baseline.json');
+
+function runCase(name: string): { ok: boolean; reason?: string } {
+  const want = transitionSummaryOf(readFileSync(join(dir, 'summary', `${name}.summary`), 'utf8')).map(normalizeLine);
+  const sim = simulate(readFileSync(join(dir, 'xml', `${name}.xml`), 'utf8'), `${name}.xml`);
+  const got = sim.schedule.summary.map((e) => normalizeLine(`* ${e.text}`));
+  if (JSON.stringify(got) === JSON.stringify(want)) return { ok: true };
+  if (sim.schedule.unsupported.length) return { ok: false, reason: `not decided yet: ${sim.schedule.unsupported.join(', ')}` };
+  const i = want.findIndex((w, k) => got[k] !== w);
+  const at = i < 0 ? got.length - 1 : i;
+  return { ok: false, reason: `differs at line ${at + 1}: expected "${want[at] ?? '(nothing)'}", got "${got[at] ?? '(nothing)'}"` };
+}
+
+describe('the scheduler corpus (Transition Summary)', () => {
+  it('matches Pacemaker on every case not listed in the baseline, and the baseline is exact', () => {
+    const cases = readdirSync(join(dir, 'xml')).filter((f) => f.endsWith('.xml')).map((f) => f.slice(0, -4)).sort();
+    expect(cases.length).toBe(799);
+    const failing: Record<string, string> = {};
+    for (const c of cases) {
+      let r: { ok: boolean; reason?: string };
+      try {
+        r = runCase(c);
+      } catch (e) {
+        throw new Error(`${c}: the scheduler threw: ${(e as Error).stack}`);
+      }
+      if (!r.ok) failing[c] = r.reason!;
+    }
+    const passing = cases.length - Object.keys(failing).length;
+    if (process.env.HBTS_UPDATE_BASELINE === '1') {
+      writeFileSync(baselineFile, `${JSON.stringify({ passing, total: cases.length, failing }, null, 1)}\n`);
+    }
+    const baseline = JSON.parse(readFileSync(baselineFile, 'utf8')) as { passing: number; failing: Record<string, string> };
+    const regressions = Object.keys(failing).filter((c) => !(c in baseline.failing));
+    const fixed = Object.keys(baseline.failing).filter((c) => !(c in failing));
+    expect(regressions, 'cases that matched before and no longer do').toEqual([]);
+    expect(fixed, 'cases that match now: remove them from test/corpus-baseline.json (HBTS_UPDATE_BASELINE=1)').toEqual([]);
+    expect(passing).toBeGreaterThanOrEqual(baseline.passing);
+  });
+});
