@@ -31,7 +31,6 @@ const isTrue = (v: string | undefined) => /^(true|yes|on|1|y)$/i.test((v ?? '').
 
 function unsupportedFeatures(ws: WorkingSet): string[] {
   const out = new Set<string>();
-  for (const r of ws.byId.values()) if (r.kind === 'clone') out.add(r.clone?.promotable ? 'promotable clones' : 'clones');
   if (ws.cib.resources.some((r) => r.kind === 'bundle')) out.add('bundles');
   for (const c of ws.cib.constraints) {
     if (c.kind === 'rsc_ticket') out.add('tickets');
@@ -68,14 +67,15 @@ class Placement {
   /** Location constraint scores of one resource (its own constraints only). */
   locationScores(r: Rsc): Map<string, number> {
     const scores = new Map<string, number>();
-    for (const n of this.ws.nodes) scores.set(n.name, this.ws.options.symmetric ? 0 : -INFINITY);
+    // Symmetric: every node allowed at 0; otherwise only the nodes a constraint names.
+    if (this.ws.options.symmetric) for (const n of this.ws.nodes) scores.set(n.name, 0);
     for (const c of this.locations) {
       const a = c.attrs;
       const matches = a.rsc === r.id || (a['rsc-pattern'] !== undefined && new RegExp(`^(?:${a['rsc-pattern']})$`).test(r.id));
       if (!matches) continue;
       if (a.role && !/^started$/i.test(a.role)) continue;
       if (a.node !== undefined) {
-        if (scores.has(a.node)) scores.set(a.node, addScores(scores.get(a.node)!, parseScore(a.score)));
+        if (this.ws.node.has(a.node)) scores.set(a.node, addScores(scores.get(a.node) ?? 0, parseScore(a.score)));
         continue;
       }
       for (const rule of c.rules) this.applyRule(rule, scores);
@@ -90,27 +90,18 @@ class Placement {
       let s: number;
       if (rule.attrs['score-attribute'] !== undefined) s = parseScore(n.attrs[rule.attrs['score-attribute']], 0);
       else s = parseScore(rule.attrs.score, 0);
-      scores.set(n.name, addScores(scores.get(n.name)!, s));
+      scores.set(n.name, addScores(scores.get(n.name) ?? 0, s));
     }
   }
 
-  /** Scores of a placement unit: a primitive, or a group as the sum over its members. */
+  /** Scores of a placement unit: a primitive, or a group as the sum over itself and its members. Absent = not allowed. */
   private baseScores(unit: Rsc): Map<string, number> {
     const members = unit.kind === 'group' ? unit.children : [unit];
     const total = new Map<string, number>();
-    for (const n of this.ws.nodes) total.set(n.name, 0);
-    const own = unit.kind === 'group' ? this.locationScores(unit) : undefined;
-    members.forEach((m, i) => {
-      const loc = this.locationScores(m);
-      for (const n of this.ws.nodes) {
-        let s = loc.get(n.name)!;
-        // Only the first member carries the "not symmetric" -INFINITY once; others add their preferences.
-        if (i > 0 && s === -INFINITY && !this.ws.options.symmetric && !this.hasOwnLocation(m, n.name)) s = 0;
-        total.set(n.name, addScores(total.get(n.name)!, s));
-      }
-    });
-    if (own) for (const n of this.ws.nodes) total.set(n.name, addScores(total.get(n.name)!, own.get(n.name)! === -INFINITY && !this.ws.options.symmetric && !this.hasOwnLocation(unit, n.name) ? 0 : own.get(n.name)!));
-    // Stickiness where active (and not failed).
+    for (const part of unit.kind === 'group' ? [unit, ...members] : [unit]) {
+      for (const [n, v] of this.locationScores(part)) total.set(n, addScores(total.get(n) ?? 0, v));
+    }
+    // Stickiness where active (and not failed), on allowed nodes.
     for (const m of members) {
       const stick = parseScore(m.meta['resource-stickiness'] ?? unit.meta['resource-stickiness'], 0);
       for (const node of m.active.keys()) if (!m.failed.has(node) && total.has(node)) total.set(node, addScores(total.get(node)!, stick));
@@ -122,9 +113,117 @@ class Placement {
     return this.locations.some((c) => c.attrs.rsc === r.id && (c.attrs.node === node || c.rules.length > 0));
   }
 
+  /** Places a clone's instances: active ones stay where they may, the others go to the best free nodes. */
+  private placeClone(c: Rsc): void {
+    const ws = this.ws;
+    const cl = c.clone!;
+    const scores = this.locationScores(c);
+    const tmpl = ws.byId.get(cl.template);
+    if (tmpl && this.locations.some((x) => x.attrs.rsc === cl.template)) for (const [n, v] of this.locationScores({ ...tmpl, id: cl.template })) scores.set(n, addScores(scores.get(n) ?? 0, v));
+    for (const n of ws.nodes) if (!this.available(n.name)) scores.set(n.name, -INFINITY);
+    // Colocation with resources placed first.
+    for (const col of this.colocations) {
+      if (col.attrs.rsc !== c.id) continue;
+      const primary = ws.byId.get(col.attrs['with-rsc'] ?? '');
+      if (!primary || primary.kind === 'clone') continue;
+      const pu = primary.parent?.kind === 'group' ? primary.parent : primary;
+      this.place(pu);
+      const sc = parseScore(col.attrs.score, 0);
+      const where = primary.next ?? pu.next;
+      for (const n of ws.nodes) {
+        if (sc >= INFINITY && n.name !== where) scores.set(n.name, -INFINITY);
+        else if (sc <= -INFINITY && n.name === where) scores.set(n.name, -INFINITY);
+        else if (n.name === where && scores.has(n.name)) scores.set(n.name, addScores(scores.get(n.name)!, sc));
+      }
+    }
+    c.scores = scores;
+    const stopped = /^stopped$/i.test(c.meta['target-role'] ?? '') || (!ws.options.haveQuorum && ws.options.noQuorumPolicy === 'stop');
+    const perNode = new Map<string, number>();
+    const firstOf = (inst: Rsc) => (inst.kind === 'group' ? inst.children[0] : inst);
+    const banned = (inst: Rsc, node: string) =>
+      primitives(inst).slice(0, 1).some((m) => {
+        const threshold = parseScore(m.meta['migration-threshold'], INFINITY);
+        return (threshold > 0 && (m.failCount.get(node) ?? 0) >= threshold) || m.stopFailed.has(node);
+      });
+    const ok = (inst: Rsc, node: string) => !stopped && (scores.get(node) ?? -INFINITY) >= 0 && (perNode.get(node) ?? 0) < cl.nodeMax && !banned(inst, node);
+    const assign = (inst: Rsc, node: string | null) => {
+      inst.next = node;
+      if (node) {
+        perNode.set(node, (perNode.get(node) ?? 0) + 1);
+        ws.node.get(node)!.assigned++;
+      }
+    };
+    const pending: Rsc[] = [];
+    for (const inst of c.children) {
+      const cur = [...(firstOf(inst)?.active.keys() ?? [])][0];
+      if (cur !== undefined && ok(inst, cur)) assign(inst, cur);
+      else pending.push(inst);
+    }
+    for (const inst of pending) {
+      let chosen: string | null = null;
+      for (const n of ws.nodes) {
+        if (!ok(inst, n.name)) continue;
+        if (chosen === null) {
+          chosen = n.name;
+          continue;
+        }
+        const a = scores.get(n.name) ?? -INFINITY;
+        const b = scores.get(chosen) ?? -INFINITY;
+        if (a > b || (a === b && (perNode.get(n.name) ?? 0) < (perNode.get(chosen) ?? 0))) chosen = n.name;
+      }
+      assign(inst, chosen);
+    }
+    for (const inst of c.children) {
+      if (inst.kind !== 'group') continue;
+      let blocked = inst.next == null;
+      for (const m of inst.children) {
+        if (!blocked && /^stopped$/i.test(m.meta['target-role'] ?? '')) blocked = true;
+        m.next = blocked ? null : inst.next;
+      }
+    }
+    if (cl.promotable) this.promote(c);
+  }
+
+  /** Promotable clones: the placed instances with the highest promotion scores are promoted. */
+  private promote(c: Rsc): void {
+    const ws = this.ws;
+    const cl = c.clone!;
+    const candidates: { inst: Rsc; score: number }[] = [];
+    for (const inst of c.children) {
+      const node = inst.next;
+      if (!node) continue;
+      const member = inst.kind === 'group' ? inst.children[0]! : inst;
+      const attrs = ws.node.get(node)!.attrs;
+      const base = member.id.replace(/:\d+$/, '');
+      const raw = attrs[`master-${member.id}`] ?? attrs[`master-${base}`] ?? attrs[`promotion-${base}`];
+      let score = raw === undefined ? undefined : parseScore(raw, 0);
+      for (const loc of this.locations) {
+        if (loc.attrs.rsc !== c.id) continue;
+        const role = loc.attrs.role ?? '';
+        if (loc.attrs.node === node && /^(promoted|master)$/i.test(role)) score = addScores(score ?? 0, parseScore(loc.attrs.score));
+        for (const rule of loc.rules) if (/^(promoted|master)$/i.test(rule.attrs.role ?? '') && ruleHolds(rule, { attrs, now: ws.now })) score = addScores(score ?? 0, parseScore(rule.attrs.score, 0));
+      }
+      if ([...member.active.values()][0] === 'Promoted' && score === undefined) score = 0;
+      if (score !== undefined && score >= 0) candidates.push({ inst, score });
+    }
+    candidates.sort((a, b) => b.score - a.score || a.inst.instance! - b.inst.instance!);
+    const promoted = new Set(candidates.slice(0, cl.promotedMax).map((x) => x.inst));
+    for (const inst of c.children) {
+      const role = inst.next ? (promoted.has(inst) ? 'Promoted' : 'Unpromoted') : 'Stopped';
+      for (const p of primitives(inst)) p.nextRole = p.next ? role : 'Stopped';
+    }
+  }
+
   /** Places a unit (and, first, what it is colocated with). */
   place(unit: Rsc): void {
     if (this.done.has(unit) || this.inProgress.has(unit)) return;
+    if (unit.kind === 'clone') {
+      this.inProgress.add(unit);
+      this.placeClone(unit);
+      this.inProgress.delete(unit);
+      this.done.add(unit);
+      return;
+    }
     this.inProgress.add(unit);
     const ws = this.ws;
     const members = unit.kind === 'group' ? unit.children : [unit];
@@ -144,7 +243,7 @@ class Placement {
           if (n.name !== where) scores.set(n.name, -INFINITY);
         } else if (s <= -INFINITY) {
           if (n.name === where) scores.set(n.name, -INFINITY);
-        } else if (n.name === where) scores.set(n.name, addScores(scores.get(n.name)!, s));
+        } else if (n.name === where && scores.has(n.name)) scores.set(n.name, addScores(scores.get(n.name)!, s));
       }
     }
     // Dependents' preferences pull the primary (Pacemaker merges them by the colocation's weight).
@@ -156,8 +255,8 @@ class Placement {
       if (s <= 0) continue;
       const loc = this.baseScores(dep.parent?.kind === 'group' ? dep.parent : dep);
       for (const n of ws.nodes) {
-        const d = loc.get(n.name)!;
-        if (d <= -INFINITY || d >= INFINITY) continue;
+        const d = loc.get(n.name);
+        if (d === undefined || d <= -INFINITY || d >= INFINITY || !scores.has(n.name)) continue;
         scores.set(n.name, addScores(scores.get(n.name)!, Math.round((d * s) / INFINITY)));
       }
     }
@@ -179,8 +278,8 @@ class Placement {
       const current = new Set(members[0]!.active.keys());
       let best = -INFINITY;
       for (const n of ws.nodes) {
-        const s = scores.get(n.name)!;
-        if (s < 0 || s <= -INFINITY) continue;
+        const s = scores.get(n.name);
+        if (s === undefined || s < 0) continue;
         if (chosen === null || s > best) {
           chosen = n.name;
           best = s;
@@ -201,6 +300,7 @@ class Placement {
       for (const m of unit.children) {
         const threshold = parseScore(m.meta['migration-threshold'], INFINITY);
         const bad = chosen === null || blocked || /^stopped$/i.test(m.meta['target-role'] ?? '') || (threshold > 0 && (m.failCount.get(chosen) ?? 0) >= threshold) || this.locationScores(m).get(chosen) === -INFINITY;
+        // (an asymmetric cluster's member without a constraint follows its group)
         if (bad) blocked = true;
         m.next = blocked ? null : chosen;
       }
@@ -210,9 +310,45 @@ class Placement {
   }
 }
 
+function promotableOf(r: Rsc): boolean {
+  for (let p = r.parent; p; p = p.parent) if (p.kind === 'clone') return p.clone?.promotable === true;
+  return false;
+}
+
+function summaryForPromotable(ws: WorkingSet, r: Rsc, out: SummaryEntry[]): void {
+  const entry = (text: string) => out.push({ text, rsc: r.id });
+  const active = [...r.active.entries()];
+  const next = r.next ?? null;
+  const nextRole = r.nextRole ?? (next ? 'Unpromoted' : 'Stopped');
+  const roleName = (x: string) => (x === 'Started' ? 'Unpromoted' : x);
+  if (active.length === 0) {
+    if (next && nextRole === 'Promoted') entry(`Promote    ${r.id} ( Stopped -> Promoted ${next} )`);
+    else if (next) entry(`Start      ${r.id} ( ${next} )`);
+    return;
+  }
+  const [cur, curRoleRaw] = active[0]!;
+  const curRole = roleName(curRoleRaw);
+  const failed = r.failed.has(cur);
+  if (!next) {
+    entry(`Stop       ${r.id} ( ${curRole} ${cur} )  due to node availability`);
+    return;
+  }
+  if (next === cur) {
+    if (failed) entry(curRole === nextRole ? `Recover    ${r.id} ( ${curRole} ${cur} )` : `Recover    ${r.id} ( ${curRole} -> ${nextRole} ${cur} )`);
+    else if (curRole === 'Unpromoted' && nextRole === 'Promoted') entry(`Promote    ${r.id} ( Unpromoted -> Promoted ${cur} )`);
+    else if (curRole === 'Promoted' && nextRole === 'Unpromoted') entry(`Demote     ${r.id} ( Promoted -> Unpromoted ${cur} )`);
+    return;
+  }
+  entry(`${failed ? 'Recover' : 'Move   '}    ${r.id} ( ${curRole} ${cur} -> ${nextRole} ${next} )`);
+}
+
 function summaryFor(ws: WorkingSet, r: Rsc, out: SummaryEntry[]): void {
   const managed = isTrue(r.meta['is-managed'] ?? 'true') && !ws.options.maintenanceMode;
   if (!managed) return;
+  if (promotableOf(r)) {
+    summaryForPromotable(ws, r, out);
+    return;
+  }
   const fenced = (n: string) => ws.node.get(n)?.unclean === true;
   const active = [...r.active.keys()];
   const next = r.next ?? null;
@@ -237,23 +373,23 @@ function summaryFor(ws: WorkingSet, r: Rsc, out: SummaryEntry[]): void {
   }
   if (next) {
     if (failed && !fenced(cur)) entry(`Recover    ${r.id} ( ${cur} -> ${next} )`);
-    else if (isTrue(r.meta['allow-migrate']) && !failed && !fenced(cur) && r.kind === 'primitive' && !r.parent) entry(`Migrate    ${r.id} ( ${cur} -> ${next} )`);
+    else if (isTrue(r.meta['allow-migrate']) && !failed && !fenced(cur) && r.kind === 'primitive' && r.parent?.kind !== 'clone') entry(`Migrate    ${r.id} ( ${cur} -> ${next} )`);
     else entry(`Move       ${r.id} ( ${cur} -> ${next} )`);
     return;
   }
-  const why = /^stopped$/i.test(r.meta['target-role'] ?? '') ? '' : !ws.options.haveQuorum && ws.options.noQuorumPolicy === 'stop' ? '  due to no quorum' : '  due to node availability';
+  const why = !ws.options.haveQuorum && ws.options.noQuorumPolicy === 'stop' ? '  due to no quorum' : '  due to node availability';
   entry(`Stop       ${r.id} ( ${cur} )${why}`);
 }
 
 export function schedule(ws: WorkingSet): Schedule {
   const unsupported = unsupportedFeatures(ws);
   const summary: SummaryEntry[] = [];
-  if (ws.options.stonithEnabled) for (const n of ws.nodes) if (n.unclean) summary.push({ text: `Fence (reboot) ${n.name} '${n.uncleanReason ?? 'node is unclean'}'` });
+  // Pacemaker lists fencing last node first.
+  if (ws.options.stonithEnabled) for (const n of [...ws.nodes].reverse()) if (n.unclean) summary.push({ text: `Fence (reboot) ${n.name} '${n.uncleanReason ?? 'node is unclean'}'` });
   const placement = new Placement(ws);
-  const units = ws.resources.filter((r) => r.kind !== 'clone');
   const priority = (r: Rsc) => parseScore(r.meta.priority, 0);
-  for (const r of [...units].sort((a, b) => priority(b) - priority(a))) placement.place(r);
-  for (const r of ws.resources) for (const p of r.kind === 'clone' ? [] : primitives(r)) summaryFor(ws, p, summary);
+  for (const r of [...ws.resources].sort((a, b) => priority(b) - priority(a))) placement.place(r);
+  for (const r of ws.resources) for (const p of primitives(r)) summaryFor(ws, p, summary);
   return { summary, unsupported };
 }
 

@@ -35,7 +35,9 @@ export interface Rsc {
   meta: Record<string, string>;
   params: Record<string, string>;
   /** Clone: how many instances; which are anonymous; promotable. */
-  clone?: { max: number; nodeMax: number; unique: boolean; promotable: boolean; promotedMax: number; interleave: boolean; ordered: boolean };
+  clone?: { max: number; nodeMax: number; unique: boolean; promotable: boolean; promotedMax: number; interleave: boolean; ordered: boolean; template: string; memberIds: string[] };
+  /** Clone instances: their number. */
+  instance?: number;
   /** Where it is active now, with its role there. */
   active: Map<string, Role>;
   /** Nodes where its last state is failed (needs recovery). */
@@ -108,6 +110,10 @@ function nodeState(ws: WorkingSet, cib: Cib): void {
         n.uncleanReason = 'peer process is no longer available';
       }
       n.shutdown = attrs.shutdown !== undefined && attrs.shutdown !== '0';
+    } else if (ws.options.stonithEnabled && isTrue(cib.property('startup-fencing') ?? 'true')) {
+      // Never seen since the cluster started: it may run anything, so it is fenced (startup-fencing).
+      n.unclean = true;
+      n.uncleanReason = 'node is unclean';
     }
     n.standby = isTrue(attrs.standby);
     n.maintenance = isTrue(attrs.maintenance);
@@ -118,6 +124,20 @@ function nodeState(ws: WorkingSet, cib: Cib): void {
 
 function metaOf(sets: AttributeSet[], defaults: Record<string, string>): Record<string, string> {
   return { ...defaults, ...setValues(sets) };
+}
+
+/** A clone's instances: copies of its child with ids suffixed :0, :1, ... (group members too). */
+function instantiate(c: Rsc, child: CibResource, count: number): void {
+  const template = buildResource(child, {}, c)[0];
+  if (!template) return;
+  c.clone!.template = template.id;
+  c.clone!.memberIds = primitives(template).map((p) => p.id);
+  const copy = (t: Rsc, i: number, parent: Rsc): Rsc => {
+    const r: Rsc = { ...t, id: `${t.id}:${i}`, parent, children: [], active: new Map(), failed: new Set(), stopFailed: new Set(), failCount: new Map(), instance: i, meta: { ...t.meta }, params: { ...t.params } };
+    r.children = t.children.map((x) => copy(x, i, r));
+    return r;
+  };
+  for (let i = 0; i < count; i++) c.children.push(copy(template, i, c));
 }
 
 function buildResource(r: CibResource, defaults: Record<string, string>, parent?: Rsc): Rsc[] {
@@ -149,8 +169,9 @@ function buildResource(r: CibResource, defaults: Record<string, string>, parent?
       promotedMax: Number(c.meta['promoted-max'] ?? c.meta['master-max'] ?? 1),
       interleave: isTrue(c.meta.interleave),
       ordered: isTrue(c.meta.ordered),
+      template: '',
+      memberIds: [],
     };
-    if (r.child) c.children.push(...buildResource(r.child, {}, c));
     return [c];
   }
   return [];
@@ -236,10 +257,11 @@ function unpackHistory(ws: WorkingSet, rsc: Rsc, node: string, ops: Record<strin
 }
 
 function failCounts(ws: WorkingSet, rsc: Rsc): void {
+  const names = [rsc.id, ...(rsc.instance !== undefined ? [rsc.id.replace(/:\d+$/, '')] : [])];
   for (const n of ws.nodes) {
     let total = 0;
     for (const [k, v] of Object.entries(n.attrs)) {
-      if (k === `fail-count-${rsc.id}` || k.startsWith(`fail-count-${rsc.id}#`)) total = Math.min(INFINITY, total + parseScore(v, 0));
+      if (names.some((id) => k === `fail-count-${id}` || k.startsWith(`fail-count-${id}#`))) total = Math.min(INFINITY, total + parseScore(v, 0));
     }
     if (total > 0) rsc.failCount.set(n.name, total);
   }
@@ -270,18 +292,54 @@ export function buildWorkingSet(cib: Cib, opts: { now?: number } = {}): WorkingS
   const rscDefaults = setValues(attributeSets(cib.section('rsc_defaults') ?? { name: '', attrs: {}, children: [] }, 'meta_attributes'));
   const legacyStickiness = cib.property('default-resource-stickiness');
   if (legacyStickiness !== undefined && rscDefaults['resource-stickiness'] === undefined) rscDefaults['resource-stickiness'] = legacyStickiness;
-  for (const r of cib.resources) ws.resources.push(...buildResource(r, rscDefaults));
+  for (const r of cib.resources) {
+    const built = buildResource(r, rscDefaults);
+    for (const b of built) {
+      if (b.kind === 'clone' && (r.kind === 'clone' || r.kind === 'master') && r.child) {
+        const max = Number.isFinite(b.clone!.max) ? b.clone!.max : ws.nodes.length;
+        b.clone!.max = max;
+        instantiate(b, r.child, max);
+      }
+    }
+    ws.resources.push(...built);
+  }
   const index = (r: Rsc) => {
     ws.byId.set(r.id, r);
     for (const c of r.children) index(c);
   };
   for (const r of ws.resources) index(r);
   // History.
+  const anonymousMember = new Map<string, { clone: Rsc; member: string }>();
+  for (const r of ws.resources) if (r.kind === 'clone' && r.clone?.memberIds) for (const m of r.clone.memberIds) anonymousMember.set(m, { clone: r, member: m });
+  const anonIndex = new Map<string, Map<string, number>>();
   for (const st of cib.status) {
     const node = st.attrs.uname ?? st.id;
     if (!ws.node.has(node)) continue;
     for (const lr of st.lrm) {
-      const rsc = ws.byId.get(lr.id);
+      let rsc = ws.byId.get(lr.id);
+      const anon = anonymousMember.get(lr.id.replace(/:\d+$/, ''));
+      if (anon && !anon.clone.clone!.unique) rsc = undefined;
+      if (!rsc && anon) {
+        // An anonymous clone's history: the instance already on this node, else the lowest free one.
+        const scratch: Rsc = { id: lr.id, kind: 'primitive', children: [], meta: {}, params: {}, active: new Map(), failed: new Set(), stopFailed: new Set(), failCount: new Map() };
+        unpackHistory(ws, scratch, node, lr.ops.map((o) => o.attrs));
+        if (!scratch.active.size) continue;
+        const c = anon.clone;
+        const byNode = (anonIndex.get(c.id) ?? anonIndex.set(c.id, new Map()).get(c.id)!) as Map<string, number>;
+        let idx = byNode.get(node);
+        if (idx === undefined) {
+          const taken = new Set(byNode.values());
+          idx = [...Array(c.children.length).keys()].find((i) => !taken.has(i));
+          if (idx === undefined) continue; // more active copies than instances: ignored here
+          byNode.set(node, idx);
+        }
+        rsc = ws.byId.get(`${anon.member}:${idx}`);
+        if (!rsc) continue;
+        for (const [n, role] of scratch.active) rsc.active.set(n, role);
+        for (const n of scratch.failed) rsc.failed.add(n);
+        for (const n of scratch.stopFailed) rsc.stopFailed.add(n);
+        continue;
+      }
       if (!rsc || rsc.kind !== 'primitive') continue;
       unpackHistory(ws, rsc, node, lr.ops.map((o) => o.attrs));
     }
