@@ -272,7 +272,15 @@ class Placement {
     }
     unit.scores = scores;
     let chosen: string | null = null;
-    const stopped = /^stopped$/i.test(unit.meta['target-role'] ?? '');
+    if (members.some((m) => m.blocked)) {
+      // Blocked by a failure: it stays as it is, wherever that is.
+      unit.next = [...members[0]!.active.keys()][0] ?? null;
+      for (const m of members) m.next = [...m.active.keys()][0] ?? null;
+      this.inProgress.delete(unit);
+      this.done.add(unit);
+      return;
+    }
+    const stopped = /^stopped$/i.test(unit.meta['target-role'] ?? '') || members[0]!.stopOnly;
     const quorumStop = !ws.options.haveQuorum && ws.options.noQuorumPolicy === 'stop';
     if (!stopped && !quorumStop) {
       const current = new Set(members[0]!.active.keys());
@@ -344,7 +352,7 @@ function summaryForPromotable(ws: WorkingSet, r: Rsc, out: SummaryEntry[]): void
 
 function summaryFor(ws: WorkingSet, r: Rsc, out: SummaryEntry[]): void {
   const managed = isTrue(r.meta['is-managed'] ?? 'true') && !ws.options.maintenanceMode;
-  if (!managed) return;
+  if (!managed || r.blocked) return;
   if (promotableOf(r)) {
     summaryForPromotable(ws, r, out);
     return;
@@ -362,8 +370,11 @@ function summaryFor(ws: WorkingSet, r: Rsc, out: SummaryEntry[]): void {
     return;
   }
   if (active.length > 1) {
-    if (next) entry(`Recover    ${r.id} ( ${next} )`);
-    else for (const n of active) entry(`Stop       ${r.id} ( ${n} )`);
+    // Active on several nodes (multiple-active): block leaves it; stop_only stops it; stop_start (default) restarts it.
+    const policy = (r.meta['multiple-active'] ?? 'stop_start').toLowerCase();
+    if (policy === 'block') return;
+    if (policy === 'stop_only' || !next) for (const n of active) entry(`Stop       ${r.id} ( ${n} )  due to node availability`);
+    else entry(`${active.includes(next) ? 'Restart' : 'Move   '}    ${r.id} ( ${active.includes(next) ? next : `${active[0]} -> ${next}`} )`);
     return;
   }
   const cur = active[0]!;

@@ -45,6 +45,12 @@ export interface Rsc {
   /** Nodes where stopping failed (it is stuck there). */
   stopFailed: Set<string>;
   failCount: Map<string, number>;
+  /** Configured operations (name, interval in ms, on-fail). */
+  ops: { name: string; intervalMs: number; onFail?: string; role?: string }[];
+  /** A failure with on-fail=block (or a failed stop that cannot be fenced): no actions for it. */
+  blocked: boolean;
+  /** A failure with on-fail=stop: stop it and do not start it again. */
+  stopOnly: boolean;
   /** Set by placement: the node it will run on, null if nowhere. */
   next?: string | null;
   nextRole?: Role;
@@ -133,7 +139,7 @@ function instantiate(c: Rsc, child: CibResource, count: number): void {
   c.clone!.template = template.id;
   c.clone!.memberIds = primitives(template).map((p) => p.id);
   const copy = (t: Rsc, i: number, parent: Rsc): Rsc => {
-    const r: Rsc = { ...t, id: `${t.id}:${i}`, parent, children: [], active: new Map(), failed: new Set(), stopFailed: new Set(), failCount: new Map(), instance: i, meta: { ...t.meta }, params: { ...t.params } };
+    const r: Rsc = { ...t, id: `${t.id}:${i}`, parent, children: [], active: new Map(), failed: new Set(), stopFailed: new Set(), failCount: new Map(), instance: i, meta: { ...t.meta }, params: { ...t.params }, ops: t.ops, blocked: false, stopOnly: false };
     r.children = t.children.map((x) => copy(x, i, r));
     return r;
   };
@@ -141,13 +147,14 @@ function instantiate(c: Rsc, child: CibResource, count: number): void {
 }
 
 function buildResource(r: CibResource, defaults: Record<string, string>, parent?: Rsc): Rsc[] {
-  const base = (id: string, kind: Rsc['kind']): Rsc => ({ id, kind, children: [], meta: {}, params: {}, active: new Map(), failed: new Set(), stopFailed: new Set(), failCount: new Map(), ...(parent ? { parent } : {}) });
+  const base = (id: string, kind: Rsc['kind']): Rsc => ({ id, kind, children: [], meta: {}, params: {}, active: new Map(), failed: new Set(), stopFailed: new Set(), failCount: new Map(), ops: [], blocked: false, stopOnly: false, ...(parent ? { parent } : {}) });
   if (r.kind === 'primitive') {
     const p = base(r.id, 'primitive');
     const el = r.el;
     p.agent = `${el.attrs.class}:${el.attrs.provider ? `${el.attrs.provider}:` : ''}${el.attrs.type}`;
     p.meta = { ...(parent?.meta ?? {}), ...metaOf(r.meta, parent ? {} : defaults) };
     p.params = setValues(r.instance);
+    p.ops = r.ops.map((o) => ({ name: o.name, intervalMs: parseCrmDurationMs(o.interval ?? '0') ?? 0, ...(o.el.attrs['on-fail'] ? { onFail: o.el.attrs['on-fail'].toLowerCase() } : {}), ...(o.role ? { role: o.role } : {}) }));
     return [p];
   }
   if (r.kind === 'group') {
@@ -183,30 +190,63 @@ export function primitives(r: Rsc): Rsc[] {
 }
 
 /** Reads one resource's operation history on one node into its state there. */
+/** on-fail for an operation: configured, else Pacemaker's default (stop: fence, or block without fencing). */
+function onFailOf(ws: WorkingSet, rsc: Rsc, op: string, intervalMs: number): string {
+  const cfg = rsc.ops.find((o) => o.name === op && o.intervalMs === intervalMs)?.onFail;
+  if (cfg) return cfg === 'fence' && !ws.options.stonithEnabled ? 'stop' : cfg;
+  if (op === 'stop') return ws.options.stonithEnabled ? 'fence' : 'block';
+  return 'restart';
+}
+
+/** Reads one resource's operation history on one node into its state there. */
 function unpackHistory(ws: WorkingSet, rsc: Rsc, node: string, ops: Record<string, string>[]): void {
-  const sorted = ops.filter((o) => Number(o['call-id'] ?? -1) >= 0 && o['op-status'] !== '1' && o['op-status'] !== '-1').sort((a, b) => Number(a['call-id']) - Number(b['call-id']));
+  // Completed operations in call order, then those still in progress (call-id -1).
+  const done = ops.filter((o) => Number(o['call-id'] ?? -1) >= 0 && o['op-status'] !== '1' && o['op-status'] !== '-1').sort((a, b) => Number(a['call-id']) - Number(b['call-id']));
+  const pending = ops.filter((o) => o['op-status'] === '-1');
   let role: Role = 'Stopped';
   let failed = false;
   let lastCall = -1;
-  for (const o of sorted) {
+  for (const o of [...done, ...pending]) {
     const call = Number(o['call-id']);
-    if (call === lastCall) continue; // *_last_failure_0 repeats the failed operation
+    if (call === lastCall && call >= 0) continue; // *_last_failure_0 repeats the failed operation
     lastCall = call;
     const op = o.operation ?? '';
     const rc = Number(o['rc-code'] ?? 0);
     const interval = parseCrmDurationMs(o.interval ?? '0') ?? 0;
     const status = o['op-status'] ?? '0';
+    if (status === '-1') {
+      // In progress: a start or promote is taken as done, a stop as not done yet.
+      if (op === 'start' || op === 'migrate_from') role = 'Started';
+      else if (op === 'promote') role = 'Promoted';
+      continue;
+    }
     const ok = status === '0' && (rc === 0 || (op === 'monitor' && (rc === 7 || rc === 8) && interval === 0) || (op === 'monitor' && rc === 8));
+    if (!ok) {
+      const onFail = onFailOf(ws, rsc, op, interval);
+      if (onFail === 'ignore') {
+        if (op === 'stop') role = 'Stopped';
+        else if (op === 'start' || op === 'migrate_from') role = 'Started';
+        continue;
+      }
+      if (onFail === 'block') rsc.blocked = true;
+      if (onFail === 'stop') rsc.stopOnly = true;
+      if (onFail === 'fence') {
+        const n = ws.node.get(node);
+        if (n && !n.unclean) {
+          n.unclean = true;
+          n.uncleanReason = `${rsc.id} failed there`;
+        }
+      }
+      if (onFail === 'standby') {
+        const n = ws.node.get(node);
+        if (n) n.standby = true;
+      }
+    }
     switch (op) {
       case 'start':
       case 'migrate_from':
-        if (ok) {
-          role = 'Started';
-          failed = false;
-        } else {
-          role = 'Started';
-          failed = true;
-        }
+        role = 'Started';
+        failed = !ok;
         break;
       case 'stop':
         if (ok) {
@@ -321,7 +361,8 @@ export function buildWorkingSet(cib: Cib, opts: { now?: number } = {}): WorkingS
       if (anon && !anon.clone.clone!.unique) rsc = undefined;
       if (!rsc && anon) {
         // An anonymous clone's history: the instance already on this node, else the lowest free one.
-        const scratch: Rsc = { id: lr.id, kind: 'primitive', children: [], meta: {}, params: {}, active: new Map(), failed: new Set(), stopFailed: new Set(), failCount: new Map() };
+        const tmpl = ws.byId.get(`${anon.member}:0`);
+        const scratch: Rsc = { id: lr.id, kind: 'primitive', children: [], meta: {}, params: {}, active: new Map(), failed: new Set(), stopFailed: new Set(), failCount: new Map(), ops: tmpl?.ops ?? [], blocked: false, stopOnly: false };
         unpackHistory(ws, scratch, node, lr.ops.map((o) => o.attrs));
         if (!scratch.active.size) continue;
         const c = anon.clone;
@@ -338,6 +379,8 @@ export function buildWorkingSet(cib: Cib, opts: { now?: number } = {}): WorkingS
         for (const [n, role] of scratch.active) rsc.active.set(n, role);
         for (const n of scratch.failed) rsc.failed.add(n);
         for (const n of scratch.stopFailed) rsc.stopFailed.add(n);
+        rsc.blocked ||= scratch.blocked;
+        rsc.stopOnly ||= scratch.stopOnly;
         continue;
       }
       if (!rsc || rsc.kind !== 'primitive') continue;
