@@ -33,7 +33,6 @@ function unsupportedFeatures(ws: WorkingSet): string[] {
   const out = new Set<string>();
   if (ws.cib.resources.some((r) => r.kind === 'bundle')) out.add('bundles');
   for (const c of ws.cib.constraints) {
-    if (c.kind === 'rsc_ticket') out.add('tickets');
     if (c.sets.length) out.add('resource sets');
   }
   for (const r of ws.byId.values()) if (r.agent === 'ocf:pacemaker:remote' || r.meta['remote-node'] !== undefined) out.add('remote and guest nodes');
@@ -48,8 +47,17 @@ function unitOf(ws: WorkingSet, id: string | undefined): Rsc | undefined {
   return r;
 }
 
+/** What the tickets a resource depends on allow: run, and be promoted. */
+interface TicketVerdict {
+  run: boolean;
+  promote: boolean;
+  /** loss-policy freeze: keep it as it is, start nothing. */
+  freeze: boolean;
+}
+
 class Placement {
   private readonly done = new Set<Rsc>();
+  private readonly noPromotion = new Map<Rsc, boolean>();
   private readonly inProgress = new Set<Rsc>();
   private readonly locations: Constraint[];
   private readonly colocations: Constraint[];
@@ -57,6 +65,48 @@ class Placement {
   constructor(private readonly ws: WorkingSet) {
     this.locations = ws.cib.constraints.filter((c) => c.kind === 'rsc_location' && !c.sets.length);
     this.colocations = ws.cib.constraints.filter((c) => c.kind === 'rsc_colocation' && !c.sets.length);
+  }
+
+  ticketVerdict(r: Rsc): TicketVerdict {
+    const v: TicketVerdict = { run: true, promote: true, freeze: false };
+    const ids = new Set<string>();
+    for (let x: Rsc | undefined = r; x; x = x.parent) ids.add(x.id);
+    for (const c of this.ws.cib.constraints) {
+      if (c.kind !== 'rsc_ticket' || !ids.has(c.attrs.rsc ?? '')) continue;
+      const t = this.ws.tickets.get(c.attrs.ticket ?? '') ?? { granted: false, standby: false };
+      if (t.granted && !t.standby) continue;
+      const promotedOnly = /^(promoted|master)$/i.test(c.attrs['rsc-role'] ?? '');
+      const policy = (c.attrs['loss-policy'] ?? 'stop').toLowerCase();
+      if (!t.granted && policy === 'freeze') {
+        v.freeze = true;
+        continue;
+      }
+      if (promotedOnly) v.promote = false;
+      else v.run = false;
+    }
+    return v;
+  }
+
+  /** Nodes to fence because a ticket with loss-policy=fence was revoked where the resource runs. */
+  ticketFencing(): void {
+    for (const c of this.ws.cib.constraints) {
+      if (c.kind !== 'rsc_ticket' || (c.attrs['loss-policy'] ?? '').toLowerCase() !== 'fence') continue;
+      const t = this.ws.tickets.get(c.attrs.ticket ?? '') ?? { granted: false, standby: false };
+      if (t.granted) continue;
+      const r = this.ws.byId.get(c.attrs.rsc ?? '');
+      if (!r) continue;
+      const promotedOnly = /^(promoted|master)$/i.test(c.attrs['rsc-role'] ?? '');
+      for (const p of primitives(r)) {
+        for (const [node, role] of p.active) {
+          if (promotedOnly && role !== 'Promoted') continue;
+          const n = this.ws.node.get(node);
+          if (n && !n.unclean) {
+            n.unclean = true;
+            n.uncleanReason = 'deadman ticket was lost';
+          }
+        }
+      }
+    }
   }
 
   private available(node: string): boolean {
@@ -137,7 +187,14 @@ class Placement {
       }
     }
     c.scores = scores;
-    const stopped = /^stopped$/i.test(c.meta['target-role'] ?? '') || (!ws.options.haveQuorum && ws.options.noQuorumPolicy === 'stop');
+    const tv = this.ticketVerdict(c);
+    if (tv.freeze) {
+      for (const inst of c.children) for (const p of [inst, ...primitives(inst)]) p.next = [...p.active.keys()][0] ?? null;
+      for (const inst of c.children) for (const p of primitives(inst)) p.nextRole = [...p.active.values()][0] === 'Promoted' ? 'Promoted' : p.next ? 'Unpromoted' : 'Stopped';
+      return;
+    }
+    this.noPromotion.set(c, !tv.promote);
+    const stopped = /^stopped$/i.test(c.meta['target-role'] ?? '') || (!ws.options.haveQuorum && ws.options.noQuorumPolicy === 'stop') || !tv.run;
     const perNode = new Map<string, number>();
     const firstOf = (inst: Rsc) => (inst.kind === 'group' ? inst.children[0] : inst);
     const banned = (inst: Rsc, node: string) =>
@@ -206,6 +263,7 @@ class Placement {
       if ([...member.active.values()][0] === 'Promoted' && score === undefined) score = 0;
       if (score !== undefined && score >= 0) candidates.push({ inst, score });
     }
+    if (this.noPromotion.get(c)) candidates.length = 0;
     candidates.sort((a, b) => b.score - a.score || a.inst.instance! - b.inst.instance!);
     const promoted = new Set(candidates.slice(0, cl.promotedMax).map((x) => x.inst));
     for (const inst of c.children) {
@@ -280,7 +338,15 @@ class Placement {
       this.done.add(unit);
       return;
     }
-    const stopped = /^stopped$/i.test(unit.meta['target-role'] ?? '') || members[0]!.stopOnly;
+    const tv = this.ticketVerdict(members[0]!);
+    if (tv.freeze) {
+      unit.next = [...members[0]!.active.keys()][0] ?? null;
+      for (const m of members) m.next = [...m.active.keys()][0] ?? null;
+      this.inProgress.delete(unit);
+      this.done.add(unit);
+      return;
+    }
+    const stopped = /^stopped$/i.test(unit.meta['target-role'] ?? '') || members[0]!.stopOnly || !tv.run;
     const quorumStop = !ws.options.haveQuorum && ws.options.noQuorumPolicy === 'stop';
     if (!stopped && !quorumStop) {
       const current = new Set(members[0]!.active.keys());
@@ -395,9 +461,10 @@ function summaryFor(ws: WorkingSet, r: Rsc, out: SummaryEntry[]): void {
 export function schedule(ws: WorkingSet): Schedule {
   const unsupported = unsupportedFeatures(ws);
   const summary: SummaryEntry[] = [];
+  const placement = new Placement(ws);
+  placement.ticketFencing();
   // Pacemaker lists fencing last node first.
   if (ws.options.stonithEnabled) for (const n of [...ws.nodes].reverse()) if (n.unclean) summary.push({ text: `Fence (reboot) ${n.name} '${n.uncleanReason ?? 'node is unclean'}'` });
-  const placement = new Placement(ws);
   const priority = (r: Rsc) => parseScore(r.meta.priority, 0);
   for (const r of [...ws.resources].sort((a, b) => priority(b) - priority(a))) placement.place(r);
   for (const r of ws.resources) for (const p of primitives(r)) summaryFor(ws, p, summary);

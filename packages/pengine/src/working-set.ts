@@ -76,6 +76,8 @@ export interface WorkingSet {
   resources: Rsc[];
   /** Every resource by id (clone instances as id:N). */
   byId: Map<string, Rsc>;
+  /** Ticket states from the status section (absent: not granted). */
+  tickets: Map<string, { granted: boolean; standby: boolean }>;
   now: number;
 }
 
@@ -326,9 +328,15 @@ export function buildWorkingSet(cib: Cib, opts: { now?: number } = {}): WorkingS
     node: new Map(),
     resources: [],
     byId: new Map(),
+    tickets: new Map(),
     now: opts.now ?? (Number.isFinite(execDate) && execDate > 0 ? execDate : Math.floor(Date.now() / 1000)),
   };
   nodeState(ws, cib);
+  const statusEl = cib.root.children.find((c): c is typeof cib.root => 'name' in c && c.name === 'status');
+  for (const t of statusEl?.children ?? []) {
+    if (!('name' in t) || t.name !== 'tickets') continue;
+    for (const st of t.children) if ('name' in st && st.name === 'ticket_state' && st.attrs.id) ws.tickets.set(st.attrs.id, { granted: isTrue(st.attrs.granted), standby: isTrue(st.attrs.standby) });
+  }
   const rscDefaults = setValues(attributeSets(cib.section('rsc_defaults') ?? { name: '', attrs: {}, children: [] }, 'meta_attributes'));
   const legacyStickiness = cib.property('default-resource-stickiness');
   if (legacyStickiness !== undefined && rscDefaults['resource-stickiness'] === undefined) rscDefaults['resource-stickiness'] = legacyStickiness;
