@@ -46,7 +46,8 @@ export async function runResource(r: HaResource, action: 'start' | 'stop' | 'sta
   // Output goes to a file, not a pipe: scripts leave helpers running in the background
   // (IPaddr2's send_arp), and waiting for a pipe to close would wait for them too.
   const dir = mkdtempSync(join(tmpdir(), 'hbts-rsc-'));
-  const out = { file: join(dir, 'out') } as const;
+  // Both streams append to the file: opened separately without append they overwrite each other.
+  const out = { file: join(dir, 'out'), append: true } as const;
   try {
     const res = await execa(path, [...r.args, action], {
       env: e.env,
