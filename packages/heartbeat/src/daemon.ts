@@ -130,17 +130,18 @@ export class HeartbeatDaemon implements Daemon {
             const gen = Number(ev.msg.get('gen'));
             const members = (ev.msg.get('members') ?? '').split(' ').filter(Boolean);
             if (!Number.isInteger(gen) || gen <= 0 || !members.length) return;
-            const stale = membership.staleAnswer(gen);
+            const stale = membership.staleAnswer(gen, members);
             if (stale !== undefined) {
-              // The leader restarted and counts from zero: tell it where we are.
-              this.engine!.sendClusterMessage(new HaMessage().set('t', MEMBERSHIP_GEN_MESSAGE).set('gen', String(stale)), Date.now(), ev.from);
+              // The leader restarted and counts from zero, or another leader used its number: tell it where we are.
+              this.engine!.sendClusterMessage(new HaMessage().set('t', MEMBERSHIP_GEN_MESSAGE).set('gen', String(stale)).set('members', membership.current.members.join(' ')), Date.now(), ev.from);
               return;
             }
             deliverMembership(membership.announcement(gen, members));
             return;
           }
           if (ev.msg.get('t') === MEMBERSHIP_GEN_MESSAGE) {
-            const again = membership.learnGeneration(Number(ev.msg.get('gen')));
+            const theirs = ev.msg.get('members');
+            const again = membership.learnGeneration(Number(ev.msg.get('gen')), theirs === undefined ? undefined : theirs.split(' ').filter(Boolean));
             if (again) {
               this.engine!.sendClusterMessage(new HaMessage().set('t', MEMBERSHIP_MESSAGE).set('gen', String(again.gen)).set('members', again.members.join(' ')), Date.now());
               deliverMembership(membership.current);

@@ -69,4 +69,23 @@ describe('membership (pure)', () => {
     expect(b.announcement(again.gen, again.members)).toMatchObject({ generation: 8 });
     expect(b.staleAnswer(9)).toBeUndefined();
   });
+
+  it('two leaders that used the same generation (before they saw each other) converge on the whole view', () => {
+    // n2 led [n2,n3] as generation 1 and n3 took it; n1, not having heard it, leads [n1,n2,n3] also as 1.
+    const n3 = new MembershipTracker('n3', 3, 300);
+    n3.localView(['n2', 'n3'], 0);
+    n3.announcement(1, ['n2', 'n3']);
+    n3.localView(['n1', 'n2', 'n3'], 10);
+    const n1 = new MembershipTracker('n1', 3, 300);
+    const first = n1.localView(['n1', 'n2', 'n3'], 0).announce!;
+    expect(first.gen).toBe(1);
+    const stale = n3.staleAnswer(first.gen, first.members);
+    expect(stale).toBe(1);
+    const again = n1.learnGeneration(stale!, n3.current.members)!;
+    expect(again).toEqual({ gen: 2, members: ['n1', 'n2', 'n3'] });
+    expect(n3.announcement(again.gen, again.members)).toMatchObject({ generation: 2, members: ['n1', 'n2', 'n3'] });
+    // A repeat of the agreed view is not stale; an answer that agrees with us changes nothing.
+    expect(n3.staleAnswer(2, ['n1', 'n2', 'n3'])).toBeUndefined();
+    expect(n1.learnGeneration(2, ['n1', 'n2', 'n3'])).toBeUndefined();
+  });
 });

@@ -88,16 +88,21 @@ export class MembershipTracker {
    * Our agreed generation, if an announcement was stale: its sender (a leader that restarted
    * and counts from zero) must learn it and announce above it.
    */
-  staleAnswer(gen: number): number | undefined {
-    return gen <= this.agreed.generation ? this.agreed.generation : undefined;
+  staleAnswer(gen: number, members?: string[]): number | undefined {
+    if (gen > this.agreed.generation) return undefined;
+    // A repeat of the view we agreed on is not stale.
+    if (gen === this.agreed.generation && members && same([...members].sort(), this.agreed.members)) return undefined;
+    return this.agreed.generation;
   }
 
   /**
-   * A member told us its generation is `gen`: count from above it, and if we lead, announce
-   * our view again.
+   * A member told us its generation is `gen` (with its view `theirs`): count from above it,
+   * and if we lead, announce our view again. An equal generation with another view is two
+   * leaders (say, before they saw each other) having used the same number: also above it.
    */
-  learnGeneration(gen: number): { gen: number; members: string[] } | undefined {
-    if (gen <= this.maxGen) return undefined;
+  learnGeneration(gen: number, theirs?: string[]): { gen: number; members: string[] } | undefined {
+    if (gen < this.maxGen) return undefined;
+    if (gen === this.maxGen && theirs && same([...theirs].sort(), this.agreed.members)) return undefined;
     this.maxGen = gen;
     if (this.local[0] !== this.me) return undefined;
     const next = ++this.maxGen;
