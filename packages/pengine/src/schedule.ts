@@ -384,6 +384,87 @@ class Placement {
   }
 }
 
+/** The name Pacemaker gives an action of a resource in reasons: groups and clones have pseudo-actions (running, stopped...). */
+function actionName(r: Rsc, action: string): string {
+  if (r.kind === 'primitive') return `${r.id} ${action}`;
+  const pseudo: Record<string, string> = { start: 'running', stop: 'stopped', promote: 'promoted', demote: 'demoted' };
+  return `${r.id} ${pseudo[action] ?? action}`;
+}
+
+/** Whether a resource's action can happen in this transition (placement decided it may run / be promoted). */
+function runnable(r: Rsc, action: string): boolean {
+  const prims = primitives(r);
+  if (action === 'promote') return prims.some((p) => p.next && p.nextRole === 'Promoted');
+  if (r.kind === 'clone') return prims.some((p) => p.next);
+  return prims.every((p) => p.next);
+}
+
+/** Whether a primitive (re)starts in this transition (a live migration is not a start). */
+function starts(p: Rsc): boolean {
+  if (!p.next || p.blocked) return false;
+  const cur = [...p.active.keys()];
+  if (cur.length === 1 && cur[0] !== p.next && migrates(p, cur[0]!)) return false;
+  return cur.length !== 1 || cur[0] !== p.next || p.failed.has(cur[0]!) || p.restartFor !== undefined;
+}
+
+function migrates(p: Rsc, from: string): boolean {
+  return isTrue(p.meta['allow-migrate']) && !p.failed.has(from) && p.parent?.kind !== 'clone';
+}
+
+/**
+ * Mandatory orderings (constraints, and group members in sequence): a `then` whose `first`
+ * cannot run is stopped or not started ("due to unrunnable FIRST start"); a `then` that stays
+ * where it runs while its `first` (re)starts is restarted ("due to required FIRST start").
+ * Repeated until nothing changes, so it follows chains.
+ */
+function applyOrders(ws: WorkingSet): void {
+  type Order = { first: Rsc; then: Rsc; firstAction: string; thenAction: string; interleave: boolean; symmetrical: boolean };
+  const orders: Order[] = [];
+  for (const c of ws.cib.constraints) {
+    if (c.kind !== 'rsc_order' || c.sets.length) continue;
+    const kind = (c.attrs.kind ?? (c.attrs.score !== undefined && parseScore(c.attrs.score, 0) === 0 ? 'Optional' : 'Mandatory')).toLowerCase();
+    if (kind !== 'mandatory') continue;
+    const first = ws.byId.get(c.attrs.first ?? '');
+    const then = ws.byId.get(c.attrs.then ?? '');
+    if (!first || !then) continue;
+    const firstAction = c.attrs['first-action'] ?? 'start';
+    const thenAction = c.attrs['then-action'] ?? firstAction;
+    if (!['start', 'promote'].includes(firstAction) || thenAction !== 'start') continue;
+    orders.push({ first, then, firstAction, thenAction, interleave: first.kind === 'clone' && then.kind === 'clone' && isTrue(then.meta.interleave), symmetrical: isTrue(c.attrs.symmetrical ?? 'true') });
+  }
+  const groups = [...ws.byId.values()].filter((r) => r.kind === 'group');
+  for (const g of groups) for (let i = 1; i < g.children.length; i++) orders.push({ first: g.children[i - 1]!, then: g.children[i]!, firstAction: 'start', thenAction: 'start', interleave: false, symmetrical: true });
+  for (let round = 0; round < 50; round++) {
+    let changed = false;
+    for (const o of orders) {
+      const thenPrims = primitives(o.then);
+      if (!runnable(o.first, o.firstAction)) {
+        for (const p of thenPrims) {
+          if (!p.next) continue;
+          // Running already and the order is one-way: it may stay; it just cannot start anew.
+          const staying = p.active.size === 1 && p.active.has(p.next) && !p.failed.has(p.next);
+          if (staying && !o.symmetrical) continue;
+          p.wouldRun = p.next;
+          p.blockedBy = `unrunnable ${actionName(o.first, o.firstAction)}`;
+          p.next = null;
+          changed = true;
+        }
+        continue;
+      }
+      const firstStarting = primitives(o.first).filter(starts);
+      if (!firstStarting.length) continue;
+      for (const p of thenPrims) {
+        const cur = [...p.active.keys()];
+        if (p.restartFor || p.blocked || !p.next || cur.length !== 1 || cur[0] !== p.next || p.failed.has(cur[0]!)) continue;
+        if (o.interleave && !firstStarting.some((f) => f.next === p.next)) continue;
+        p.restartFor = `required ${actionName(o.first, o.firstAction)}`;
+        changed = true;
+      }
+    }
+    if (!changed) break;
+  }
+}
+
 function promotableOf(r: Rsc): boolean {
   for (let p = r.parent; p; p = p.parent) if (p.kind === 'clone') return p.clone?.promotable === true;
   return false;
@@ -430,9 +511,7 @@ function summaryFor(ws: WorkingSet, r: Rsc, out: SummaryEntry[]): void {
   const entry = (text: string) => out.push({ text, rsc: r.id });
   if (active.length === 0) {
     if (next) entry(`Start      ${r.id} ( ${next} )`);
-    else if (!ws.options.haveQuorum && ws.options.noQuorumPolicy !== 'ignore' && !/^stopped$/i.test(r.meta['target-role'] ?? '')) {
-      // A start that would happen with quorum.
-    }
+    else if (r.blockedBy && r.wouldRun) entry(`Start      ${r.id} ( ${r.wouldRun} )  due to ${r.blockedBy} (blocked)`);
     return;
   }
   if (active.length > 1) {
@@ -446,6 +525,7 @@ function summaryFor(ws: WorkingSet, r: Rsc, out: SummaryEntry[]): void {
   const cur = active[0]!;
   if (next === cur) {
     if (failed) entry(`Recover    ${r.id} ( ${cur} )`);
+    else if (r.restartFor) entry(`Restart    ${r.id} ( ${cur} )  due to ${r.restartFor}`);
     return;
   }
   if (next) {
@@ -454,7 +534,7 @@ function summaryFor(ws: WorkingSet, r: Rsc, out: SummaryEntry[]): void {
     else entry(`Move       ${r.id} ( ${cur} -> ${next} )`);
     return;
   }
-  const why = !ws.options.haveQuorum && ws.options.noQuorumPolicy === 'stop' ? '  due to no quorum' : '  due to node availability';
+  const why = r.blockedBy ? `  due to ${r.blockedBy}` : !ws.options.haveQuorum && ws.options.noQuorumPolicy === 'stop' ? '  due to no quorum' : '  due to node availability';
   entry(`Stop       ${r.id} ( ${cur} )${why}`);
 }
 
@@ -467,6 +547,7 @@ export function schedule(ws: WorkingSet): Schedule {
   if (ws.options.stonithEnabled) for (const n of [...ws.nodes].reverse()) if (n.unclean) summary.push({ text: `Fence (reboot) ${n.name} '${n.uncleanReason ?? 'node is unclean'}'` });
   const priority = (r: Rsc) => parseScore(r.meta.priority, 0);
   for (const r of [...ws.resources].sort((a, b) => priority(b) - priority(a))) placement.place(r);
+  applyOrders(ws);
   for (const r of ws.resources) for (const p of primitives(r)) summaryFor(ws, p, summary);
   return { summary, unsupported };
 }

@@ -54,6 +54,11 @@ export interface Rsc {
   /** Set by placement: the node it will run on, null if nowhere. */
   next?: string | null;
   nextRole?: Role;
+  /** An ordering stopped it: "unrunnable X start", and where it would have run. */
+  blockedBy?: string;
+  wouldRun?: string;
+  /** An ordering restarts it: "required X start". */
+  restartFor?: string;
   /** Scores per node, as placement computed them (crm_simulate -s). */
   scores?: Map<string, number>;
 }
@@ -100,7 +105,7 @@ function nodeState(ws: WorkingSet, cib: Cib): void {
     if (def.el.attrs.type === 'ping') continue;
     const name = def.uname;
     const st = states.get(name) ?? cib.status.find((s) => s.id === def.id);
-    const attrs: Record<string, string> = { ...setValues(def.attributes), '#uname': name, '#id': def.id, '#kind': 'cluster' };
+    const attrs: Record<string, string> = { ...setValues(def.attributes), '#uname': name, '#id': def.id, '#kind': 'cluster', '#is_dc': String(cib.root.attrs['dc-uuid'] === def.id) };
     if (st) Object.assign(attrs, setValues(st.transient));
     const n: NodeInfo = { id: def.id, name, online: false, unclean: false, standby: false, maintenance: false, shutdown: false, attrs, assigned: 0 };
     if (st) {
@@ -395,6 +400,11 @@ export function buildWorkingSet(cib: Cib, opts: { now?: number } = {}): WorkingS
       unpackHistory(ws, rsc, node, lr.ops.map((o) => o.attrs));
     }
   }
-  for (const r of ws.byId.values()) if (r.kind === 'primitive') failCounts(ws, r);
+  for (const r of ws.byId.values()) {
+    if (r.kind !== 'primitive') continue;
+    failCounts(ws, r);
+    // Active on several nodes with multiple-active=block: left alone.
+    if (r.active.size > 1 && (r.meta['multiple-active'] ?? '').toLowerCase() === 'block') r.blocked = true;
+  }
   return ws;
 }
