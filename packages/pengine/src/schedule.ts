@@ -226,7 +226,10 @@ class Placement {
         }
         const a = scores.get(n.name) ?? -INFINITY;
         const b = scores.get(chosen) ?? -INFINITY;
-        if (a > b || (a === b && (perNode.get(n.name) ?? 0) < (perNode.get(chosen) ?? 0))) chosen = n.name;
+        // Ties: fewer resources placed on the node so far, then the node's name (as Pacemaker sorts nodes).
+        const la = ws.node.get(n.name)!.assigned;
+        const lb = ws.node.get(chosen)!.assigned;
+        if (a > b || (a === b && (la < lb || (la === lb && n.name < chosen)))) chosen = n.name;
       }
       assign(inst, chosen);
     }
@@ -362,7 +365,7 @@ class Placement {
         if (s === best) {
           const cur = ws.node.get(chosen)!;
           if (current.has(n.name) && !current.has(chosen)) chosen = n.name;
-          else if (!current.has(chosen) && n.assigned < cur.assigned) chosen = n.name;
+          else if (!current.has(chosen) && (n.assigned < cur.assigned || (n.assigned === cur.assigned && n.name < chosen))) chosen = n.name;
         }
       }
       if (chosen && ws.options.noQuorumPolicy === 'freeze' && !ws.options.haveQuorum && !members[0]!.active.has(chosen)) chosen = null;
