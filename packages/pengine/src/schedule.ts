@@ -210,13 +210,13 @@ class Placement {
         ws.node.get(node)!.assigned++;
       }
     };
-    const pending: Rsc[] = [];
-    for (const inst of c.children) {
-      const cur = [...(firstOf(inst)?.active.keys() ?? [])][0];
-      if (cur !== undefined && ok(inst, cur)) assign(inst, cur);
-      else pending.push(inst);
-    }
-    for (const inst of pending) {
+    // First the instances that stay where they are active — if that node is still among their
+    // best (clone scores plus stickiness, 1 by default for clones) — then the others, in instance
+    // order, each to its best node.
+    const stickiness = parseScore(c.meta['resource-stickiness'], 1);
+    const curOf = (inst: Rsc) => [...(firstOf(inst)?.active.keys() ?? [])][0];
+    const own = (inst: Rsc, node: string) => addScores(scores.get(node) ?? -INFINITY, node === curOf(inst) && !firstOf(inst)!.failed.has(node) ? stickiness : 0);
+    const best = (inst: Rsc): string | null => {
       let chosen: string | null = null;
       for (const n of ws.nodes) {
         if (!ok(inst, n.name)) continue;
@@ -224,15 +224,28 @@ class Placement {
           chosen = n.name;
           continue;
         }
-        const a = scores.get(n.name) ?? -INFINITY;
-        const b = scores.get(chosen) ?? -INFINITY;
+        const a = own(inst, n.name);
+        const b = own(inst, chosen);
         // Ties: fewer resources placed on the node so far, then the node's name (as Pacemaker sorts nodes).
         const la = ws.node.get(n.name)!.assigned;
         const lb = ws.node.get(chosen)!.assigned;
         if (a > b || (a === b && (la < lb || (la === lb && n.name < chosen)))) chosen = n.name;
       }
-      assign(inst, chosen);
+      return chosen;
+    };
+    const pending: Rsc[] = [];
+    for (const inst of c.children) {
+      const cur = curOf(inst);
+      if (cur !== undefined && ok(inst, cur)) {
+        const b = best(inst);
+        if (b === cur || (b !== null && own(inst, cur) >= own(inst, b))) {
+          assign(inst, cur);
+          continue;
+        }
+      }
+      pending.push(inst);
     }
+    for (const inst of pending) assign(inst, best(inst));
     for (const inst of c.children) {
       if (inst.kind !== 'group') continue;
       let blocked = inst.next == null;
