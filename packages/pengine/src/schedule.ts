@@ -109,6 +109,30 @@ class Placement {
     }
   }
 
+  /** Node health (node-health-strategy and #health-* attributes) as a score for resources that care. */
+  healthScore(node: string): number {
+    const strategy = (this.ws.cib.property('node-health-strategy') ?? 'none').toLowerCase();
+    if (strategy === 'none') return 0;
+    const opt = (name: string, d: number) => parseScore(this.ws.cib.property(name), d);
+    const colors: Record<string, number> =
+      strategy === 'migrate-on-red' ? { red: -INFINITY, yellow: 0, green: 0 } : strategy === 'only-green' ? { red: -INFINITY, yellow: -INFINITY, green: 0 } : { red: opt('node-health-red', 0), yellow: opt('node-health-yellow', 0), green: opt('node-health-green', 0) };
+    let total = strategy === 'progressive' ? opt('node-health-base', 0) : 0;
+    for (const [k, v] of Object.entries(this.ws.node.get(node)!.attrs)) {
+      if (!k.startsWith('#health')) continue;
+      const c = colors[v.toLowerCase()];
+      total = addScores(total, c !== undefined ? c : parseScore(v, 0));
+    }
+    return total;
+  }
+
+  private applyHealth(r: Rsc, scores: Map<string, number>): void {
+    if (isTrue(r.meta['allow-unhealthy-nodes'])) return;
+    for (const [n, v] of scores) {
+      const h = this.healthScore(n);
+      if (h !== 0) scores.set(n, addScores(v, h));
+    }
+  }
+
   private available(node: string): boolean {
     const n = this.ws.node.get(node)!;
     return n.online && !n.unclean && !n.standby && !(n.shutdown);
@@ -170,6 +194,7 @@ class Placement {
     const scores = this.locationScores(c);
     const tmpl = ws.byId.get(cl.template);
     if (tmpl && this.locations.some((x) => x.attrs.rsc === cl.template)) for (const [n, v] of this.locationScores({ ...tmpl, id: cl.template })) scores.set(n, addScores(scores.get(n) ?? 0, v));
+    this.applyHealth(c, scores);
     for (const n of ws.nodes) if (!this.available(n.name)) scores.set(n.name, -INFINITY);
     // Colocation with resources placed first.
     for (const col of this.colocations) {
@@ -334,6 +359,7 @@ class Placement {
         scores.set(n.name, addScores(scores.get(n.name)!, Math.round((d * s) / INFINITY)));
       }
     }
+    this.applyHealth(members[0]!, scores);
     // Availability, failures, roles.
     for (const n of ws.nodes) {
       if (!this.available(n.name)) scores.set(n.name, -INFINITY);
