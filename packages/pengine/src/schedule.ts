@@ -56,6 +56,8 @@ interface TicketVerdict {
 }
 
 class Placement {
+  /** Without quorum under no-quorum-policy=stop nothing will run: placements do not load nodes. */
+  countLoad = true;
   private readonly done = new Set<Rsc>();
   private readonly noPromotion = new Map<Rsc, boolean>();
   private readonly inProgress = new Set<Rsc>();
@@ -219,7 +221,7 @@ class Placement {
       return;
     }
     this.noPromotion.set(c, !tv.promote);
-    const stopped = /^stopped$/i.test(c.meta['target-role'] ?? '') || (!ws.options.haveQuorum && ws.options.noQuorumPolicy === 'stop') || !tv.run;
+    const stopped = /^stopped$/i.test(c.meta['target-role'] ?? '') || !tv.run;
     const perNode = new Map<string, number>();
     const firstOf = (inst: Rsc) => (inst.kind === 'group' ? inst.children[0] : inst);
     const banned = (inst: Rsc, node: string) =>
@@ -232,7 +234,7 @@ class Placement {
       inst.next = node;
       if (node) {
         perNode.set(node, (perNode.get(node) ?? 0) + 1);
-        ws.node.get(node)!.assigned++;
+        if (this.countLoad) ws.node.get(node)!.assigned++;
       }
     };
     // First the instances that stay where they are active — if that node is still among their
@@ -389,8 +391,7 @@ class Placement {
       return;
     }
     const stopped = /^stopped$/i.test(unit.meta['target-role'] ?? '') || members[0]!.stopOnly || !tv.run;
-    const quorumStop = !ws.options.haveQuorum && ws.options.noQuorumPolicy === 'stop';
-    if (!stopped && !quorumStop) {
+    if (!stopped) {
       const current = new Set(members[0]!.active.keys());
       let best = -INFINITY;
       for (const n of ws.nodes) {
@@ -407,10 +408,9 @@ class Placement {
           else if (!current.has(chosen) && (n.assigned < cur.assigned || (n.assigned === cur.assigned && n.name < chosen))) chosen = n.name;
         }
       }
-      if (chosen && ws.options.noQuorumPolicy === 'freeze' && !ws.options.haveQuorum && !members[0]!.active.has(chosen)) chosen = null;
     }
     unit.next = chosen;
-    if (chosen) ws.node.get(chosen)!.assigned++;
+    if (chosen && this.countLoad) ws.node.get(chosen)!.assigned++;
     if (unit.kind === 'group') {
       let blocked = false;
       for (const m of unit.children) {
@@ -507,6 +507,30 @@ function applyOrders(ws: WorkingSet): void {
   }
 }
 
+/**
+ * no-quorum-policy without quorum: nothing starts ("due to no quorum (blocked)"); with "stop"
+ * everything running stops ("due to no quorum"); "freeze" keeps what runs where it is.
+ */
+function applyNoQuorum(ws: WorkingSet): void {
+  const policy = ws.options.noQuorumPolicy.toLowerCase();
+  for (const p of ws.byId.values()) {
+    if (p.kind !== 'primitive') continue;
+    const cur = [...p.active.keys()];
+    if (cur.length === 0) {
+      if (p.next) {
+        p.wouldRun = p.next;
+        p.blockedBy = policy === 'freeze' ? 'quorum freeze' : 'no quorum';
+        p.next = null;
+      }
+      continue;
+    }
+    if (policy === 'stop' || policy === 'suicide') {
+      if (p.next !== null || !p.blockedBy) p.blockedBy = 'no quorum';
+      p.next = null;
+    }
+  }
+}
+
 function promotableOf(r: Rsc): boolean {
   for (let p = r.parent; p; p = p.parent) if (p.kind === 'clone') return p.clone?.promotable === true;
   return false;
@@ -576,7 +600,7 @@ function summaryFor(ws: WorkingSet, r: Rsc, out: SummaryEntry[]): void {
     else entry(`Move       ${r.id} ( ${cur} -> ${next} )`);
     return;
   }
-  const why = r.blockedBy ? `  due to ${r.blockedBy}` : !ws.options.haveQuorum && ws.options.noQuorumPolicy === 'stop' ? '  due to no quorum' : '  due to node availability';
+  const why = r.blockedBy ? `  due to ${r.blockedBy}` : '  due to node availability';
   entry(`Stop       ${r.id} ( ${cur} )${why}`);
 }
 
@@ -585,11 +609,21 @@ export function schedule(ws: WorkingSet): Schedule {
   const summary: SummaryEntry[] = [];
   const placement = new Placement(ws);
   placement.ticketFencing();
+  // Without quorum (unless no-quorum-policy=ignore) nothing is fenced, and what ran on an unclean node counts as stopped.
+  const quorate = ws.options.haveQuorum || ws.options.noQuorumPolicy === 'ignore';
+  if (!quorate) {
+    for (const r of ws.byId.values()) {
+      if (r.kind !== 'primitive') continue;
+      for (const n of [...r.active.keys()]) if (ws.node.get(n)?.unclean) r.active.delete(n);
+    }
+  }
   // Pacemaker lists fencing last node first.
-  if (ws.options.stonithEnabled) for (const n of [...ws.nodes].reverse()) if (n.unclean) summary.push({ text: `Fence (reboot) ${n.name} '${n.uncleanReason ?? 'node is unclean'}'` });
+  if (ws.options.stonithEnabled && quorate) for (const n of [...ws.nodes].reverse()) if (n.unclean) summary.push({ text: `Fence (reboot) ${n.name} '${n.uncleanReason ?? 'node is unclean'}'` });
+  placement.countLoad = quorate || !['stop', 'suicide'].includes(ws.options.noQuorumPolicy.toLowerCase());
   const priority = (r: Rsc) => parseScore(r.meta.priority, 0);
   for (const r of [...ws.resources].sort((a, b) => priority(b) - priority(a))) placement.place(r);
   applyOrders(ws);
+  if (!quorate) applyNoQuorum(ws);
   for (const r of ws.resources) for (const p of primitives(r)) summaryFor(ws, p, summary);
   return { summary, unsupported };
 }
