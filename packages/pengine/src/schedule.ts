@@ -375,9 +375,10 @@ class Placement {
     unit.scores = scores;
     let chosen: string | null = null;
     if (members.some((m) => m.blocked)) {
-      // Blocked by a failure: it stays as it is, wherever that is.
+      // Blocked by a failure: it stays as it is, wherever that is (and loads that node).
       unit.next = [...members[0]!.active.keys()][0] ?? null;
       for (const m of members) m.next = [...m.active.keys()][0] ?? null;
+      if (unit.next && this.countLoad) ws.node.get(unit.next)!.assigned++;
       this.inProgress.delete(unit);
       this.done.add(unit);
       return;
@@ -386,6 +387,7 @@ class Placement {
     if (tv.freeze) {
       unit.next = [...members[0]!.active.keys()][0] ?? null;
       for (const m of members) m.next = [...m.active.keys()][0] ?? null;
+      if (unit.next && this.countLoad) ws.node.get(unit.next)!.assigned++;
       this.inProgress.delete(unit);
       this.done.add(unit);
       return;
@@ -403,9 +405,13 @@ class Placement {
           continue;
         }
         if (s === best) {
+          // Ties: fewer resources placed on the node so far, then where it runs now, then the name.
           const cur = ws.node.get(chosen)!;
-          if (current.has(n.name) && !current.has(chosen)) chosen = n.name;
-          else if (!current.has(chosen) && (n.assigned < cur.assigned || (n.assigned === cur.assigned && n.name < chosen))) chosen = n.name;
+          if (n.assigned < cur.assigned) chosen = n.name;
+          else if (n.assigned === cur.assigned) {
+            if (current.has(n.name) && !current.has(chosen)) chosen = n.name;
+            else if (current.has(n.name) === current.has(chosen) && n.name < chosen) chosen = n.name;
+          }
         }
       }
     }
