@@ -315,6 +315,21 @@ class Placement {
     }
   }
 
+  /** Nodes a placed resource will run on (a clone: its instances'; with a role: only instances in it). */
+  placedOn(r: Rsc, role?: string): Set<string> {
+    const out = new Set<string>();
+    const promoted = /^(promoted|master)$/i.test(role ?? '');
+    const unpromoted = /^(unpromoted|slave)$/i.test(role ?? '');
+    for (const p of r.kind === 'primitive' ? [r] : primitives(r)) {
+      if (!p.next) continue;
+      if (promoted && p.nextRole !== 'Promoted') continue;
+      if (unpromoted && p.nextRole === 'Promoted') continue;
+      out.add(p.next);
+    }
+    if (r.kind === 'group' && r.next) out.add(r.next);
+    return out;
+  }
+
   /** Places a unit (and, first, what it is colocated with). */
   place(unit: Rsc): void {
     if (this.done.has(unit) || this.inProgress.has(unit)) return;
@@ -335,16 +350,17 @@ class Placement {
       if (!ids.has(c.attrs.rsc ?? '')) continue;
       const primary = unitOf(ws, c.attrs['with-rsc']);
       if (!primary || ids.has(primary.id)) continue;
-      const pu = primary.parent?.kind === 'group' ? primary.parent : primary;
+      const pu = primary.parent?.kind === 'group' ? primary.parent : primary.parent?.kind === 'clone' ? primary.parent : primary;
       this.place(pu);
       const s = parseScore(c.attrs.score, 0);
-      const where = primary.next ?? pu.next;
+      const where = this.placedOn(pu.kind === 'clone' ? pu : primary, c.attrs['with-rsc-role']);
       for (const n of ws.nodes) {
+        const there = where.has(n.name);
         if (s >= INFINITY) {
-          if (n.name !== where) scores.set(n.name, -INFINITY);
+          if (!there) scores.set(n.name, -INFINITY);
         } else if (s <= -INFINITY) {
-          if (n.name === where) scores.set(n.name, -INFINITY);
-        } else if (n.name === where && scores.has(n.name)) scores.set(n.name, addScores(scores.get(n.name)!, s));
+          if (there) scores.set(n.name, -INFINITY);
+        } else if (there && scores.has(n.name)) scores.set(n.name, addScores(scores.get(n.name)!, s));
       }
     }
     // Dependents' preferences pull the primary (Pacemaker merges them by the colocation's weight).
