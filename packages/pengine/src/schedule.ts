@@ -202,15 +202,18 @@ class Placement {
     for (const col of this.colocations) {
       if (col.attrs.rsc !== c.id) continue;
       const primary = ws.byId.get(col.attrs['with-rsc'] ?? '');
-      if (!primary || primary.kind === 'clone') continue;
-      const pu = primary.parent?.kind === 'group' ? primary.parent : primary;
+      if (!primary || primary === c) continue;
+      // A colocation of the promoted role only decides promotion (see promote()).
+      if (/^(promoted|master)$/i.test(col.attrs['rsc-role'] ?? '')) continue;
+      const pu = primary.parent?.kind === 'group' || primary.parent?.kind === 'clone' ? primary.parent : primary;
       this.place(pu);
       const sc = parseScore(col.attrs.score, 0);
-      const where = primary.next ?? pu.next;
+      const where = this.placedOn(pu.kind === 'clone' ? pu : primary, col.attrs['with-rsc-role']);
       for (const n of ws.nodes) {
-        if (sc >= INFINITY && n.name !== where) scores.set(n.name, -INFINITY);
-        else if (sc <= -INFINITY && n.name === where) scores.set(n.name, -INFINITY);
-        else if (n.name === where && scores.has(n.name)) scores.set(n.name, addScores(scores.get(n.name)!, sc));
+        const there = where.has(n.name);
+        if (sc >= INFINITY && !there) scores.set(n.name, -INFINITY);
+        else if (sc <= -INFINITY && there) scores.set(n.name, -INFINITY);
+        else if (there && scores.has(n.name)) scores.set(n.name, addScores(scores.get(n.name)!, sc));
       }
     }
     c.scores = scores;
@@ -302,6 +305,18 @@ class Placement {
         const role = loc.attrs.role ?? '';
         if (loc.attrs.node === node && /^(promoted|master)$/i.test(role)) score = addScores(score ?? 0, parseScore(loc.attrs.score));
         for (const rule of loc.rules) if (/^(promoted|master)$/i.test(rule.attrs.role ?? '') && ruleHolds(rule, { attrs, now: ws.now })) score = addScores(score ?? 0, parseScore(rule.attrs.score, 0));
+      }
+      for (const col of this.colocations) {
+        if (col.attrs.rsc !== c.id || !/^(promoted|master)$/i.test(col.attrs['rsc-role'] ?? '')) continue;
+        const primary = ws.byId.get(col.attrs['with-rsc'] ?? '');
+        if (!primary) continue;
+        const pu = primary.parent?.kind === 'group' || primary.parent?.kind === 'clone' ? primary.parent : primary;
+        this.place(pu);
+        const there = this.placedOn(pu.kind === 'clone' ? pu : primary, col.attrs['with-rsc-role']).has(node);
+        const sc = parseScore(col.attrs.score, 0);
+        if (sc >= INFINITY && !there) score = -INFINITY;
+        else if (sc <= -INFINITY && there) score = -INFINITY;
+        else if (there && score !== undefined) score = addScores(score, sc);
       }
       if ([...member.active.values()][0] === 'Promoted' && score === undefined) score = 0;
       if (score !== undefined && score >= 0) candidates.push({ inst, score });
