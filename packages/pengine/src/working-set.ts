@@ -304,11 +304,16 @@ function unpackHistory(ws: WorkingSet, rsc: Rsc, node: string, ops: Record<strin
 }
 
 function failCounts(ws: WorkingSet, rsc: Rsc): void {
-  const names = [rsc.id, ...(rsc.instance !== undefined ? [rsc.id.replace(/:\d+$/, '')] : [])];
+  // An anonymous clone's failures count for every instance on that node, whichever instance number they were recorded under.
+  let anonymous = false;
+  for (let p = rsc.parent; p; p = p.parent) if (p.kind === 'clone' && !p.clone?.unique) anonymous = true;
+  const base = rsc.id.replace(/:\d+$/, '');
+  const esc = (x: string) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const pattern = anonymous ? new RegExp(`^fail-count-${esc(base)}(:\\d+)?(#.*)?$`) : new RegExp(`^fail-count-${esc(rsc.id)}(#.*)?$`);
   for (const n of ws.nodes) {
     let total = 0;
     for (const [k, v] of Object.entries(n.attrs)) {
-      if (names.some((id) => k === `fail-count-${id}` || k.startsWith(`fail-count-${id}#`))) total = Math.min(INFINITY, total + parseScore(v, 0));
+      if (pattern.test(k)) total = Math.min(INFINITY, total + parseScore(v, 0));
     }
     if (total > 0) rsc.failCount.set(n.name, total);
   }
