@@ -266,7 +266,8 @@ class Placement {
     const pending: Rsc[] = [];
     for (const inst of c.children) {
       const cur = curOf(inst);
-      if (cur !== undefined && ok(inst, cur)) {
+      // A failed instance is recovered wherever is best, not necessarily where it failed.
+      if (cur !== undefined && ok(inst, cur) && !firstOf(inst)!.failed.has(cur)) {
         const b = best(inst);
         if (b === cur || (b !== null && own(inst, cur) >= own(inst, b))) {
           assign(inst, cur);
@@ -275,6 +276,10 @@ class Placement {
       }
       pending.push(inst);
     }
+    // An instance banned from where it runs (its failures reached migration-threshold) stops
+    // rather than moving while another instance number is free to start elsewhere.
+    const bannedHere = (inst: Rsc) => Number(curOf(inst) !== undefined && banned(inst, curOf(inst)!));
+    pending.sort((a, b) => bannedHere(a) - bannedHere(b));
     for (const inst of pending) assign(inst, best(inst));
     for (const inst of c.children) {
       if (inst.kind !== 'group') continue;
