@@ -36,7 +36,6 @@ function unsupportedFeatures(ws: WorkingSet): string[] {
     if (c.sets.length) out.add('resource sets');
   }
   for (const r of ws.byId.values()) if (r.agent === 'ocf:pacemaker:remote' || r.meta['remote-node'] !== undefined) out.add('remote and guest nodes');
-  if (ws.options.placementStrategy !== 'default') out.add(`placement-strategy ${ws.options.placementStrategy}`);
   return [...out];
 }
 
@@ -232,12 +231,12 @@ class Placement {
         const threshold = parseScore(m.meta['migration-threshold'], INFINITY);
         return (threshold > 0 && (m.failCount.get(node) ?? 0) >= threshold) || m.stopFailed.has(node);
       });
-    const ok = (inst: Rsc, node: string) => !stopped && (scores.get(node) ?? -INFINITY) >= 0 && (perNode.get(node) ?? 0) < cl.nodeMax && !banned(inst, node);
+    const ok = (inst: Rsc, node: string) => !stopped && (scores.get(node) ?? -INFINITY) >= 0 && (perNode.get(node) ?? 0) < cl.nodeMax && !banned(inst, node) && this.fits(inst, node);
     const assign = (inst: Rsc, node: string | null) => {
       inst.next = node;
       if (node) {
         perNode.set(node, (perNode.get(node) ?? 0) + 1);
-        if (this.countLoad) ws.node.get(node)!.assigned++;
+        this.load(inst, node);
       }
     };
     // First the instances that stay where they are active — if that node is still among their
@@ -256,10 +255,7 @@ class Placement {
         }
         const a = own(inst, n.name);
         const b = own(inst, chosen);
-        // Ties: fewer resources placed on the node so far, then the node's name (as Pacemaker sorts nodes).
-        const la = ws.node.get(n.name)!.assigned;
-        const lb = ws.node.get(chosen)!.assigned;
-        if (a > b || (a === b && (la < lb || (la === lb && n.name < chosen)))) chosen = n.name;
+        if (a > b || (a === b && this.tieBreak(n.name, chosen))) chosen = n.name;
       }
       return chosen;
     };
@@ -333,6 +329,49 @@ class Placement {
       const role = inst.next ? (promoted.has(inst) ? 'Promoted' : 'Unpromoted') : 'Stopped';
       for (const p of primitives(inst)) p.nextRole = p.next ? role : 'Stopped';
     }
+  }
+
+  private get strategy(): string {
+    return this.ws.options.placementStrategy.toLowerCase();
+  }
+
+  /** What a unit needs of a node's capacity (a group: its members together). */
+  private need(unit: Rsc): Record<string, number> {
+    const total: Record<string, number> = {};
+    for (const p of primitives(unit)) for (const [k, v] of Object.entries(p.utilization)) total[k] = (total[k] ?? 0) + v;
+    return total;
+  }
+
+  /** Whether a node has the capacity a unit needs (always, with the default strategy). */
+  fits(unit: Rsc, node: string): boolean {
+    if (this.strategy === 'default') return true;
+    const cap = this.ws.node.get(node)!.capacity;
+    return Object.entries(this.need(unit)).every(([k, v]) => v <= 0 || (cap[k] ?? 0) >= v);
+  }
+
+  /** Takes a unit's needs from the node it was placed on, and counts it there. */
+  load(unit: Rsc, node: string): void {
+    const n = this.ws.node.get(node)!;
+    if (this.countLoad) n.assigned++;
+    if (this.strategy !== 'default') for (const [k, v] of Object.entries(this.need(unit))) n.capacity[k] = (n.capacity[k] ?? 0) - v;
+  }
+
+  /**
+   * Whether node a beats node b for a unit when their scores are equal: balanced — more
+   * capacity left; then (but for minimal) fewer resources placed so far; then where the unit
+   * runs now (if given); then the lower name.
+   */
+  tieBreak(a: string, b: string, current?: Set<string>): boolean {
+    const na = this.ws.node.get(a)!;
+    const nb = this.ws.node.get(b)!;
+    if (this.strategy === 'balanced') {
+      let more = 0;
+      for (const k of new Set([...Object.keys(na.capacity), ...Object.keys(nb.capacity)])) more += Math.sign((na.capacity[k] ?? 0) - (nb.capacity[k] ?? 0));
+      if (more !== 0) return more > 0;
+    }
+    if (this.strategy !== 'minimal' && na.assigned !== nb.assigned) return na.assigned < nb.assigned;
+    if (current && current.has(a) !== current.has(b)) return current.has(a);
+    return a < b;
   }
 
   /** Nodes a placed resource will run on (a clone: its instances'; with a role: only instances in it). */
@@ -414,7 +453,7 @@ class Placement {
       // Blocked by a failure: it stays as it is, wherever that is (and loads that node).
       unit.next = [...members[0]!.active.keys()][0] ?? null;
       for (const m of members) m.next = [...m.active.keys()][0] ?? null;
-      if (unit.next && this.countLoad) ws.node.get(unit.next)!.assigned++;
+      if (unit.next) this.load(unit, unit.next);
       this.inProgress.delete(unit);
       this.done.add(unit);
       return;
@@ -423,7 +462,7 @@ class Placement {
     if (tv.freeze) {
       unit.next = [...members[0]!.active.keys()][0] ?? null;
       for (const m of members) m.next = [...m.active.keys()][0] ?? null;
-      if (unit.next && this.countLoad) ws.node.get(unit.next)!.assigned++;
+      if (unit.next) this.load(unit, unit.next);
       this.inProgress.delete(unit);
       this.done.add(unit);
       return;
@@ -434,25 +473,15 @@ class Placement {
       let best = -INFINITY;
       for (const n of ws.nodes) {
         const s = scores.get(n.name);
-        if (s === undefined || s < 0) continue;
-        if (chosen === null || s > best) {
+        if (s === undefined || s < 0 || !this.fits(unit, n.name)) continue;
+        if (chosen === null || s > best || (s === best && this.tieBreak(n.name, chosen, current))) {
           chosen = n.name;
           best = s;
-          continue;
-        }
-        if (s === best) {
-          // Ties: fewer resources placed on the node so far, then where it runs now, then the name.
-          const cur = ws.node.get(chosen)!;
-          if (n.assigned < cur.assigned) chosen = n.name;
-          else if (n.assigned === cur.assigned) {
-            if (current.has(n.name) && !current.has(chosen)) chosen = n.name;
-            else if (current.has(n.name) === current.has(chosen) && n.name < chosen) chosen = n.name;
-          }
         }
       }
     }
     unit.next = chosen;
-    if (chosen && this.countLoad) ws.node.get(chosen)!.assigned++;
+    if (chosen) this.load(unit, chosen);
     if (unit.kind === 'group') {
       let blocked = false;
       for (const m of unit.children) {

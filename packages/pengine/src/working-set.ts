@@ -21,6 +21,8 @@ export interface NodeInfo {
   attrs: Record<string, string>;
   /** Resources assigned to it so far (placement ties go to the emptier node). */
   assigned: number;
+  /** Utilization capacity left (placement-strategy other than default). */
+  capacity: Record<string, number>;
 }
 
 export type Role = 'Stopped' | 'Started' | 'Unpromoted' | 'Promoted';
@@ -45,6 +47,8 @@ export interface Rsc {
   /** Nodes where stopping failed (it is stuck there). */
   stopFailed: Set<string>;
   failCount: Map<string, number>;
+  /** What it uses of a node's capacity (utilization). */
+  utilization: Record<string, number>;
   /** Configured operations (name, interval in ms, on-fail). */
   ops: { name: string; intervalMs: number; onFail?: string; role?: string }[];
   /** A failure with on-fail=block (or a failed stop that cannot be fenced): no actions for it. */
@@ -107,7 +111,9 @@ function nodeState(ws: WorkingSet, cib: Cib): void {
     const st = states.get(name) ?? cib.status.find((s) => s.id === def.id);
     const attrs: Record<string, string> = { ...setValues(def.attributes), '#uname': name, '#id': def.id, '#kind': 'cluster', '#is_dc': String(cib.root.attrs['dc-uuid'] === def.id) };
     if (st) Object.assign(attrs, setValues(st.transient));
-    const n: NodeInfo = { id: def.id, name, online: false, unclean: false, standby: false, maintenance: false, shutdown: false, attrs, assigned: 0 };
+    const capacity: Record<string, number> = {};
+    for (const [k, v] of Object.entries(setValues(def.utilization))) capacity[k] = Number.parseInt(v, 10) || 0;
+    const n: NodeInfo = { id: def.id, name, online: false, unclean: false, standby: false, maintenance: false, shutdown: false, attrs, assigned: 0, capacity };
     if (st) {
       const a = st.attrs;
       const inCcm = a.in_ccm === 'true' || (/^\d+$/.test(a.in_ccm ?? '') && Number(a.in_ccm) > 0);
@@ -146,7 +152,7 @@ function instantiate(c: Rsc, child: CibResource, count: number): void {
   c.clone!.template = template.id;
   c.clone!.memberIds = primitives(template).map((p) => p.id);
   const copy = (t: Rsc, i: number, parent: Rsc): Rsc => {
-    const r: Rsc = { ...t, id: `${t.id}:${i}`, parent, children: [], active: new Map(), failed: new Set(), stopFailed: new Set(), failCount: new Map(), instance: i, meta: { ...t.meta }, params: { ...t.params }, ops: t.ops, blocked: false, stopOnly: false };
+    const r: Rsc = { ...t, id: `${t.id}:${i}`, parent, children: [], active: new Map(), failed: new Set(), stopFailed: new Set(), failCount: new Map(), instance: i, meta: { ...t.meta }, params: { ...t.params }, ops: t.ops, utilization: t.utilization, blocked: false, stopOnly: false };
     r.children = t.children.map((x) => copy(x, i, r));
     return r;
   };
@@ -154,13 +160,14 @@ function instantiate(c: Rsc, child: CibResource, count: number): void {
 }
 
 function buildResource(r: CibResource, defaults: Record<string, string>, parent?: Rsc): Rsc[] {
-  const base = (id: string, kind: Rsc['kind']): Rsc => ({ id, kind, children: [], meta: {}, params: {}, active: new Map(), failed: new Set(), stopFailed: new Set(), failCount: new Map(), ops: [], blocked: false, stopOnly: false, ...(parent ? { parent } : {}) });
+  const base = (id: string, kind: Rsc['kind']): Rsc => ({ id, kind, children: [], meta: {}, params: {}, active: new Map(), failed: new Set(), stopFailed: new Set(), failCount: new Map(), ops: [], utilization: {}, blocked: false, stopOnly: false, ...(parent ? { parent } : {}) });
   if (r.kind === 'primitive') {
     const p = base(r.id, 'primitive');
     const el = r.el;
     p.agent = `${el.attrs.class}:${el.attrs.provider ? `${el.attrs.provider}:` : ''}${el.attrs.type}`;
     p.meta = { ...(parent?.meta ?? {}), ...metaOf(r.meta, parent ? {} : defaults) };
     p.params = setValues(r.instance);
+    for (const [k, v] of Object.entries(setValues(r.utilization))) p.utilization[k] = Number.parseInt(v, 10) || 0;
     p.ops = r.ops.map((o) => ({ name: o.name, intervalMs: parseCrmDurationMs(o.interval ?? '0') ?? 0, ...(o.el.attrs['on-fail'] ? { onFail: o.el.attrs['on-fail'].toLowerCase() } : {}), ...(o.role ? { role: o.role } : {}) }));
     return [p];
   }
@@ -380,7 +387,7 @@ export function buildWorkingSet(cib: Cib, opts: { now?: number } = {}): WorkingS
       if (!rsc && anon) {
         // An anonymous clone's history: the instance already on this node, else the lowest free one.
         const tmpl = ws.byId.get(`${anon.member}:0`);
-        const scratch: Rsc = { id: lr.id, kind: 'primitive', children: [], meta: {}, params: {}, active: new Map(), failed: new Set(), stopFailed: new Set(), failCount: new Map(), ops: tmpl?.ops ?? [], blocked: false, stopOnly: false };
+        const scratch: Rsc = { id: lr.id, kind: 'primitive', children: [], meta: {}, params: {}, active: new Map(), failed: new Set(), stopFailed: new Set(), failCount: new Map(), ops: tmpl?.ops ?? [], utilization: {}, blocked: false, stopOnly: false };
         unpackHistory(ws, scratch, node, lr.ops.map((o) => o.attrs));
         if (!scratch.active.size) continue;
         const c = anon.clone;
