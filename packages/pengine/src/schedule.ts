@@ -692,10 +692,12 @@ export function schedule(ws: WorkingSet): Schedule {
   if (ws.options.stonithEnabled && quorate) for (const n of [...ws.nodes].reverse()) if (n.unclean) summary.push({ text: `Fence (reboot) ${n.name} '${n.uncleanReason ?? 'node is unclean'}'` });
   placement.countLoad = quorate || !['stop', 'suicide'].includes(ws.options.noQuorumPolicy.toLowerCase());
   const priority = (r: Rsc) => parseScore(r.meta.priority, 0);
-  for (const r of [...ws.resources].sort((a, b) => priority(b) - priority(a))) placement.place(r);
+  // Pacemaker sorts its resource list by priority for placement, and prints the summary in that order.
+  const order = [...ws.resources].sort((a, b) => priority(b) - priority(a));
+  for (const r of order) placement.place(r);
   applyOrders(ws);
   if (!quorate) applyNoQuorum(ws);
-  for (const r of ws.resources) for (const p of primitives(r)) summaryFor(ws, p, summary);
+  for (const r of order) for (const p of primitives(r)) summaryFor(ws, p, summary);
   return { summary, unsupported };
 }
 
