@@ -374,6 +374,18 @@ class Placement {
     return a < b;
   }
 
+  /** Whether a unit could run on a node at all: allowed there, not banned by failures, node available. */
+  canRun(unit: Rsc, node: string): boolean {
+    if (!this.available(node)) return false;
+    const first = unit.kind === 'group' ? unit.children[0] : unit;
+    if (!first) return false;
+    const s = this.baseScores(unit).get(node);
+    if (s === undefined || s <= -INFINITY) return false;
+    const threshold = parseScore(first.meta['migration-threshold'], INFINITY);
+    if (threshold > 0 && (first.failCount.get(node) ?? 0) >= threshold) return false;
+    return !first.stopFailed.has(node);
+  }
+
   /** Nodes a placed resource will run on (a clone: its instances'; with a role: only instances in it). */
   placedOn(r: Rsc, role?: string): Set<string> {
     const out = new Set<string>();
@@ -429,11 +441,18 @@ class Placement {
       if (!dep || ids.has(dep.id) || this.done.has(dep)) continue;
       const s = parseScore(c.attrs.score, 0);
       if (s <= 0) continue;
-      const loc = this.baseScores(dep.parent?.kind === 'group' ? dep.parent : dep);
+      const depUnit = dep.parent?.kind === 'group' ? dep.parent : dep;
+      const loc = this.baseScores(depUnit);
       for (const n of ws.nodes) {
         const d = loc.get(n.name);
         if (d === undefined || d <= -INFINITY || d >= INFINITY || !scores.has(n.name)) continue;
         scores.set(n.name, addScores(scores.get(n.name)!, Math.round((d * s) / INFINITY)));
+      }
+      // A mandatory dependent that cannot run on a node keeps the primary off it, if the primary has somewhere else to go.
+      if (s >= INFINITY && depUnit.kind !== 'clone') {
+        const banned = ws.nodes.filter((n) => !this.canRun(depUnit, n.name) && scores.has(n.name)).map((n) => n.name);
+        const left = [...scores].filter(([n, v]) => v >= 0 && !banned.includes(n) && this.available(n));
+        if (banned.length && left.length) for (const n of banned) scores.set(n, -INFINITY);
       }
     }
     this.applyHealth(members[0]!, scores);
