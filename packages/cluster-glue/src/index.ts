@@ -13,3 +13,4 @@ export { resolveGid, groupName } from './unix-groups.js';
 export * from './bench-report.js';
 export * from './xml.js';
 export * from './durations.js';
+export * from './param-digest.js';

@@ -1,20 +1,14 @@
 /**
  * Parameter digests, as the CRM records them with each operation (`op-digest`,
- * `op-restart-digest`, `op-secure-digest`): the MD5 of the parameters written as one
- * `<parameters name="value" .../>` element, names sorted. A changed op-digest means the
+ * `op-restart-digest`, `op-secure-digest`), computed as Pacemaker does (cluster-glue's
+ * paramDigest; recurring operations also cover CRM_meta_timeout). A changed op-digest means the
  * resource's definition changed; a changed restart digest means the change needs a restart
  * (a change to reloadable parameters only can be applied with reload-agent).
  */
-import { createHash } from 'node:crypto';
+import { paramDigest as paramsDigest } from '@heartbeat-ts/cluster-glue';
 import type { AgentMetadata } from './metadata.js';
 
-const attr = (v: string) => v.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-
-export function paramsDigest(params: Record<string, string>, keep: (name: string) => boolean = () => true): string {
-  const names = Object.keys(params).filter(keep).sort();
-  const xml = `<parameters${names.map((n) => ` ${n}="${attr(params[n]!)}"`).join('')}/>`;
-  return createHash('md5').update(xml).digest('hex');
-}
+export { paramsDigest };
 
 export interface Digests {
   opDigest: string;

@@ -290,7 +290,8 @@ export class Executor extends EventEmitter<{ op: [OpRecord] }> {
       lastRun: startedAt,
       lastRcChange: startedAt,
       output: res.output.length > 4096 ? res.output.slice(-4096) : res.output,
-      digests: digests(params, meta),
+      // As Pacemaker records them: a recurring operation's digest also covers its timeout.
+      digests: digests(interval > 0 ? { ...params, CRM_meta_timeout: String(timeoutMs) } : params, meta),
     };
     this.record(rec, res, job);
     job.done(rec);

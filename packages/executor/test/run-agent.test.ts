@@ -96,3 +96,12 @@ describe('running real agents', () => {
     expect(env.output).toContain('OCF_RESKEY_CRM_meta_interval=10000');
   });
 });
+
+describe('digests as Pacemaker computes them', () => {
+  it('match the op-digest Pacemaker recorded in its scheduler corpus', async () => {
+    const { paramsDigest } = await import('../src/digest.js');
+    // 1-a-then-bm-move-b: Dummy without parameters; its start and its 60 s monitor (timeout 20 s).
+    expect(paramsDigest({})).toBe('f2317cad3d54cec5d7d7aa7d0bf35cf8');
+    expect(paramsDigest({ CRM_meta_timeout: '20000' })).toBe('4811cef7f7f94e3a35a70be7916cb2fd');
+  });
+});

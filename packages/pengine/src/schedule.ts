@@ -9,7 +9,7 @@
  * Not yet decided here (reported by `unsupported`): clones and promotable clones, bundles,
  * ordering-driven restarts, remote and guest nodes, tickets, utilization.
  */
-import type { XmlElement } from '@heartbeat-ts/cluster-glue';
+import { paramDigest, type XmlElement } from '@heartbeat-ts/cluster-glue';
 import type { Constraint } from '@heartbeat-ts/cib';
 import { ruleHolds } from './rules.js';
 import { addScores, INFINITY, parseScore } from './scores.js';
@@ -516,6 +516,24 @@ class Placement {
   }
 }
 
+/**
+ * A definition changed since the resource started where it runs: a restart ("due to resource
+ * definition change"), or a reload when only reloadable parameters changed.
+ */
+function checkDefinitions(ws: WorkingSet): void {
+  for (const p of ws.byId.values()) {
+    if (p.kind !== 'primitive' || !p.next || p.blocked) continue;
+    const cur = [...p.active.keys()];
+    if (cur.length !== 1 || cur[0] !== p.next || p.failed.has(p.next)) continue;
+    const d = p.startDigests.get(p.next);
+    if (!d) continue;
+    const params = ws.paramsOn(p, p.next);
+    if (paramDigest(params) === d.opDigest) continue;
+    if (d.restartDigest && d.forceRestart && paramDigest(params, (k) => d.forceRestart!.includes(k)) === d.restartDigest) p.reload = true;
+    else p.restartFor = 'resource definition change';
+  }
+}
+
 /** The name Pacemaker gives an action of a resource in reasons: groups and clones have pseudo-actions (running, stopped...). */
 function actionName(r: Rsc, action: string): string {
   if (r.kind === 'primitive') return `${r.id} ${action}`;
@@ -682,6 +700,7 @@ function summaryFor(ws: WorkingSet, r: Rsc, out: SummaryEntry[]): void {
   if (next === cur) {
     if (failed) entry(`Recover    ${r.id} ( ${cur} )`);
     else if (r.restartFor) entry(`Restart    ${r.id} ( ${cur} )  due to ${r.restartFor}`);
+    else if (r.reload) entry(`Reload     ${r.id} ( ${cur} )`);
     return;
   }
   if (next) {
@@ -714,6 +733,7 @@ export function schedule(ws: WorkingSet): Schedule {
   // Pacemaker sorts its resource list by priority for placement, and prints the summary in that order.
   const order = [...ws.resources].sort((a, b) => priority(b) - priority(a));
   for (const r of order) placement.place(r);
+  checkDefinitions(ws);
   applyOrders(ws);
   if (!quorate) applyNoQuorum(ws);
   for (const r of order) for (const p of primitives(r)) summaryFor(ws, p, summary);

@@ -4,7 +4,7 @@
  * tree with meta attributes, and where each resource is active, in which role, failed or not,
  * with its fail counts — all read from the status section's operation history. Pure.
  */
-import { attributeSets, type AttributeSet, Cib, type Resource as CibResource } from '@heartbeat-ts/cib';
+import { attributeSets, type AttributeSet, Cib, type Primitive, type Resource as CibResource } from '@heartbeat-ts/cib';
 import { parseCrmDurationMs } from '@heartbeat-ts/cluster-glue';
 import { ruleHolds } from './rules.js';
 import { INFINITY, parseScore } from './scores.js';
@@ -47,6 +47,8 @@ export interface Rsc {
   /** Nodes where stopping failed (it is stuck there). */
   stopFailed: Set<string>;
   failCount: Map<string, number>;
+  /** The digests recorded with the last start on each node (to see a changed definition). */
+  startDigests: Map<string, { opDigest: string; restartDigest?: string; forceRestart?: string[] }>;
   /** What it uses of a node's capacity (utilization). */
   utilization: Record<string, number>;
   /** Configured operations (name, interval in ms, on-fail). */
@@ -61,6 +63,8 @@ export interface Rsc {
   /** An ordering stopped it: "unrunnable X start", and where it would have run. */
   blockedBy?: string;
   wouldRun?: string;
+  /** Only reloadable parameters changed: reload in place. */
+  reload?: boolean;
   /** An ordering restarts it: "required X start". */
   restartFor?: string;
   /** Scores per node, as placement computed them (crm_simulate -s). */
@@ -85,6 +89,8 @@ export interface WorkingSet {
   resources: Rsc[];
   /** Every resource by id (clone instances as id:N). */
   byId: Map<string, Rsc>;
+  /** A primitive's instance parameters as they apply on a node (rules evaluated there). */
+  paramsOn(r: Rsc, node: string): Record<string, string>;
   /** Ticket states from the status section (absent: not granted). */
   tickets: Map<string, { granted: boolean; standby: boolean }>;
   now: number;
@@ -152,7 +158,7 @@ function instantiate(c: Rsc, child: CibResource, count: number): void {
   c.clone!.template = template.id;
   c.clone!.memberIds = primitives(template).map((p) => p.id);
   const copy = (t: Rsc, i: number, parent: Rsc): Rsc => {
-    const r: Rsc = { ...t, id: `${t.id}:${i}`, parent, children: [], active: new Map(), failed: new Set(), stopFailed: new Set(), failCount: new Map(), instance: i, meta: { ...t.meta }, params: { ...t.params }, ops: t.ops, utilization: t.utilization, blocked: false, stopOnly: false };
+    const r: Rsc = { ...t, id: `${t.id}:${i}`, parent, children: [], active: new Map(), failed: new Set(), stopFailed: new Set(), failCount: new Map(), instance: i, meta: { ...t.meta }, params: { ...t.params }, startDigests: new Map(), ops: t.ops, utilization: t.utilization, blocked: false, stopOnly: false };
     r.children = t.children.map((x) => copy(x, i, r));
     return r;
   };
@@ -160,7 +166,7 @@ function instantiate(c: Rsc, child: CibResource, count: number): void {
 }
 
 function buildResource(r: CibResource, defaults: Record<string, string>, parent?: Rsc): Rsc[] {
-  const base = (id: string, kind: Rsc['kind']): Rsc => ({ id, kind, children: [], meta: {}, params: {}, active: new Map(), failed: new Set(), stopFailed: new Set(), failCount: new Map(), ops: [], utilization: {}, blocked: false, stopOnly: false, ...(parent ? { parent } : {}) });
+  const base = (id: string, kind: Rsc['kind']): Rsc => ({ id, kind, children: [], meta: {}, params: {}, active: new Map(), failed: new Set(), stopFailed: new Set(), failCount: new Map(), startDigests: new Map(), ops: [], utilization: {}, blocked: false, stopOnly: false, ...(parent ? { parent } : {}) });
   if (r.kind === 'primitive') {
     const p = base(r.id, 'primitive');
     const el = r.el;
@@ -261,6 +267,10 @@ function unpackHistory(ws: WorkingSet, rsc: Rsc, node: string, ops: Record<strin
       case 'migrate_from':
         role = 'Started';
         failed = !ok;
+        if (ok && o['op-digest']) {
+          const force = o['op-force-restart']?.split(/\s+/).filter(Boolean);
+          rsc.startDigests.set(node, { opDigest: o['op-digest'], ...(o['op-restart-digest'] ? { restartDigest: o['op-restart-digest'] } : {}), ...(force ? { forceRestart: force } : {}) });
+        }
         break;
       case 'stop':
         if (ok) {
@@ -327,6 +337,15 @@ function failCounts(ws: WorkingSet, rsc: Rsc): void {
 }
 
 export function buildWorkingSet(cib: Cib, opts: { now?: number } = {}): WorkingSet {
+  const primitiveDefs = new Map<string, Primitive>();
+  const collect = (r: CibResource) => {
+    if (r.kind === 'primitive') primitiveDefs.set(r.id, r);
+    else if (r.kind === 'group') r.children.forEach(collect);
+    else if (r.kind === 'clone' || r.kind === 'master') {
+      if (r.child) collect(r.child);
+    } else if (r.kind === 'bundle' && r.primitive) collect(r.primitive);
+  };
+  cib.resources.forEach(collect);
   const prop = (n: string, d: string) => cib.property(n) ?? d;
   const execDate = Number(cib.root.attrs['execution-date']);
   const ws: WorkingSet = {
@@ -346,6 +365,11 @@ export function buildWorkingSet(cib: Cib, opts: { now?: number } = {}): WorkingS
     resources: [],
     byId: new Map(),
     tickets: new Map(),
+    paramsOn: (r, node) => {
+      const def = primitiveDefs.get(r.id.replace(/:\d+$/, ''));
+      if (!def) return r.params;
+      return setValues(def.instance, { attrs: ws.node.get(node)?.attrs ?? {}, now: ws.now });
+    },
     now: opts.now ?? (Number.isFinite(execDate) && execDate > 0 ? execDate : Math.floor(Date.now() / 1000)),
   };
   nodeState(ws, cib);
@@ -387,7 +411,7 @@ export function buildWorkingSet(cib: Cib, opts: { now?: number } = {}): WorkingS
       if (!rsc && anon) {
         // An anonymous clone's history: the instance already on this node, else the lowest free one.
         const tmpl = ws.byId.get(`${anon.member}:0`);
-        const scratch: Rsc = { id: lr.id, kind: 'primitive', children: [], meta: {}, params: {}, active: new Map(), failed: new Set(), stopFailed: new Set(), failCount: new Map(), ops: tmpl?.ops ?? [], utilization: {}, blocked: false, stopOnly: false };
+        const scratch: Rsc = { id: lr.id, kind: 'primitive', children: [], meta: {}, params: {}, active: new Map(), failed: new Set(), stopFailed: new Set(), failCount: new Map(), startDigests: new Map(), ops: tmpl?.ops ?? [], utilization: {}, blocked: false, stopOnly: false };
         unpackHistory(ws, scratch, node, lr.ops.map((o) => o.attrs));
         if (!scratch.active.size) continue;
         const c = anon.clone;
@@ -404,6 +428,7 @@ export function buildWorkingSet(cib: Cib, opts: { now?: number } = {}): WorkingS
         for (const [n, role] of scratch.active) rsc.active.set(n, role);
         for (const n of scratch.failed) rsc.failed.add(n);
         for (const n of scratch.stopFailed) rsc.stopFailed.add(n);
+        for (const [n, d] of scratch.startDigests) rsc.startDigests.set(n, d);
         rsc.blocked ||= scratch.blocked;
         rsc.stopOnly ||= scratch.stopOnly;
         continue;
