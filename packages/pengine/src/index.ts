@@ -3,3 +3,4 @@ export * from './rules.js';
 export * from './working-set.js';
 export * from './schedule.js';
 export * from './simulate.js';
+export * from './generate.js';
