@@ -39,11 +39,9 @@ function unsupportedFeatures(ws: WorkingSet): string[] {
   return [...out];
 }
 
-/** The resource a constraint names, as the unit placement works on (a group member → its group). */
+/** The resource a constraint names. */
 function unitOf(ws: WorkingSet, id: string | undefined): Rsc | undefined {
-  if (id === undefined) return undefined;
-  const r = ws.byId.get(id);
-  return r;
+  return id === undefined ? undefined : ws.byId.get(id);
 }
 
 /** What the tickets a resource depends on allow: run, and be promoted. */
@@ -182,10 +180,6 @@ class Placement {
       for (const node of m.active.keys()) if (!m.failed.has(node) && total.has(node)) total.set(node, addScores(total.get(node)!, stick));
     }
     return total;
-  }
-
-  private hasOwnLocation(r: Rsc, node: string): boolean {
-    return this.locations.some((c) => c.attrs.rsc === r.id && (c.attrs.node === node || c.rules.length > 0));
   }
 
   /** Places a clone's instances: active ones stay where they may, the others go to the best free nodes. */
@@ -468,17 +462,9 @@ class Placement {
     }
     unit.scores = scores;
     let chosen: string | null = null;
-    if (members.some((m) => m.blocked)) {
-      // Blocked by a failure: it stays as it is, wherever that is (and loads that node).
-      unit.next = [...members[0]!.active.keys()][0] ?? null;
-      for (const m of members) m.next = [...m.active.keys()][0] ?? null;
-      if (unit.next) this.load(unit, unit.next);
-      this.inProgress.delete(unit);
-      this.done.add(unit);
-      return;
-    }
     const tv = this.ticketVerdict(members[0]!);
-    if (tv.freeze) {
+    // Blocked by a failure, or frozen by a lost ticket: it stays as it is, wherever that is (and loads that node).
+    if (members.some((m) => m.blocked) || tv.freeze) {
       unit.next = [...members[0]!.active.keys()][0] ?? null;
       for (const m of members) m.next = [...m.active.keys()][0] ?? null;
       if (unit.next) this.load(unit, unit.next);
