@@ -91,9 +91,12 @@ export function generateCib(o: GenerateOptions): string {
   // Status: who runs what (a start, or a failed monitor), fail counts.
   const byNode = new Map<string, string[]>();
   for (const r of running) {
+    // transition-key ACTION:TRANSITION:TARGET_RC:UUID and -magic STATUS:RC;KEY, as the controller records them.
+    const key = (n: number) => `${n}:1:0:6a2a1f2e-0000-4000-8000-000000000001`;
+    const start = `<lrm_rsc_op id="${r.id}_last_0" operation_key="${r.id}_start_0" operation="start" crm_feature_set="3.16.2" transition-key="${key(1)}" transition-magic="0:0;${key(1)}" call-id="1" rc-code="0" op-status="0" interval="0" op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"/>`;
     const ops = r.failed
-      ? `<lrm_rsc_op id="${r.id}_last_0" operation_key="${r.id}_start_0" operation="start" call-id="1" rc-code="0" op-status="0" interval="0" op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"/><lrm_rsc_op id="${r.id}_monitor_10000" operation_key="${r.id}_monitor_10000" operation="monitor" call-id="2" rc-code="7" op-status="0" interval="10000"/>`
-      : `<lrm_rsc_op id="${r.id}_last_0" operation_key="${r.id}_start_0" operation="start" call-id="1" rc-code="0" op-status="0" interval="0" op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"/>`;
+      ? `${start}<lrm_rsc_op id="${r.id}_monitor_10000" operation_key="${r.id}_monitor_10000" operation="monitor" crm_feature_set="3.16.2" transition-key="${key(2)}" transition-magic="0:7;${key(2)}" call-id="2" rc-code="7" op-status="0" interval="10000" op-digest="4811cef7f7f94e3a35a70be7916cb2fd"/>`
+      : start;
     const list = byNode.get(r.where) ?? [];
     list.push(`<lrm_resource id="${r.id}" class="ocf" provider="heartbeat" type="Dummy">${ops}</lrm_resource>`);
     byNode.set(r.where, list);
