@@ -199,6 +199,8 @@ class Placement {
       // A colocation of the promoted role only decides promotion (see promote()).
       if (/^(promoted|master)$/i.test(col.attrs['rsc-role'] ?? '')) continue;
       const pu = primary.parent?.kind === 'group' || primary.parent?.kind === 'clone' ? primary.parent : primary;
+      // A colocation loop: the primary is being placed further up; it decides, this link does not.
+      if (this.inProgress.has(pu)) continue;
       this.place(pu);
       const sc = parseScore(col.attrs.score, 0);
       const where = this.placedOn(pu.kind === 'clone' ? pu : primary, col.attrs['with-rsc-role']);
@@ -306,7 +308,9 @@ class Placement {
         const primary = ws.byId.get(col.attrs['with-rsc'] ?? '');
         if (!primary) continue;
         const pu = primary.parent?.kind === 'group' || primary.parent?.kind === 'clone' ? primary.parent : primary;
-        this.place(pu);
+        // A colocation loop: the primary is being placed further up; it decides, this link does not.
+      if (this.inProgress.has(pu)) continue;
+      this.place(pu);
         const there = this.placedOn(pu.kind === 'clone' ? pu : primary, col.attrs['with-rsc-role']).has(node);
         const sc = parseScore(col.attrs.score, 0);
         if (sc >= INFINITY && !there) score = -INFINITY;
@@ -416,6 +420,8 @@ class Placement {
       const primary = unitOf(ws, c.attrs['with-rsc']);
       if (!primary || ids.has(primary.id)) continue;
       const pu = primary.parent?.kind === 'group' ? primary.parent : primary.parent?.kind === 'clone' ? primary.parent : primary;
+      // A colocation loop: the primary is being placed further up; it decides, this link does not.
+      if (this.inProgress.has(pu)) continue;
       this.place(pu);
       const s = parseScore(c.attrs.score, 0);
       const where = this.placedOn(pu.kind === 'clone' ? pu : primary, c.attrs['with-rsc-role']);
