@@ -251,7 +251,10 @@ class Placement {
         }
         const a = own(inst, n.name);
         const b = own(inst, chosen);
-        if (a > b || (a === b && this.tieBreak(n.name, chosen))) chosen = n.name;
+        // Ties: fewer instances of this clone on the node, then as for any resource.
+        const pa = perNode.get(n.name) ?? 0;
+        const pb = perNode.get(chosen) ?? 0;
+        if (a > b || (a === b && (pa < pb || (pa === pb && this.tieBreak(n.name, chosen))))) chosen = n.name;
       }
       return chosen;
     };
@@ -350,7 +353,8 @@ class Placement {
   /** Takes a unit's needs from the node it was placed on, and counts it there. */
   load(unit: Rsc, node: string): void {
     const n = this.ws.node.get(node)!;
-    if (this.countLoad) n.assigned++;
+    // Pacemaker counts the primitives placed on a node (a group's members each; a clone instance once).
+    if (this.countLoad) n.assigned += unit.parent?.kind === 'clone' ? 1 : Math.max(1, primitives(unit).length);
     if (this.strategy !== 'default') for (const [k, v] of Object.entries(this.need(unit))) n.capacity[k] = (n.capacity[k] ?? 0) - v;
   }
 
