@@ -444,7 +444,7 @@ class Placement {
       const dep = unitOf(ws, c.attrs.rsc);
       if (!dep || ids.has(dep.id) || this.done.has(dep)) continue;
       const s = parseScore(c.attrs.score, 0);
-      if (s <= 0) continue;
+      if (s === 0) continue;
       const depUnit = dep.parent?.kind === 'group' ? dep.parent : dep;
       const loc = this.baseScores(depUnit);
       for (const n of ws.nodes) {
