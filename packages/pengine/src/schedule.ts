@@ -583,7 +583,8 @@ function applyOrders(ws: WorkingSet): void {
   for (let round = 0; round < 50; round++) {
     let changed = false;
     for (const o of orders) {
-      const thenPrims = primitives(o.then);
+      // An order to a group reaches its first member; the members after it follow in sequence.
+      const thenPrims = o.then.kind === 'group' ? o.then.children.slice(0, 1) : primitives(o.then);
       if (!runnable(o.first, o.firstAction)) {
         for (const p of thenPrims) {
           if (!p.next) continue;
