@@ -10,6 +10,6 @@ const corpus = new URL('../../shared/pacemaker-scheduler/xml/', import.meta.url)
 const out = new URL('../packages/cib/test/data/crm-verify-2.1.5.json', import.meta.url).pathname;
 const data = JSON.parse(readFileSync(out, 'utf8'));
 for (const f of readdirSync(corpus).filter((x) => x.endsWith('.xml')).sort()) {
-  data.exitCodes[f] = spawnSync('crm_verify', ['-x', join(corpus, f)], { stdio: 'ignore' }).status;
+  data.exitCodes[f] = spawnSync('/usr/sbin/crm_verify', ['-x', join(corpus, f)], { stdio: 'ignore' }).status;
 }
 writeFileSync(out, `${JSON.stringify(data, null, 1)}\n`);

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { IpcClient, report, runtimePaths, socketPath } from '@heartbeat-ts/cluster-glue';
+import { IpcClient, report, runtimePaths, socketPath, systemTool } from '@heartbeat-ts/cluster-glue';
 import { Cib } from '../src/model.js';
 import { CibProtocol } from '../src/protocol.js';
 import { verifyCib } from '../src/validate.js';
@@ -46,7 +46,9 @@ try {
   let theirs: number | undefined;
   try {
     const t0 = Date.now();
-    execFileSync('crm_verify', ['-x', file], { stdio: 'ignore' });
+    const real = systemTool('crm_verify');
+    if (!real) throw Object.assign(new Error('no crm_verify'), { status: undefined });
+    execFileSync(real, ['-x', file], { stdio: 'ignore' });
     theirs = Date.now() - t0;
   } catch (e) {
     if ((e as { status?: number }).status !== undefined) theirs = undefined;

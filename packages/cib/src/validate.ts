@@ -102,6 +102,7 @@ export function verifyCib(cib: Cib): Issue[] {
   }
 
   // Resources.
+  const inStatus = new Set(cib.status.flatMap((st) => st.lrm.map((r) => r.id.replace(/:\d+$/, ''))));
   const fencing = ['true', 'yes', 'on', '1', 'y'].includes((cib.property('stonith-enabled') ?? 'true').toLowerCase());
   const targetRoleOf = (el: XmlElement) => elements(el, 'meta_attributes').flatMap((m) => elements(m, 'nvpair')).find((n) => n.attrs.name === 'target-role')?.attrs.value;
   const checkTargetRole = (el: XmlElement, path: string[], promotable: boolean) => {
@@ -133,7 +134,8 @@ export function verifyCib(cib: Cib): Issue[] {
           else seen.set(key, op.attrs.id ?? '');
         }
         const onFail = op.attrs['on-fail']?.toLowerCase();
-        if (op.attrs.name === 'stop' && onFail !== undefined && ['standby', 'demote', 'stop'].includes(onFail)) {
+        // Pacemaker says so while scheduling the stop, i.e. only for a resource with a history.
+        if (op.attrs.name === 'stop' && onFail !== undefined && ['standby', 'demote', 'stop'].includes(onFail) && inStatus.has(el.attrs.id ?? '')) {
           push('error', p, op, `Resetting 'on-fail' for ${el.attrs.id} stop action to default value because '${op.attrs['on-fail']}' is not allowed for stop`);
         }
         if (onFail === 'fence' && !fencing) push('error', p, op, `Resetting 'on-fail' for operation '${op.attrs.id}' to 'stop' because 'fence' is not valid when fencing is disabled`);

@@ -14,3 +14,4 @@ export * from './bench-report.js';
 export * from './xml.js';
 export * from './durations.js';
 export * from './param-digest.js';
+export * from './anchors.js';

@@ -13,13 +13,15 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { report } from '@heartbeat-ts/cluster-glue';
+import { report, systemTool } from '@heartbeat-ts/cluster-glue';
 import { generateCib } from '../src/generate.js';
 import { normalizeLine, simulate, transitionSummaryOf } from '../src/simulate.js';
 
 const quick = process.env.HBTS_BENCH_QUICK === '1';
 const ours = fileURLToPath(new URL('../src/crm-simulate.js', import.meta.url));
-const haveReal = spawnSync('sh', ['-c', 'command -v crm_simulate'], { stdio: 'ignore' }).status === 0;
+// Pacemaker's, from the system directories: npm puts our own crm_simulate first on PATH.
+const realSimulate = systemTool('crm_simulate');
+const haveReal = realSimulate !== undefined;
 
 interface Run {
   ms: number;
@@ -70,7 +72,7 @@ try {
     writeFileSync(file, generateCib({ ...size, seed: size.resources }));
     const label = `${size.nodes} nodes, ${size.resources} resources, ${size.constraints} constraints`;
     const mine = await measure(process.execPath, [ours, '-x', file, '-S'], 600_000);
-    const theirs = haveReal && (!quick || size.resources <= 10) ? await measure('crm_simulate', ['-x', file, '-S', '-Q'], 600_000) : undefined;
+    const theirs = haveReal && (!quick || size.resources <= 10) ? await measure(realSimulate!, ['-x', file, '-S', '-Q'], 600_000) : undefined;
     const same =
       theirs && !theirs.timedOut
         ? JSON.stringify(transitionSummaryOf(mine.out).map(normalizeLine)) === JSON.stringify(transitionSummaryOf(theirs.out).map(normalizeLine))
@@ -89,7 +91,7 @@ try {
   let theirsMs: number | undefined;
   if (haveReal && !quick) {
     const t1 = performance.now();
-    for (const f of files) spawnSync('crm_simulate', ['-x', join(corpus, f), '-S', '-Q'], { stdio: 'ignore' });
+    for (const f of files) spawnSync(realSimulate!, ['-x', join(corpus, f), '-S', '-Q'], { stdio: 'ignore' });
     theirsMs = performance.now() - t1;
   }
   report({ bench: 'scheduler', case: `the ${files.length}-case corpus`, value: oursMs, unit: 'ms', ...(theirsMs !== undefined ? { baseline: theirsMs, baselineName: 'crm_simulate 2.1.5', ratio: theirsMs / oursMs } : {}), note: `ours in one process; Pacemaker's as ${files.length} processes (how its suite runs it)` });

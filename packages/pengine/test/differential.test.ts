@@ -1,0 +1,47 @@
+/**
+ * Differential test against Pacemaker 2.1.5's scheduler (Debian's pacemaker-cli-utils): random
+ * CIBs from the generator, our Transition Summary against the real crm_simulate's. A ratchet
+ * like the corpus: test/differential-baseline.json lists the seeds that still differ; any other
+ * seed must agree, and a listed seed that agrees now must leave the list. More seeds:
+ * scripts/pengine-soak.mjs.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, it } from 'vitest';
+import { systemTool } from '@heartbeat-ts/cluster-glue';
+import { generateCib } from '../src/generate.js';
+import { normalizeLine, simulate, transitionSummaryOf } from '../src/simulate.js';
+
+export const DIFFERENTIAL_SIZES: [number, number, number][] = [
+  [3, 10, 5],
+  [4, 15, 8],
+  [5, 20, 10],
+];
+const SEEDS = 30;
+
+it(`agrees with Pacemaker's crm_simulate on ${SEEDS} generated CIBs, except the seeds listed as differing`, () => {
+  // Pacemaker's, from the system directories: npm puts our own crm_simulate first on PATH.
+  const crmSimulate = systemTool('crm_simulate');
+  if (!crmSimulate) throw new Error("this test runs Pacemaker's crm_simulate: install the Debian package pacemaker-cli-utils");
+  const dir = mkdtempSync(join(tmpdir(), 'hbts-diff-'));
+  try {
+    const differing: number[] = [];
+    for (let seed = 1; seed <= SEEDS; seed++) {
+      const [nodes, resources, constraints] = DIFFERENTIAL_SIZES[seed % DIFFERENTIAL_SIZES.length]!;
+      const xml = generateCib({ nodes, resources, constraints, seed });
+      const file = join(dir, `seed-${seed}.xml`);
+      writeFileSync(file, xml);
+      const real = spawnSync(crmSimulate, ['-x', file, '-S'], { encoding: 'utf8', timeout: 60_000 });
+      const theirs = transitionSummaryOf(real.stdout).map(normalizeLine);
+      const ours = simulate(xml, file).schedule.summary.map((e) => normalizeLine(`* ${e.text}`));
+      if (JSON.stringify(theirs) !== JSON.stringify(ours)) differing.push(seed);
+    }
+    const baseline = JSON.parse(readFileSync(join(__dirname, 'differential-baseline.json'), 'utf8')) as { differing: number[] };
+    expect(differing.filter((s) => !baseline.differing.includes(s)), 'seeds that agreed before and differ now').toEqual([]);
+    expect(baseline.differing.filter((s) => !differing.includes(s)), 'seeds that agree now: remove them from test/differential-baseline.json').toEqual([]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
