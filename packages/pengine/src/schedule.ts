@@ -280,7 +280,8 @@ class Placement {
       if (inst.kind !== 'group') continue;
       let blocked = inst.next == null;
       for (const m of inst.children) {
-        if (!blocked && /^stopped$/i.test(m.meta['target-role'] ?? '')) blocked = true;
+        const threshold = parseScore(m.meta['migration-threshold'], INFINITY);
+        if (!blocked && (/^stopped$/i.test(m.meta['target-role'] ?? '') || (threshold > 0 && (m.failCount.get(inst.next!) ?? 0) >= threshold) || m.stopFailed.has(inst.next!))) blocked = true;
         m.next = blocked ? null : inst.next;
       }
     }
@@ -295,6 +296,8 @@ class Placement {
     for (const inst of c.children) {
       const node = inst.next;
       if (!node) continue;
+      // A cloned group is promoted whole: every member must be able to run.
+      if (inst.kind === 'group' && inst.children.some((m) => !m.next)) continue;
       const member = inst.kind === 'group' ? inst.children[0]! : inst;
       const attrs = ws.node.get(node)!.attrs;
       const base = member.id.replace(/:\d+$/, '');
