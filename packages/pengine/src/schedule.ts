@@ -327,7 +327,9 @@ class Placement {
       if (score !== undefined && score >= 0) candidates.push({ inst, score });
     }
     if (this.noPromotion.get(c)) candidates.length = 0;
-    candidates.sort((a, b) => b.score - a.score || a.inst.instance! - b.inst.instance!);
+    // Ties: the instance promoted now stays promoted, then instance order.
+    const promotedNow = (x: Rsc) => Number(primitives(x).some((p) => [...p.active.values()].includes('Promoted')));
+    candidates.sort((a, b) => b.score - a.score || promotedNow(b.inst) - promotedNow(a.inst) || a.inst.instance! - b.inst.instance!);
     const promoted = new Set(candidates.slice(0, cl.promotedMax).map((x) => x.inst));
     for (const inst of c.children) {
       const role = inst.next ? (promoted.has(inst) ? 'Promoted' : 'Unpromoted') : 'Stopped';
