@@ -289,8 +289,9 @@ function unpackHistory(ws: WorkingSet, rsc: Rsc, node: string, ops: Record<strin
         if (!ok) failed = true;
         break;
       case 'demote':
-        if (ok) role = 'Unpromoted';
-        else failed = true;
+        // A failed demote leaves it unpromoted, and failed.
+        role = 'Unpromoted';
+        if (!ok) failed = true;
         break;
       case 'monitor':
         if (interval === 0) {
