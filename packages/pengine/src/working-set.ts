@@ -140,6 +140,11 @@ function nodeState(ws: WorkingSet, cib: Cib): void {
       n.unclean = true;
       n.uncleanReason = 'node is unclean';
     }
+    // An administrator asked for this node to be fenced (crm_node -K / stonith_admin -F style).
+    if (isTrue(attrs.terminate) && !n.unclean) {
+      n.unclean = true;
+      n.uncleanReason = 'termination was requested';
+    }
     n.standby = isTrue(attrs.standby);
     n.maintenance = isTrue(attrs.maintenance);
     ws.nodes.push(n);
