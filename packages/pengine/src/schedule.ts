@@ -225,7 +225,7 @@ class Placement {
     const banned = (inst: Rsc, node: string) =>
       primitives(inst).slice(0, 1).some((m) => {
         const threshold = parseScore(m.meta['migration-threshold'], INFINITY);
-        return (threshold > 0 && (m.failCount.get(node) ?? 0) >= threshold) || m.stopFailed.has(node);
+        return (threshold > 0 && (m.failCount.get(node) ?? 0) >= threshold) || m.stopFailed.has(node) || m.hardBanned.has(node) || m.misconfigured;
       });
     const ok = (inst: Rsc, node: string) => !stopped && (scores.get(node) ?? -INFINITY) >= 0 && (perNode.get(node) ?? 0) < cl.nodeMax && !banned(inst, node) && this.fits(inst, node);
     const assign = (inst: Rsc, node: string | null) => {
@@ -473,6 +473,7 @@ class Placement {
         const fc = m.failCount.get(n.name) ?? 0;
         if (threshold > 0 && fc >= threshold && m === members[0]) scores.set(n.name, -INFINITY);
         if (m.stopFailed.has(n.name) && m === members[0]) scores.set(n.name, -INFINITY);
+        if ((m.hardBanned.has(n.name) || m.misconfigured) && m === members[0]) scores.set(n.name, -INFINITY);
       }
     }
     unit.scores = scores;

@@ -44,6 +44,10 @@ export interface Rsc {
   active: Map<string, Role>;
   /** Nodes where its last state is failed (needs recovery). */
   failed: Set<string>;
+  /** Nodes where it hit a hard error (invalid argument, unimplemented, no permission, not installed): never again there. */
+  hardBanned: Set<string>;
+  /** It hit OCF_ERR_CONFIGURED: it cannot run anywhere. */
+  misconfigured: boolean;
   /** Nodes where stopping failed (it is stuck there). */
   stopFailed: Set<string>;
   failCount: Map<string, number>;
@@ -163,7 +167,7 @@ function instantiate(c: Rsc, child: CibResource, count: number): void {
   c.clone!.template = template.id;
   c.clone!.memberIds = primitives(template).map((p) => p.id);
   const copy = (t: Rsc, i: number, parent: Rsc): Rsc => {
-    const r: Rsc = { ...t, id: `${t.id}:${i}`, parent, children: [], active: new Map(), failed: new Set(), stopFailed: new Set(), failCount: new Map(), instance: i, meta: { ...t.meta }, params: { ...t.params }, startDigests: new Map(), ops: t.ops, utilization: t.utilization, blocked: false, stopOnly: false };
+    const r: Rsc = { ...t, id: `${t.id}:${i}`, parent, children: [], active: new Map(), failed: new Set(), stopFailed: new Set(), failCount: new Map(), instance: i, meta: { ...t.meta }, params: { ...t.params }, startDigests: new Map(), ops: t.ops, utilization: t.utilization, blocked: false, stopOnly: false, hardBanned: new Set(), misconfigured: false };
     r.children = t.children.map((x) => copy(x, i, r));
     return r;
   };
@@ -171,7 +175,7 @@ function instantiate(c: Rsc, child: CibResource, count: number): void {
 }
 
 function buildResource(r: CibResource, defaults: Record<string, string>, parent?: Rsc): Rsc[] {
-  const base = (id: string, kind: Rsc['kind']): Rsc => ({ id, kind, children: [], meta: {}, params: {}, active: new Map(), failed: new Set(), stopFailed: new Set(), failCount: new Map(), startDigests: new Map(), ops: [], utilization: {}, blocked: false, stopOnly: false, ...(parent ? { parent } : {}) });
+  const base = (id: string, kind: Rsc['kind']): Rsc => ({ id, kind, children: [], meta: {}, params: {}, active: new Map(), failed: new Set(), stopFailed: new Set(), failCount: new Map(), startDigests: new Map(), ops: [], utilization: {}, blocked: false, stopOnly: false, hardBanned: new Set(), misconfigured: false, ...(parent ? { parent } : {}) });
   if (r.kind === 'primitive') {
     const p = base(r.id, 'primitive');
     const el = r.el;
@@ -246,6 +250,15 @@ function unpackHistory(ws: WorkingSet, rsc: Rsc, node: string, ops: Record<strin
       continue;
     }
     const ok = status === '0' && (rc === 0 || (op === 'monitor' && (rc === 7 || rc === 8) && interval === 0) || (op === 'monitor' && rc === 8));
+    // Hard errors keep it off the node for good; "not configured" keeps it off every node.
+    if (status === '0' && [2, 3, 4, 5].includes(rc)) rsc.hardBanned.add(node);
+    if (status === '0' && rc === 6) rsc.misconfigured = true;
+    if (op === 'monitor' && interval === 0 && status === '0' && rc === 5) {
+      // A probe finding the software missing: not running here.
+      role = 'Stopped';
+      failed = false;
+      continue;
+    }
     if (!ok) {
       const onFail = onFailOf(ws, rsc, op, interval);
       if (onFail === 'ignore') {
@@ -417,7 +430,7 @@ export function buildWorkingSet(cib: Cib, opts: { now?: number } = {}): WorkingS
       if (!rsc && anon) {
         // An anonymous clone's history: the instance already on this node, else the lowest free one.
         const tmpl = ws.byId.get(`${anon.member}:0`);
-        const scratch: Rsc = { id: lr.id, kind: 'primitive', children: [], meta: {}, params: {}, active: new Map(), failed: new Set(), stopFailed: new Set(), failCount: new Map(), startDigests: new Map(), ops: tmpl?.ops ?? [], utilization: {}, blocked: false, stopOnly: false };
+        const scratch: Rsc = { id: lr.id, kind: 'primitive', children: [], meta: {}, params: {}, active: new Map(), failed: new Set(), stopFailed: new Set(), failCount: new Map(), startDigests: new Map(), ops: tmpl?.ops ?? [], utilization: {}, blocked: false, stopOnly: false, hardBanned: new Set(), misconfigured: false };
         unpackHistory(ws, scratch, node, lr.ops.map((o) => o.attrs));
         if (!scratch.active.size) continue;
         const c = anon.clone;
@@ -436,6 +449,8 @@ export function buildWorkingSet(cib: Cib, opts: { now?: number } = {}): WorkingS
         for (const n of scratch.stopFailed) rsc.stopFailed.add(n);
         for (const [n, d] of scratch.startDigests) rsc.startDigests.set(n, d);
         rsc.blocked ||= scratch.blocked;
+        for (const n of scratch.hardBanned) for (const inst of anon.clone.children) for (const p of primitives(inst)) p.hardBanned.add(n);
+        if (scratch.misconfigured) for (const inst of anon.clone.children) for (const p of primitives(inst)) p.misconfigured = true;
         rsc.stopOnly ||= scratch.stopOnly;
         continue;
       }
