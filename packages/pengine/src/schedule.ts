@@ -532,7 +532,8 @@ function checkDefinitions(ws: WorkingSet): void {
     const params = ws.paramsOn(p, p.next);
     if (paramDigest(params) === d.opDigest) continue;
     if (d.restartDigest && d.forceRestart && paramDigest(params, (k) => d.forceRestart!.includes(k)) === d.restartDigest) p.reload = true;
-    else p.restartFor = 'resource definition change';
+    // (Pacemaker gives no reason for operations recorded before feature set 2.0.)
+    else p.restartFor = Number((d.featureSet ?? '3').split('.')[0]) < 2 ? '' : 'resource definition change';
   }
 }
 
@@ -608,7 +609,7 @@ function applyOrders(ws: WorkingSet): void {
       if (!firstStarting.length) continue;
       for (const p of thenPrims) {
         const cur = [...p.active.keys()];
-        if (p.restartFor || p.blocked || !p.next || cur.length !== 1 || cur[0] !== p.next || p.failed.has(cur[0]!)) continue;
+        if (p.restartFor !== undefined || p.blocked || !p.next || cur.length !== 1 || cur[0] !== p.next || p.failed.has(cur[0]!)) continue;
         if (o.interleave && !firstStarting.some((f) => f.next === p.next)) continue;
         p.restartFor = `required ${actionName(o.first, o.firstAction)}`;
         changed = true;
@@ -702,7 +703,7 @@ function summaryFor(ws: WorkingSet, r: Rsc, out: SummaryEntry[]): void {
   const cur = active[0]!;
   if (next === cur) {
     if (failed) entry(`Recover    ${r.id} ( ${cur} )`);
-    else if (r.restartFor) entry(`Restart    ${r.id} ( ${cur} )  due to ${r.restartFor}`);
+    else if (r.restartFor !== undefined) entry(`Restart    ${r.id} ( ${cur} )${r.restartFor ? `  due to ${r.restartFor}` : ''}`);
     else if (r.reload) entry(`Reload     ${r.id} ( ${cur} )`);
     return;
   }

@@ -52,7 +52,7 @@ export interface Rsc {
   stopFailed: Set<string>;
   failCount: Map<string, number>;
   /** The digests recorded with the last start on each node (to see a changed definition). */
-  startDigests: Map<string, { opDigest: string; restartDigest?: string; forceRestart?: string[] }>;
+  startDigests: Map<string, { opDigest: string; restartDigest?: string; forceRestart?: string[]; featureSet?: string }>;
   /** What it uses of a node's capacity (utilization). */
   utilization: Record<string, number>;
   /** Configured operations (name, interval in ms, on-fail). */
@@ -287,7 +287,7 @@ function unpackHistory(ws: WorkingSet, rsc: Rsc, node: string, ops: Record<strin
         failed = !ok;
         if (ok && o['op-digest']) {
           const force = o['op-force-restart']?.split(/\s+/).filter(Boolean);
-          rsc.startDigests.set(node, { opDigest: o['op-digest'], ...(o['op-restart-digest'] ? { restartDigest: o['op-restart-digest'] } : {}), ...(force ? { forceRestart: force } : {}) });
+          rsc.startDigests.set(node, { opDigest: o['op-digest'], ...(o['op-restart-digest'] ? { restartDigest: o['op-restart-digest'] } : {}), ...(force ? { forceRestart: force } : {}), ...(o.crm_feature_set ? { featureSet: o.crm_feature_set } : {}) });
         }
         break;
       case 'stop':
