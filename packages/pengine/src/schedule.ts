@@ -573,6 +573,7 @@ function migrates(p: Rsc, from: string): boolean {
 function applyOrders(ws: WorkingSet): void {
   type Order = { first: Rsc; then: Rsc; firstAction: string; thenAction: string; interleave: boolean; symmetrical: boolean };
   const orders: Order[] = [];
+  const stopOrders: { first: Rsc; then: Rsc }[] = [];
   for (const c of ws.cib.constraints) {
     if (c.kind !== 'rsc_order' || c.sets.length) continue;
     const kind = (c.attrs.kind ?? (c.attrs.score !== undefined && parseScore(c.attrs.score, 0) === 0 ? 'Optional' : 'Mandatory')).toLowerCase();
@@ -582,6 +583,10 @@ function applyOrders(ws: WorkingSet): void {
     if (!first || !then) continue;
     const firstAction = c.attrs['first-action'] ?? 'start';
     const thenAction = c.attrs['then-action'] ?? firstAction;
+    if (firstAction === 'stop' && thenAction === 'stop') {
+      stopOrders.push({ first, then });
+      continue;
+    }
     if (!['start', 'promote'].includes(firstAction) || thenAction !== 'start') continue;
     orders.push({ first, then, firstAction, thenAction, interleave: first.kind === 'clone' && then.kind === 'clone' && isTrue(then.meta.interleave), symmetrical: isTrue(c.attrs.symmetrical ?? 'true') });
   }
@@ -617,6 +622,17 @@ function applyOrders(ws: WorkingSet): void {
     }
     if (!changed) break;
   }
+  // A stop that must wait for a blocked resource's stop cannot happen: stopping a first means
+  // stopping its thens before (symmetrical orders), and stop-then-stop orders say it outright.
+  const blockStops = (blocker: Rsc, waiting: Rsc) => {
+    if (!primitives(blocker).some((p) => p.blocked && p.active.size)) return;
+    for (const p of primitives(waiting)) {
+      const cur = [...p.active.keys()];
+      if (cur.length === 1 && p.next !== cur[0]) p.stopBlocked = true;
+    }
+  };
+  for (const o of orders) if (o.symmetrical) blockStops(o.then, o.first);
+  for (const o of stopOrders) blockStops(o.first, o.then);
 }
 
 /**
@@ -714,7 +730,7 @@ function summaryFor(ws: WorkingSet, r: Rsc, out: SummaryEntry[]): void {
     return;
   }
   const why = r.blockedBy ? `  due to ${r.blockedBy}` : '  due to node availability';
-  entry(`Stop       ${r.id} ( ${cur} )${why}`);
+  entry(`Stop       ${r.id} ( ${cur} )${why}${r.stopBlocked ? ' (blocked)' : ''}`);
 }
 
 export function schedule(ws: WorkingSet): Schedule {

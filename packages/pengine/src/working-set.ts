@@ -67,6 +67,8 @@ export interface Rsc {
   /** An ordering stopped it: "unrunnable X start", and where it would have run. */
   blockedBy?: string;
   wouldRun?: string;
+  /** Its stop must wait for a blocked resource ordered after it: it cannot happen. */
+  stopBlocked?: boolean;
   /** Only reloadable parameters changed: reload in place. */
   reload?: boolean;
   /** An ordering restarts it: "required X start". */
