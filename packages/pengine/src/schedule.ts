@@ -643,6 +643,9 @@ function applyNoQuorum(ws: WorkingSet): void {
   const policy = ws.options.noQuorumPolicy.toLowerCase();
   for (const p of ws.byId.values()) {
     if (p.kind !== 'primitive') continue;
+    // Fencing devices (requires=nothing) run without quorum: fencing may be what restores it.
+    // (Not under no-quorum-policy=suicide: the node is to fence itself, not to start anything.)
+    if (policy !== 'suicide' && (p.meta.requires ?? (p.agent?.startsWith('stonith:') ? 'nothing' : '')).toLowerCase() === 'nothing') continue;
     const cur = [...p.active.keys()];
     if (cur.length === 0) {
       if (p.next) {
