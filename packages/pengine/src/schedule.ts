@@ -610,7 +610,9 @@ function applyOrders(ws: WorkingSet): void {
         }
         continue;
       }
-      const firstStarting = primitives(o.first).filter(starts);
+      // A clone's new instance starting elsewhere does not restart what needs the clone; its
+      // instances stopping and starting again do.
+      const firstStarting = primitives(o.first).filter((p) => starts(p) && (o.first.kind !== 'clone' || p.active.size > 0));
       if (!firstStarting.length) continue;
       for (const p of thenPrims) {
         const cur = [...p.active.keys()];
