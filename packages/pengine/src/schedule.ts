@@ -604,7 +604,9 @@ function applyOrders(ws: WorkingSet): void {
           const staying = p.active.size === 1 && p.active.has(p.next) && !p.failed.has(p.next);
           if (staying && !o.symmetrical) continue;
           p.wouldRun = p.next;
-          p.blockedBy = `unrunnable ${actionName(o.first, o.firstAction)}`;
+          // A first that runs now and will stop is "required"; one that cannot start is "unrunnable".
+          const firstRunsNow = primitives(o.first).some((f) => f.active.size > 0);
+          p.blockedBy = `${firstRunsNow && staying ? 'required' : 'unrunnable'} ${actionName(o.first, o.firstAction)}`;
           p.next = null;
           changed = true;
         }
@@ -678,13 +680,14 @@ function summaryForPromotable(ws: WorkingSet, r: Rsc, out: SummaryEntry[]): void
   if (active.length === 0) {
     if (next && nextRole === 'Promoted') entry(`Promote    ${r.id} ( Stopped -> Promoted ${next} )`);
     else if (next) entry(`Start      ${r.id} ( ${next} )`);
+    else if (r.blockedBy && r.wouldRun) entry(`Start      ${r.id} ( ${r.wouldRun} )  due to ${r.blockedBy} (blocked)`);
     return;
   }
   const [cur, curRoleRaw] = active[0]!;
   const curRole = roleName(curRoleRaw);
   const failed = r.failed.has(cur);
   if (!next) {
-    entry(`Stop       ${r.id} ( ${curRole} ${cur} )  due to node availability`);
+    entry(`Stop       ${r.id} ( ${curRole} ${cur} )  due to ${r.blockedBy ?? 'node availability'}${r.stopBlocked ? ' (blocked)' : ''}`);
     return;
   }
   if (next === cur) {
