@@ -53,7 +53,7 @@ interface TicketVerdict {
 }
 
 class Placement {
-  /** Without quorum under no-quorum-policy=stop nothing will run: placements do not load nodes. */
+  /** Without quorum under no-quorum-policy=stop what runs will stop: its placement does not load its node. */
   countLoad = true;
   private readonly done = new Set<Rsc>();
   private readonly noPromotion = new Map<Rsc, boolean>();
@@ -359,7 +359,12 @@ class Placement {
   load(unit: Rsc, node: string): void {
     const n = this.ws.node.get(node)!;
     // Pacemaker counts the primitives placed on a node (a group's members each; a clone instance once).
-    if (this.countLoad) n.assigned += unit.parent?.kind === 'clone' ? 1 : Math.max(1, primitives(unit).length);
+    // (Without quorum under the stop policy, what runs now will stop and does not count; the
+    // starts that would happen still spread over the nodes.)
+    const prims = primitives(unit);
+    const counted = this.countLoad ? prims.length : prims.filter((p) => !p.active.size).length;
+    if (unit.parent?.kind === 'clone') n.assigned += counted ? 1 : 0;
+    else n.assigned += this.countLoad ? Math.max(1, counted) : counted;
     if (this.strategy !== 'default') for (const [k, v] of Object.entries(this.need(unit))) n.capacity[k] = (n.capacity[k] ?? 0) - v;
   }
 
