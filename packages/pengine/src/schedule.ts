@@ -485,7 +485,7 @@ class Placement {
     let chosen: string | null = null;
     const tv = this.ticketVerdict(members[0]!);
     // Blocked by a failure, or frozen by a lost ticket: it stays as it is, wherever that is (and loads that node).
-    if (members.some((m) => m.blocked) || tv.freeze) {
+    if ((unit.kind !== 'group' && members.some((m) => m.blocked)) || tv.freeze) {
       unit.next = [...members[0]!.active.keys()][0] ?? null;
       for (const m of members) m.next = [...m.active.keys()][0] ?? null;
       if (unit.next) this.load(unit, unit.next);
@@ -516,6 +516,13 @@ class Placement {
         // (an asymmetric cluster's member without a constraint follows its group)
         if (bad) blocked = true;
         m.next = blocked ? null : chosen;
+      }
+      // A member blocked by a failure stays where it is; the members after it can only run with it.
+      const stuck = unit.children.findIndex((m) => m.blocked);
+      if (stuck >= 0) {
+        const at = [...unit.children[stuck]!.active.keys()][0] ?? null;
+        unit.children[stuck]!.next = at;
+        for (const m of unit.children.slice(stuck + 1)) if (m.next !== at) m.next = null;
       }
     }
     this.inProgress.delete(unit);
