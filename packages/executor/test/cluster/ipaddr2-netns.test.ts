@@ -46,7 +46,7 @@ describe('IPaddr2 through the executor in network namespaces (root)', () => {
     expect(start, start.output).toMatchObject({ rc: 0, status: 'done' });
     expect(await addrs('n1')).toContain(`${vip}/24`);
     expect(await addrs('n2')).not.toContain(vip);
-    expect((await cluster.node('n2').exec('ping', ['-c', '1', '-W', '2', vip])).exitCode).toBe(0);
+    expect((await cluster.node('n2').exec('ping', ['-c', '3', '-W', '2', vip])).exitCode).toBe(0);
 
     const events: WireOpRecord[] = [];
     await n1.subscribe('op', (e) => e.rsc === 'vip' && events.push(e));
@@ -69,7 +69,7 @@ describe('IPaddr2 through the executor in network namespaces (root)', () => {
     expect(started.exitCode, started.stdout + started.stderr).toBe(0);
     expect(await addrs('n2')).toContain(vip);
     expect((await run('monitor')).exitCode).toBe(0);
-    expect((await cluster.node('n1').exec('ping', ['-c', '1', '-W', '2', vip])).exitCode).toBe(0);
+    expect((await cluster.node('n1').exec('ping', ['-c', '3', '-W', '2', vip])).exitCode).toBe(0);
     expect((await run('stop')).exitCode).toBe(0);
     expect(await addrs('n2')).not.toContain(vip);
   });

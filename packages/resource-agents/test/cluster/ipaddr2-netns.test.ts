@@ -44,7 +44,7 @@ describe('ocf:heartbeat-ts:IPaddr2 in network namespaces (root)', () => {
     expect(s, s.output).toMatchObject({ rc: 0 });
     // nic and prefix came from the connected route.
     expect((await cluster.node('n1').exec('ip', ['-o', '-4', 'addr', 'show', 'dev', 'eth0'])).stdout).toContain(`${VIP}/24`);
-    expect((await cluster.node('n3').exec('ping', ['-c', '1', '-W', '2', VIP])).exitCode).toBe(0);
+    expect((await cluster.node('n3').exec('ping', ['-c', '3', '-W', '2', VIP])).exitCode).toBe(0);
     expect(await neighbour('n3')).toContain(await mac('n1'));
 
     expect((await vip('n1', 'stop')).rc).toBe(0);
@@ -54,7 +54,7 @@ describe('ocf:heartbeat-ts:IPaddr2 in network namespaces (root)', () => {
     const n2mac = await mac('n2');
     // n3 sends nothing to the address: only the announcement can have changed its entry.
     await waitFor('n3 learns the new MAC from the announcement', async () => (await neighbour('n3')).includes(n2mac), { timeoutMs: 3000 });
-    expect((await cluster.node('n3').exec('ping', ['-c', '1', '-W', '2', VIP])).exitCode).toBe(0);
+    expect((await cluster.node('n3').exec('ping', ['-c', '3', '-W', '2', VIP])).exitCode).toBe(0);
     expect((await vip('n2', 'stop')).rc).toBe(0);
   });
 
