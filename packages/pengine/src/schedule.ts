@@ -39,10 +39,6 @@ function unsupportedFeatures(ws: WorkingSet): string[] {
   return [...out];
 }
 
-/** The resource a constraint names. */
-function unitOf(ws: WorkingSet, id: string | undefined): Rsc | undefined {
-  return id === undefined ? undefined : ws.byId.get(id);
-}
 
 /** What the tickets a resource depends on allow: run, and be promoted. */
 interface TicketVerdict {
@@ -198,18 +194,7 @@ class Placement {
       if (!primary || primary === c) continue;
       // A colocation of the promoted role only decides promotion (see promote()).
       if (/^(promoted|master)$/i.test(col.attrs['rsc-role'] ?? '')) continue;
-      const pu = primary.parent?.kind === 'group' || primary.parent?.kind === 'clone' ? primary.parent : primary;
-      // A colocation loop: the primary is being placed further up; it decides, this link does not.
-      if (this.inProgress.has(pu)) continue;
-      this.place(pu);
-      const sc = parseScore(col.attrs.score, 0);
-      const where = this.placedOn(pu.kind === 'clone' ? pu : primary, col.attrs['with-rsc-role']);
-      for (const n of ws.nodes) {
-        const there = where.has(n.name);
-        if (sc >= INFINITY && !there) scores.set(n.name, -INFINITY);
-        else if (sc <= -INFINITY && there) scores.set(n.name, -INFINITY);
-        else if (there && scores.has(n.name)) scores.set(n.name, addScores(scores.get(n.name)!, sc));
-      }
+      this.colocateWith(scores, col, primary, true);
     }
     c.scores = scores;
     const tv = this.ticketVerdict(c);
@@ -398,6 +383,27 @@ class Placement {
     return !first.stopFailed.has(node);
   }
 
+  /**
+   * A colocation of a dependent with `primary`: places the primary (its group or clone) first,
+   * then INFINITY keeps the dependent where the primary runs, -INFINITY away from it, and a
+   * finite score adds to those nodes (for clone instances INFINITY adds too, ranking the
+   * primary's nodes first). In a colocation loop the primary being placed further up decides,
+   * and this link does not.
+   */
+  private colocateWith(scores: Map<string, number>, col: Constraint, primary: Rsc, addInfinity = false): void {
+    const pu = primary.parent?.kind === 'group' || primary.parent?.kind === 'clone' ? primary.parent : primary;
+    if (this.inProgress.has(pu)) return;
+    this.place(pu);
+    const sc = parseScore(col.attrs.score, 0);
+    const where = this.placedOn(pu.kind === 'clone' ? pu : primary, col.attrs['with-rsc-role']);
+    for (const n of this.ws.nodes) {
+      const there = where.has(n.name);
+      if (sc >= INFINITY && !there) scores.set(n.name, -INFINITY);
+      else if (sc <= -INFINITY && there) scores.set(n.name, -INFINITY);
+      else if (there && (addInfinity || (sc > -INFINITY && sc < INFINITY)) && scores.has(n.name)) scores.set(n.name, addScores(scores.get(n.name)!, sc));
+    }
+  }
+
   /** Nodes a placed resource will run on (a clone: its instances'; with a role: only instances in it). */
   placedOn(r: Rsc, role?: string): Set<string> {
     const out = new Set<string>();
@@ -431,27 +437,14 @@ class Placement {
     // Colocation with units placed first.
     for (const c of this.colocations) {
       if (!ids.has(c.attrs.rsc ?? '')) continue;
-      const primary = unitOf(ws, c.attrs['with-rsc']);
+      const primary = ws.byId.get(c.attrs['with-rsc'] ?? '');
       if (!primary || ids.has(primary.id)) continue;
-      const pu = primary.parent?.kind === 'group' ? primary.parent : primary.parent?.kind === 'clone' ? primary.parent : primary;
-      // A colocation loop: the primary is being placed further up; it decides, this link does not.
-      if (this.inProgress.has(pu)) continue;
-      this.place(pu);
-      const s = parseScore(c.attrs.score, 0);
-      const where = this.placedOn(pu.kind === 'clone' ? pu : primary, c.attrs['with-rsc-role']);
-      for (const n of ws.nodes) {
-        const there = where.has(n.name);
-        if (s >= INFINITY) {
-          if (!there) scores.set(n.name, -INFINITY);
-        } else if (s <= -INFINITY) {
-          if (there) scores.set(n.name, -INFINITY);
-        } else if (there && scores.has(n.name)) scores.set(n.name, addScores(scores.get(n.name)!, s));
-      }
+      this.colocateWith(scores, c, primary);
     }
     // Dependents' preferences pull the primary (Pacemaker merges them by the colocation's weight).
     for (const c of this.colocations) {
       if (!ids.has(c.attrs['with-rsc'] ?? '')) continue;
-      const dep = unitOf(ws, c.attrs.rsc);
+      const dep = ws.byId.get(c.attrs.rsc ?? '');
       if (!dep || ids.has(dep.id) || this.done.has(dep)) continue;
       const s = parseScore(c.attrs.score, 0);
       if (s === 0) continue;
