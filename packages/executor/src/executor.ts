@@ -131,7 +131,8 @@ export class Executor extends EventEmitter<{ op: [OpRecord] }> {
   private running = 0;
   private readonly recurring = new Map<string, Recurring>();
   private readonly delayed = new Set<NodeJS.Timeout>();
-  private readonly resources = new Map<string, ResourceHistory & { byKey: Map<string, OpRecord> }>();
+  /** Per resource: its history, the last result of each operation key (the ops list is derived). */
+  private readonly resources = new Map<string, Omit<ResourceHistory, 'ops'> & { byKey: Map<string, OpRecord> }>();
   private readonly metaCache = new Map<string, Promise<AgentMetadata>>();
   private readonly inFlight = new Set<Job>();
   private completed = 0;
@@ -161,7 +162,7 @@ export class Executor extends EventEmitter<{ op: [OpRecord] }> {
     const key = opKey(req.rsc, req.action, interval);
     // The resource's agent is fixed by its first operation, as in Pacemaker (forget it to change).
     const known = this.resources.get(req.rsc);
-    if (known && known.agent !== req.agent && known.ops.length) {
+    if (known && known.agent !== req.agent && known.byKey.size) {
       throw new ExecutorError('EINVAL', `resource ${req.rsc} is ${known.agent} here, not ${req.agent} (clean it up first)`);
     }
     if (interval === 0) return this.whenDelayed(req, () => this.enqueue(req, spec, key, this.nextCallId++));
@@ -302,16 +303,15 @@ export class Executor extends EventEmitter<{ op: [OpRecord] }> {
     const rsc =
       this.resources.get(rec.rsc) ??
       (() => {
-        const h: ResourceHistory & { byKey: Map<string, OpRecord> } = { rsc: rec.rsc, agent: rec.agent, params: req.params ?? {}, ops: [], byKey: new Map() };
+        const h: Omit<ResourceHistory, 'ops'> & { byKey: Map<string, OpRecord> } = { rsc: rec.rsc, agent: rec.agent, params: req.params ?? {}, byKey: new Map() };
         this.resources.set(rec.rsc, h);
         return h;
       })();
-    if (rec.action === 'start' || rsc.ops.length === 0) rsc.params = req.params ?? {};
+    if (rec.action === 'start' || rsc.byKey.size === 0) rsc.params = req.params ?? {};
     const prev = rsc.byKey.get(rec.key);
     if (prev && prev.rc === rec.rc) rec.lastRcChange = prev.lastRcChange;
     if (rec.action !== 'meta-data') {
       rsc.byKey.set(rec.key, rec);
-      rsc.ops = [...rsc.byKey.values()];
     }
     // Results that are not failures: success, a probe finding the resource stopped, a monitor finding it promoted.
     const expected = rec.rc === 0 || (rec.action === 'monitor' && (rec.rc === 8 || (rec.rc === 7 && rec.intervalMs === 0)));
@@ -350,9 +350,7 @@ export class Executor extends EventEmitter<{ op: [OpRecord] }> {
     const cancelled = this.cancelledRecord(rec.req, key, rec.callId);
     const queued = this.queue.findIndex((j) => j.key === key && j.callId === rec.callId);
     if (queued >= 0) this.queue.splice(queued, 1)[0]!.done(cancelled);
-    const h = this.resources.get(rsc);
-    h?.byKey.delete(key);
-    if (h) h.ops = [...h.byKey.values()];
+    this.resources.get(rsc)?.byKey.delete(key);
     this.log.info({ rsc, op: key, callId: rec.callId }, `${key} cancelled`);
     this.emit('op', cancelled);
     return true;
@@ -373,7 +371,7 @@ export class Executor extends EventEmitter<{ op: [OpRecord] }> {
 
   history(rsc?: string): ResourceHistory[] {
     const all = rsc ? [this.resources.get(rsc)].filter((h) => h !== undefined) : [...this.resources.values()];
-    return all.map(({ byKey: _k, ...h }) => ({ ...h, ops: [...h.ops] }));
+    return all.map(({ byKey, ...h }) => ({ ...h, ops: [...byKey.values()] }));
   }
 
   /** The recurring operations in force. */
