@@ -32,9 +32,6 @@ const isTrue = (v: string | undefined) => /^(true|yes|on|1|y)$/i.test((v ?? '').
 function unsupportedFeatures(ws: WorkingSet): string[] {
   const out = new Set<string>();
   if (ws.cib.resources.some((r) => r.kind === 'bundle')) out.add('bundles');
-  for (const c of ws.cib.constraints) {
-    if (c.sets.length) out.add('resource sets');
-  }
   for (const r of ws.byId.values()) if (r.agent === 'ocf:pacemaker:remote' || r.meta['remote-node'] !== undefined) out.add('remote and guest nodes');
   return [...out];
 }
@@ -58,15 +55,15 @@ class Placement {
   private readonly colocations: Constraint[];
 
   constructor(private readonly ws: WorkingSet) {
-    this.locations = ws.cib.constraints.filter((c) => c.kind === 'rsc_location' && !c.sets.length);
-    this.colocations = ws.cib.constraints.filter((c) => c.kind === 'rsc_colocation' && !c.sets.length);
+    this.locations = ws.constraints.filter((c) => c.kind === 'rsc_location');
+    this.colocations = ws.constraints.filter((c) => c.kind === 'rsc_colocation');
   }
 
   ticketVerdict(r: Rsc): TicketVerdict {
     const v: TicketVerdict = { run: true, promote: true, freeze: false };
     const ids = new Set<string>();
     for (let x: Rsc | undefined = r; x; x = x.parent) ids.add(x.id);
-    for (const c of this.ws.cib.constraints) {
+    for (const c of this.ws.constraints) {
       if (c.kind !== 'rsc_ticket' || !ids.has(c.attrs.rsc ?? '')) continue;
       const t = this.ws.tickets.get(c.attrs.ticket ?? '') ?? { granted: false, standby: false };
       if (t.granted && !t.standby) continue;
@@ -84,7 +81,7 @@ class Placement {
 
   /** Nodes to fence because a ticket with loss-policy=fence was revoked where the resource runs. */
   ticketFencing(): void {
-    for (const c of this.ws.cib.constraints) {
+    for (const c of this.ws.constraints) {
       if (c.kind !== 'rsc_ticket' || (c.attrs['loss-policy'] ?? '').toLowerCase() !== 'fence') continue;
       const t = this.ws.tickets.get(c.attrs.ticket ?? '') ?? { granted: false, standby: false };
       if (t.granted) continue;
@@ -576,11 +573,11 @@ function migrates(p: Rsc, from: string): boolean {
  * Repeated until nothing changes, so it follows chains.
  */
 function applyOrders(ws: WorkingSet): void {
-  type Order = { first: Rsc; then: Rsc; firstAction: string; thenAction: string; interleave: boolean; symmetrical: boolean };
+  type Order = { first: Rsc; anyOf?: Rsc[]; minFirst?: number; anyOfName?: string; then: Rsc; firstAction: string; thenAction: string; interleave: boolean; symmetrical: boolean };
   const orders: Order[] = [];
   const stopOrders: { first: Rsc; then: Rsc }[] = [];
-  for (const c of ws.cib.constraints) {
-    if (c.kind !== 'rsc_order' || c.sets.length) continue;
+  for (const c of ws.constraints) {
+    if (c.kind !== 'rsc_order') continue;
     const kind = (c.attrs.kind ?? (c.attrs.score !== undefined && parseScore(c.attrs.score, 0) === 0 ? 'Optional' : 'Mandatory')).toLowerCase();
     if (kind !== 'mandatory') continue;
     const first = ws.byId.get(c.attrs.first ?? '');
@@ -593,16 +590,32 @@ function applyOrders(ws: WorkingSet): void {
       continue;
     }
     if (!['start', 'promote'].includes(firstAction) || thenAction !== 'start') continue;
-    orders.push({ first, then, firstAction, thenAction, interleave: first.kind === 'clone' && then.kind === 'clone' && isTrue(then.meta.interleave), symmetrical: isTrue(c.attrs.symmetrical ?? 'true') });
+    const anyOf = c.anyOf?.map((id) => ws.byId.get(id)).filter((r): r is Rsc => r !== undefined);
+    // clone-min on the first clone (or the older require-all="false"): `then` needs only that many instances.
+    const min = first.kind !== 'clone' ? 0 : first.meta['clone-min'] !== undefined ? Math.max(0, parseInt(first.meta['clone-min'], 10) || 0) : c.attrs['require-all'] !== undefined && !isTrue(c.attrs['require-all']) ? 1 : 0;
+    const relaxed = min > 0 ? { minFirst: min, anyOfName: `clone-one-or-more:${c.id}` } : anyOf ? { anyOf, anyOfName: c.anyOfName! } : {};
+    orders.push({ first, ...relaxed, then, firstAction, thenAction, interleave: min === 0 && first.kind === 'clone' && then.kind === 'clone' && isTrue(then.meta.interleave), symmetrical: isTrue(c.attrs.symmetrical ?? 'true') });
   }
   const groups = [...ws.byId.values()].filter((r) => r.kind === 'group');
   for (const g of groups) for (let i = 1; i < g.children.length; i++) orders.push({ first: g.children[i - 1]!, then: g.children[i]!, firstAction: 'start', thenAction: 'start', interleave: false, symmetrical: true });
   for (let round = 0; round < 50; round++) {
     let changed = false;
     for (const o of orders) {
+      // Interleaved clones: an instance of `then` may only be active where an instance of
+      // `first` will be; without one on its node it is not placed at all.
+      if (o.interleave) {
+        for (const inst of o.then.children) {
+          const where = primitives(inst)[0]?.next;
+          if (!where) continue;
+          if (o.first.children.some((f) => primitives(f).some((x) => x.next === where))) continue;
+          for (const p of primitives(inst)) p.next = null;
+          changed = true;
+        }
+      }
       // An order to a group reaches its first member; the members after it follow in sequence.
       const thenPrims = o.then.kind === 'group' ? o.then.children.slice(0, 1) : primitives(o.then);
-      if (!runnable(o.first, o.firstAction)) {
+      const firstRunnable = o.anyOf ? o.anyOf.some((f) => runnable(f, o.firstAction)) : o.minFirst ? o.first.children.filter((f) => runnable(f, o.firstAction)).length >= o.minFirst : runnable(o.first, o.firstAction);
+      if (!firstRunnable) {
         for (const p of thenPrims) {
           if (!p.next) continue;
           // Running already and the order is one-way: it may stay; it just cannot start anew.
@@ -611,7 +624,7 @@ function applyOrders(ws: WorkingSet): void {
           p.wouldRun = p.next;
           // A first that runs now and will stop is "required"; one that cannot start is "unrunnable".
           const firstRunsNow = primitives(o.first).some((f) => f.active.size > 0);
-          p.blockedBy = `${firstRunsNow && staying ? 'required' : 'unrunnable'} ${actionName(o.first, o.firstAction)}`;
+          p.blockedBy = `${firstRunsNow && staying ? 'required' : 'unrunnable'} ${o.anyOfName ?? actionName(o.first, o.firstAction)}`;
           p.next = null;
           changed = true;
         }

@@ -6,6 +6,7 @@
  */
 import { attributeSets, type AttributeSet, Cib, type Primitive, type Resource as CibResource } from '@heartbeat-ts/cib';
 import { parseCrmDurationMs } from '@heartbeat-ts/cluster-glue';
+import { simpleConstraints, type SimpleConstraint } from './constraints.js';
 import { ruleHolds } from './rules.js';
 import { INFINITY, parseScore } from './scores.js';
 
@@ -99,6 +100,8 @@ export interface WorkingSet {
   paramsOn(r: Rsc, node: string): Record<string, string>;
   /** Ticket states from the status section (absent: not granted). */
   tickets: Map<string, { granted: boolean; standby: boolean }>;
+  /** The constraints with resource sets, tags and templates expanded (see constraints.ts). */
+  constraints: SimpleConstraint[];
   now: number;
 }
 
@@ -386,6 +389,7 @@ export function buildWorkingSet(cib: Cib, opts: { now?: number } = {}): WorkingS
     resources: [],
     byId: new Map(),
     tickets: new Map(),
+    constraints: simpleConstraints(cib),
     paramsOn: (r, node) => {
       const def = primitiveDefs.get(r.id.replace(/:\d+$/, ''));
       if (!def) return r.params;
