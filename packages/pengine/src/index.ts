@@ -4,3 +4,6 @@ export * from './working-set.js';
 export * from './schedule.js';
 export * from './simulate.js';
 export * from './generate.js';
+export * from './graph.js';
+export * from './constraints.js';
+export * from './inject.js';

@@ -535,7 +535,8 @@ function checkDefinitions(ws: WorkingSet): void {
     if (paramDigest(params) === d.opDigest) continue;
     if (d.restartDigest && d.forceRestart && paramDigest(params, (k) => d.forceRestart!.includes(k)) === d.restartDigest) p.reload = true;
     // (Pacemaker gives no reason for operations recorded before feature set 2.0.)
-    else p.restartFor = Number((d.featureSet ?? '3').split('.')[0]) < 2 ? '' : 'resource definition change';
+    // (Nor for a result recorded without a digest, such as one crm_simulate injected.)
+    else p.restartFor = Number((d.featureSet ?? '3').split('.')[0]) < 2 || d.opDigest === '' ? '' : 'resource definition change';
   }
 }
 

@@ -1,5 +1,6 @@
 /** crm_simulate's text: the Transition Summary section as Pacemaker prints it. Pure. */
 import { Cib } from '@heartbeat-ts/cib';
+import { inject, type Injections } from './inject.js';
 import { schedule, type Schedule } from './schedule.js';
 import { buildWorkingSet, type WorkingSet } from './working-set.js';
 
@@ -8,8 +9,9 @@ export interface Simulation {
   schedule: Schedule;
 }
 
-export function simulate(cibXml: string, file?: string, opts: { now?: number } = {}): Simulation {
+export function simulate(cibXml: string, file?: string, opts: { now?: number; injections?: Injections } = {}): Simulation {
   const cib = Cib.parse(cibXml, file);
+  if (opts.injections) inject(cib.root, opts.injections);
   const ws = buildWorkingSet(cib, opts);
   return { ws, schedule: schedule(ws) };
 }

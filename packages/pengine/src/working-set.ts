@@ -54,10 +54,16 @@ export interface Rsc {
   failCount: Map<string, number>;
   /** The digests recorded with the last start on each node (to see a changed definition). */
   startDigests: Map<string, { opDigest: string; restartDigest?: string; forceRestart?: string[]; featureSet?: string }>;
+  /** An anonymous clone instance's name in the status section when it differs (Pacemaker's operation keys use it). */
+  historyName?: string;
+  /** Nodes whose status section has any history of it (no probe needed there). */
+  known: Set<string>;
+  /** Recurring operations running now per node, as "name_intervalMs" (from the history since the last start). */
+  recurring: Map<string, Set<string>>;
   /** What it uses of a node's capacity (utilization). */
   utilization: Record<string, number>;
   /** Configured operations (name, interval in ms, on-fail). */
-  ops: { name: string; intervalMs: number; onFail?: string; role?: string }[];
+  ops: { name: string; intervalMs: number; onFail?: string; role?: string; timeout?: string; attrs: Record<string, string> }[];
   /** A failure with on-fail=block (or a failed stop that cannot be fenced): no actions for it. */
   blocked: boolean;
   /** A failure with on-fail=stop: stop it and do not start it again. */
@@ -136,6 +142,8 @@ function nodeState(ws: WorkingSet, cib: Cib): void {
       const join = a.join ?? 'down';
       const expected = a.expected ?? 'down';
       if (inCcm && crmd && join === 'member') n.online = true;
+      // Without fencing a node that is not online is simply down: what ran there counts as stopped.
+      else if (!ws.options.stonithEnabled) n.online = false;
       else if (!inCcm && expected === 'member') {
         n.unclean = true;
         n.uncleanReason = 'peer is no longer part of the cluster';
@@ -172,7 +180,7 @@ function instantiate(c: Rsc, child: CibResource, count: number): void {
   c.clone!.template = template.id;
   c.clone!.memberIds = primitives(template).map((p) => p.id);
   const copy = (t: Rsc, i: number, parent: Rsc): Rsc => {
-    const r: Rsc = { ...t, id: `${t.id}:${i}`, parent, children: [], active: new Map(), failed: new Set(), stopFailed: new Set(), failCount: new Map(), instance: i, meta: { ...t.meta }, params: { ...t.params }, startDigests: new Map(), ops: t.ops, utilization: t.utilization, blocked: false, stopOnly: false, hardBanned: new Set(), misconfigured: false };
+    const r: Rsc = { ...t, id: `${t.id}:${i}`, parent, children: [], active: new Map(), failed: new Set(), stopFailed: new Set(), failCount: new Map(), instance: i, meta: { ...t.meta }, params: { ...t.params }, startDigests: new Map(), known: new Set(), recurring: new Map(), ops: t.ops, utilization: t.utilization, blocked: false, stopOnly: false, hardBanned: new Set(), misconfigured: false };
     r.children = t.children.map((x) => copy(x, i, r));
     return r;
   };
@@ -180,7 +188,7 @@ function instantiate(c: Rsc, child: CibResource, count: number): void {
 }
 
 function buildResource(r: CibResource, defaults: Record<string, string>, parent?: Rsc): Rsc[] {
-  const base = (id: string, kind: Rsc['kind']): Rsc => ({ id, kind, children: [], meta: {}, params: {}, active: new Map(), failed: new Set(), stopFailed: new Set(), failCount: new Map(), startDigests: new Map(), ops: [], utilization: {}, blocked: false, stopOnly: false, hardBanned: new Set(), misconfigured: false, ...(parent ? { parent } : {}) });
+  const base = (id: string, kind: Rsc['kind']): Rsc => ({ id, kind, children: [], meta: {}, params: {}, active: new Map(), failed: new Set(), stopFailed: new Set(), failCount: new Map(), startDigests: new Map(), known: new Set(), recurring: new Map(), ops: [], utilization: {}, blocked: false, stopOnly: false, hardBanned: new Set(), misconfigured: false, ...(parent ? { parent } : {}) });
   if (r.kind === 'primitive') {
     const p = base(r.id, 'primitive');
     const el = r.el;
@@ -188,7 +196,7 @@ function buildResource(r: CibResource, defaults: Record<string, string>, parent?
     p.meta = { ...(parent?.meta ?? {}), ...metaOf(r.meta, parent ? {} : defaults) };
     p.params = setValues(r.instance);
     for (const [k, v] of Object.entries(setValues(r.utilization))) p.utilization[k] = Number.parseInt(v, 10) || 0;
-    p.ops = r.ops.map((o) => ({ name: o.name, intervalMs: parseCrmDurationMs(o.interval ?? '0') ?? 0, ...(o.el.attrs['on-fail'] ? { onFail: o.el.attrs['on-fail'].toLowerCase() } : {}), ...(o.role ? { role: o.role } : {}) }));
+    p.ops = r.ops.map((o) => ({ name: o.name, intervalMs: parseCrmDurationMs(o.interval ?? '0') ?? 0, ...(o.el.attrs['on-fail'] ? { onFail: o.el.attrs['on-fail'].toLowerCase() } : {}), ...(o.role ? { role: o.role } : {}), ...(o.timeout ? { timeout: o.timeout } : {}), attrs: o.el.attrs }));
     return [p];
   }
   if (r.kind === 'group') {
@@ -223,7 +231,37 @@ export function primitives(r: Rsc): Rsc[] {
   return r.kind === 'primitive' ? [r] : r.children.flatMap(primitives);
 }
 
-/** Reads one resource's operation history on one node into its state there. */
+/**
+ * The recurring operations of a history that run now: those recorded after the last start
+ * (or migrate_from; else after a promote/demote or a successful probe that implies one), unless
+ * a successful stop came after it. Completed records only.
+ */
+/* Intervals in the status section are in milliseconds. */
+function activeRecurring(ops: Record<string, string>[]): Set<string> {
+  const sorted = [...ops].sort((a, b) => Number(a['call-id'] ?? -1) - Number(b['call-id'] ?? -1));
+  let start = -1;
+  let stop = -1;
+  let impliedByMonitor = -1;
+  let impliedByRole = -1;
+  sorted.forEach((o, i) => {
+    const op = o.operation ?? '';
+    if (op === 'stop' && o['op-status'] === '0') stop = i;
+    else if (op === 'start' || op === 'migrate_from') start = i;
+    else if (op === 'monitor' && impliedByMonitor <= stop && (o['rc-code'] === '0' || o['rc-code'] === '8')) impliedByMonitor = i;
+    else if (op === 'promote' || op === 'demote') impliedByRole = i;
+  });
+  if (start === -1) start = impliedByRole !== -1 ? impliedByRole : impliedByMonitor;
+  const out = new Set<string>();
+  if (start < stop) return out;
+  sorted.forEach((o, i) => {
+    if (i < start) return;
+    const interval = Number(o.interval ?? 0) || 0;
+    if (interval === 0 || o['op-status'] === '-1') return;
+    out.add(`${o.operation}_${interval}`);
+  });
+  return out;
+}
+
 /** on-fail for an operation: configured, else Pacemaker's default (stop: fence, or block without fencing). */
 function onFailOf(ws: WorkingSet, rsc: Rsc, op: string, intervalMs: number): string {
   const cfg = rsc.ops.find((o) => o.name === op && o.intervalMs === intervalMs)?.onFail;
@@ -234,6 +272,9 @@ function onFailOf(ws: WorkingSet, rsc: Rsc, op: string, intervalMs: number): str
 
 /** Reads one resource's operation history on one node into its state there. */
 function unpackHistory(ws: WorkingSet, rsc: Rsc, node: string, ops: Record<string, string>[]): void {
+  rsc.known.add(node);
+  const running = activeRecurring(ops);
+  if (running.size) rsc.recurring.set(node, running);
   // Completed operations in call order, then those still in progress (call-id -1).
   const done = ops.filter((o) => Number(o['call-id'] ?? -1) >= 0 && o['op-status'] !== '1' && o['op-status'] !== '-1').sort((a, b) => Number(a['call-id']) - Number(b['call-id']));
   const pending = ops.filter((o) => o['op-status'] === '-1');
@@ -246,7 +287,7 @@ function unpackHistory(ws: WorkingSet, rsc: Rsc, node: string, ops: Record<strin
     lastCall = call;
     const op = o.operation ?? '';
     const rc = Number(o['rc-code'] ?? 0);
-    const interval = parseCrmDurationMs(o.interval ?? '0') ?? 0;
+    const interval = Number(o.interval ?? 0) || 0;
     const status = o['op-status'] ?? '0';
     if (status === '-1') {
       // In progress: a start or promote is taken as done, a stop as not done yet.
@@ -322,8 +363,11 @@ function unpackHistory(ws: WorkingSet, rsc: Rsc, node: string, ops: Record<strin
           if (rc === 7) {
             role = 'Stopped';
             failed = false;
-          } else if (rc === 0) role = role === 'Promoted' ? 'Promoted' : 'Started';
-          else if (rc === 8) role = 'Promoted';
+          } else if (rc === 0 || rc === 8) {
+            role = rc === 8 || role === 'Promoted' ? 'Promoted' : 'Started';
+            // A probe that found it running: its definition is judged by the probe's digest.
+            rsc.startDigests.set(node, { opDigest: o['op-digest'] ?? '', ...(o['op-restart-digest'] ? { restartDigest: o['op-restart-digest'] } : {}), ...(o.crm_feature_set ? { featureSet: o.crm_feature_set } : {}) });
+          }
           else {
             role = role === 'Stopped' ? 'Started' : role;
             failed = true;
@@ -429,6 +473,9 @@ export function buildWorkingSet(cib: Cib, opts: { now?: number } = {}): WorkingS
   for (const st of cib.status) {
     const node = st.attrs.uname ?? st.id;
     if (!ws.node.has(node)) continue;
+    // A node that left cleanly runs nothing: its history does not make anything active.
+    const ni = ws.node.get(node)!;
+    if (!ni.online && !ni.unclean) continue;
     for (const lr of st.lrm) {
       let rsc = ws.byId.get(lr.id);
       const anon = anonymousMember.get(lr.id.replace(/:\d+$/, ''));
@@ -436,12 +483,20 @@ export function buildWorkingSet(cib: Cib, opts: { now?: number } = {}): WorkingS
       if (!rsc && anon) {
         // An anonymous clone's history: the instance already on this node, else the lowest free one.
         const tmpl = ws.byId.get(`${anon.member}:0`);
-        const scratch: Rsc = { id: lr.id, kind: 'primitive', children: [], meta: {}, params: {}, active: new Map(), failed: new Set(), stopFailed: new Set(), failCount: new Map(), startDigests: new Map(), ops: tmpl?.ops ?? [], utilization: {}, blocked: false, stopOnly: false, hardBanned: new Set(), misconfigured: false };
+        const scratch: Rsc = { id: lr.id, kind: 'primitive', children: [], meta: {}, params: {}, active: new Map(), failed: new Set(), stopFailed: new Set(), failCount: new Map(), startDigests: new Map(), known: new Set(), recurring: new Map(), ops: tmpl?.ops ?? [], utilization: {}, blocked: false, stopOnly: false, hardBanned: new Set(), misconfigured: false };
         unpackHistory(ws, scratch, node, lr.ops.map((o) => o.attrs));
-        if (!scratch.active.size) continue;
         const c = anon.clone;
+        for (const inst of c.children) for (const p of primitives(inst)) if (p.id.replace(/:\d+$/, '') === anon.member) p.known.add(node);
         const byNode = (anonIndex.get(c.id) ?? anonIndex.set(c.id, new Map()).get(c.id)!) as Map<string, number>;
         let idx = byNode.get(node);
+        if (!scratch.active.size) {
+          // Not active here: the history belongs to the first instance active nowhere (it names that instance's operations).
+          const taken = new Set(byNode.values());
+          const free = idx ?? [...Array(c.children.length).keys()].find((i) => !taken.has(i));
+          const inst = free === undefined ? undefined : ws.byId.get(`${anon.member}:${free}`);
+          if (inst && lr.id !== inst.id) inst.historyName ??= lr.id;
+          continue;
+        }
         if (idx === undefined) {
           const taken = new Set(byNode.values());
           idx = [...Array(c.children.length).keys()].find((i) => !taken.has(i));
@@ -454,6 +509,8 @@ export function buildWorkingSet(cib: Cib, opts: { now?: number } = {}): WorkingS
         for (const n of scratch.failed) rsc.failed.add(n);
         for (const n of scratch.stopFailed) rsc.stopFailed.add(n);
         for (const [n, d] of scratch.startDigests) rsc.startDigests.set(n, d);
+        for (const [n, r] of scratch.recurring) rsc.recurring.set(n, r);
+        if (lr.id !== rsc.id) rsc.historyName ??= lr.id;
         rsc.blocked ||= scratch.blocked;
         for (const n of scratch.hardBanned) for (const inst of anon.clone.children) for (const p of primitives(inst)) p.hardBanned.add(n);
         if (scratch.misconfigured) for (const inst of anon.clone.children) for (const p of primitives(inst)) p.misconfigured = true;

@@ -7,6 +7,8 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parseXml } from '@heartbeat-ts/cluster-glue';
+import { graphShape, graphXml, transitionGraph } from '../src/graph.js';
 import { normalizeLine, simulate, transitionSummaryOf } from '../src/simulate.js';
 
 const dir = join(__dirname, '../../../../shared/pacemaker-scheduler');
@@ -47,5 +49,28 @@ describe('the scheduler corpus (Transition Summary)', () => {
     expect(regressions, 'cases that matched before and no longer do').toEqual([]);
     expect(fixed, 'cases that match now: remove them from test/corpus-baseline.json (HBTS_UPDATE_BASELINE=1)').toEqual([]);
     expect(passing).toBeGreaterThanOrEqual(baseline.passing);
+  });
+});
+
+const graphBaselineFile = join(__dirname, 'graph-baseline.json');
+
+describe('the scheduler corpus (transition graph)', () => {
+  it('builds the same graph as Pacemaker (actions and their orderings, whatever the numbering) on every case listed in the baseline', () => {
+    const cases = readdirSync(join(dir, 'xml')).filter((f) => f.endsWith('.xml')).map((f) => f.slice(0, -4)).sort();
+    const identical: string[] = [];
+    for (const c of cases) {
+      const sim = simulate(readFileSync(join(dir, 'xml', `${c}.xml`), 'utf8'), `${c}.xml`);
+      if (sim.schedule.unsupported.length) continue;
+      const ours = graphShape(parseXml(graphXml(transitionGraph(sim.ws))));
+      const want = graphShape(parseXml(readFileSync(join(dir, 'exp', `${c}.exp`), 'utf8')));
+      const same = (a: Set<string>, b: Set<string>) => a.size === b.size && [...a].every((x) => b.has(x));
+      if (same(ours.actions, want.actions) && same(ours.edges, want.edges)) identical.push(c);
+    }
+    if (process.env.HBTS_UPDATE_BASELINE === '1') {
+      writeFileSync(graphBaselineFile, `${JSON.stringify({ about: 'Corpus cases whose transition graph (actions as KEY@NODE, orderings between them) equals Pacemaker 2.1.5\'s exp file. A ratchet: none may drop out; HBTS_UPDATE_BASELINE=1 rewrites it.', count: identical.length, identical }, null, 1)}\n`);
+    }
+    const baseline = JSON.parse(readFileSync(graphBaselineFile, 'utf8')) as { identical: string[] };
+    expect(baseline.identical.filter((c) => !identical.includes(c)), 'cases whose graph matched before and no longer does').toEqual([]);
+    expect(identical.filter((c) => !baseline.identical.includes(c)), 'cases whose graph matches now: add them to test/graph-baseline.json (HBTS_UPDATE_BASELINE=1)').toEqual([]);
   });
 });
