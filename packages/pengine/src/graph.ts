@@ -334,6 +334,7 @@ function fencingAndShutdown(b: Builder, ws: WorkingSet): void {
 export function transitionGraph(ws: WorkingSet): TransitionGraph {
   const b = new Builder(ws);
   for (const r of ws.resources) for (const p of primitives(r)) primitiveActions(b, ws, p);
+  for (const o of ws.orphans) primitiveActions(b, ws, o.rsc);
   // Probes come before the resource starts anywhere.
   for (const a of [...b.actions]) if (a.operation === 'monitor' && a.intervalMs === 0 && a.rsc) for (const s of b.of(a.rsc, 'start')) b.order(a, s);
   for (const r of ws.resources) if (collective(r)) collectiveActions(b, r);

@@ -783,7 +783,9 @@ export function schedule(ws: WorkingSet): Schedule {
   checkDefinitions(ws);
   applyOrders(ws);
   if (!quorate) applyNoQuorum(ws);
-  for (const r of order) for (const p of primitives(r)) summaryFor(ws, p, summary);
+  const orphansOf = (owner?: Rsc) => ws.orphans.filter((o) => o.owner === owner).map((o) => o.rsc);
+  for (const r of order) for (const p of [...primitives(r), ...orphansOf(r)]) summaryFor(ws, p, summary);
+  for (const p of orphansOf(undefined)) summaryFor(ws, p, summary);
   return { summary, unsupported };
 }
 

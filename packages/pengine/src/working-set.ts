@@ -54,6 +54,8 @@ export interface Rsc {
   failCount: Map<string, number>;
   /** The digests recorded with the last start on each node (to see a changed definition). */
   startDigests: Map<string, { opDigest: string; restartDigest?: string; forceRestart?: string[]; featureSet?: string }>;
+  /** Only in the status section (see orphan()). */
+  orphan?: boolean;
   /** An anonymous clone instance's name in the status section when it differs (Pacemaker's operation keys use it). */
   historyName?: string;
   /** Nodes whose status section has any history of it (no probe needed there). */
@@ -106,6 +108,8 @@ export interface WorkingSet {
   paramsOn(r: Rsc, node: string): Record<string, string>;
   /** Ticket states from the status section (absent: not granted). */
   tickets: Map<string, { granted: boolean; standby: boolean }>;
+  /** Resources only the status section knows, with the clone they are extra copies of. */
+  orphans: { rsc: Rsc; owner?: Rsc }[];
   /** The constraints with resource sets, tags and templates expanded (see constraints.ts). */
   constraints: SimpleConstraint[];
   now: number;
@@ -236,6 +240,26 @@ export function primitives(r: Rsc): Rsc[] {
  * (or migrate_from; else after a promote/demote or a successful probe that implies one), unless
  * a successful stop came after it. Completed records only.
  */
+/**
+ * A resource the status section knows and the configuration does not (or an anonymous clone's
+ * copy beyond clone-max): it is stopped where it runs, unless stop-orphan-resources=false
+ * leaves it alone. Kept out of placement; listed after what it belonged to.
+ */
+function orphan(ws: WorkingSet, id: string, attrs: Record<string, string>, clone?: Rsc): Rsc {
+  const r: Rsc = { id, kind: 'primitive', children: [], meta: {}, params: {}, active: new Map(), failed: new Set(), stopFailed: new Set(), failCount: new Map(), startDigests: new Map(), known: new Set(), recurring: new Map(), ops: [], utilization: {}, blocked: !ws.options.stopOrphans, stopOnly: true, hardBanned: new Set(), misconfigured: false, orphan: true, next: null };
+  r.agent = `${attrs.class ?? 'ocf'}:${attrs.provider ? `${attrs.provider}:` : ''}${attrs.type ?? ''}`;
+  if (clone) {
+    const member = clone.children[0] && clone.children[0].kind === 'group' ? clone.children[0].children.find((m) => m.id.replace(/:\d+$/, '') === id.replace(/:\d+$/, '')) : clone.children[0];
+    if (member) {
+      r.ops = member.ops;
+      r.meta = { ...member.meta };
+    }
+  }
+  ws.byId.set(id, r);
+  ws.orphans.push({ rsc: r, ...(clone ? { owner: clone } : {}) });
+  return r;
+}
+
 /* Intervals in the status section are in milliseconds. */
 function activeRecurring(ops: Record<string, string>[]): Set<string> {
   const sorted = [...ops].sort((a, b) => Number(a['call-id'] ?? -1) - Number(b['call-id'] ?? -1));
@@ -305,7 +329,9 @@ function unpackHistory(ws: WorkingSet, rsc: Rsc, node: string, ops: Record<strin
       failed = false;
       continue;
     }
-    if (!ok) {
+    // On a node about to be fenced a failure has no consequence beyond the fencing.
+    const fencedHere = ws.node.get(node)?.unclean === true && ws.options.stonithEnabled;
+    if (!ok && !fencedHere) {
       const onFail = onFailOf(ws, rsc, op, interval);
       if (onFail === 'ignore') {
         if (op === 'stop') role = 'Stopped';
@@ -434,6 +460,7 @@ export function buildWorkingSet(cib: Cib, opts: { now?: number } = {}): WorkingS
     byId: new Map(),
     tickets: new Map(),
     constraints: simpleConstraints(cib),
+    orphans: [],
     paramsOn: (r, node) => {
       const def = primitiveDefs.get(r.id.replace(/:\d+$/, ''));
       if (!def) return r.params;
@@ -470,6 +497,10 @@ export function buildWorkingSet(cib: Cib, opts: { now?: number } = {}): WorkingS
   const anonymousMember = new Map<string, { clone: Rsc; member: string }>();
   for (const r of ws.resources) if (r.kind === 'clone' && r.clone?.memberIds) for (const m of r.clone.memberIds) anonymousMember.set(m, { clone: r, member: m });
   const anonIndex = new Map<string, Map<string, number>>();
+  // Resources Pacemaker creates itself (guest node connections, bundle replicas) are not orphans.
+  const guestNames = new Set([...ws.byId.values()].map((r) => r.meta['remote-node']).filter((x): x is string => !!x));
+  const bundleIds = cib.resources.filter((r) => r.kind === 'bundle').map((r) => r.id);
+  const implicit = (id: string) => guestNames.has(id) || bundleIds.some((b) => id.startsWith(`${b}-`));
   for (const st of cib.status) {
     const node = st.attrs.uname ?? st.id;
     if (!ws.node.has(node)) continue;
@@ -499,12 +530,11 @@ export function buildWorkingSet(cib: Cib, opts: { now?: number } = {}): WorkingS
         }
         if (idx === undefined) {
           const taken = new Set(byNode.values());
-          idx = [...Array(c.children.length).keys()].find((i) => !taken.has(i));
-          if (idx === undefined) continue; // more active copies than instances: ignored here
+          // More active copies than instances: the extra ones are orphans numbered after clone-max.
+          idx = [...Array(c.children.length).keys()].find((i) => !taken.has(i)) ?? [...Array(c.children.length + taken.size + 1).keys()].find((i) => i >= c.children.length && !taken.has(i))!;
           byNode.set(node, idx);
         }
-        rsc = ws.byId.get(`${anon.member}:${idx}`);
-        if (!rsc) continue;
+        rsc = ws.byId.get(`${anon.member}:${idx}`) ?? orphan(ws, `${anon.member}:${idx}`, lr.attrs, c);
         for (const [n, role] of scratch.active) rsc.active.set(n, role);
         for (const n of scratch.failed) rsc.failed.add(n);
         for (const n of scratch.stopFailed) rsc.stopFailed.add(n);
@@ -517,6 +547,8 @@ export function buildWorkingSet(cib: Cib, opts: { now?: number } = {}): WorkingS
         rsc.stopOnly ||= scratch.stopOnly;
         continue;
       }
+      // History of a resource no longer configured: an orphan, stopped if it still runs.
+      if (!rsc && !anon && !lr.id.includes(':') && !implicit(lr.id)) rsc = orphan(ws, lr.id, lr.attrs);
       if (!rsc || rsc.kind !== 'primitive') continue;
       unpackHistory(ws, rsc, node, lr.ops.map((o) => o.attrs));
     }
