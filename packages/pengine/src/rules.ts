@@ -3,7 +3,8 @@
  * with `<expression attribute operation value type>` (lt gt lte gte eq ne defined
  * not_defined; string, integer/number, version), nested rules and `<date_expression>`
  * (lt, gt, in_range with start/end; date_spec is not evaluated and counts as false). Node
- * attributes include #uname, #id, #kind and #is_dc. Pure.
+ * attributes include #uname, #id, #kind and #is_dc; value-source="param"/"meta" compares with
+ * the resource's parameter or meta-attribute. Pure.
  */
 import { elements, type XmlElement } from '@heartbeat-ts/cluster-glue';
 
@@ -12,6 +13,8 @@ export interface RuleContext {
   attrs: Record<string, string>;
   /** "Now", seconds since the epoch (crm_simulate -t, else the CIB's execution-date, else the clock). */
   now: number;
+  /** The resource a location rule is evaluated for (value-source="param"/"meta" read it). */
+  rsc?: { params: Record<string, string>; meta: Record<string, string> };
 }
 
 function compare(a: string, b: string, type: string): number {
@@ -40,9 +43,12 @@ function expression(e: XmlElement, ctx: RuleContext): boolean {
   if (op === 'defined') return have !== undefined;
   if (op === 'not_defined') return have === undefined;
   if (have === undefined) return op === 'ne';
-  const want = e.attrs['value-source'] === 'param' || e.attrs['value-source'] === 'meta' ? undefined : e.attrs.value;
+  const source = e.attrs['value-source'];
+  const want = source === 'param' ? ctx.rsc?.params[e.attrs.value ?? ''] : source === 'meta' ? ctx.rsc?.meta[e.attrs.value ?? ''] : e.attrs.value;
   if (want === undefined) return false;
-  const type = e.attrs.type ?? (/^-?\d+$/.test(have) && /^-?\d+$/.test(want) && op !== 'eq' && op !== 'ne' ? 'number' : 'string');
+  // Without a type, ordering comparisons are numeric (Pacemaker: a decimal point makes it a
+  // number, else an integer), equality compares strings.
+  const type = e.attrs.type ?? (op === 'eq' || op === 'ne' ? 'string' : 'number');
   const c = compare(have, want, type);
   switch (op) {
     case 'lt':

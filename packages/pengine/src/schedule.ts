@@ -37,6 +37,16 @@ function unsupportedFeatures(ws: WorkingSet): string[] {
 }
 
 
+/** rsc-pattern: an extended regular expression matched anywhere in the id; a leading "!" inverts it. */
+function patternMatches(pattern: string, id: string): boolean {
+  const invert = pattern.startsWith('!');
+  try {
+    return new RegExp(invert ? pattern.slice(1) : pattern).test(id) !== invert;
+  } catch {
+    return false;
+  }
+}
+
 /** What the tickets a resource depends on allow: run, and be promoted. */
 interface TicketVerdict {
   run: boolean;
@@ -137,22 +147,25 @@ class Placement {
     if (this.ws.options.symmetric) for (const n of this.ws.nodes) scores.set(n.name, 0);
     for (const c of this.locations) {
       const a = c.attrs;
-      const matches = a.rsc === r.id || (a['rsc-pattern'] !== undefined && new RegExp(`^(?:${a['rsc-pattern']})$`).test(r.id));
+      const matches = a.rsc === r.id || (a['rsc-pattern'] !== undefined && patternMatches(a['rsc-pattern'], r.id));
       if (!matches) continue;
       if (a.role && !/^started$/i.test(a.role)) continue;
       if (a.node !== undefined) {
         if (this.ws.node.has(a.node)) scores.set(a.node, addScores(scores.get(a.node) ?? 0, parseScore(a.score)));
         continue;
       }
-      for (const rule of c.rules) this.applyRule(rule, scores);
+      for (const rule of c.rules) this.applyRule(rule, scores, r);
     }
     return scores;
   }
 
-  private applyRule(rule: XmlElement, scores: Map<string, number>): void {
+  private applyRule(rule: XmlElement, scores: Map<string, number>, r: Rsc): void {
     if (rule.attrs.role && !/^started$/i.test(rule.attrs.role)) return;
+    const prim = primitives(r)[0];
     for (const n of this.ws.nodes) {
-      if (!ruleHolds(rule, { attrs: n.attrs, now: this.ws.now })) continue;
+      // Parameters as they apply on that node (their own rules may depend on it).
+      const rsc = { params: prim ? this.ws.paramsOn(prim, n.name) : r.params, meta: r.meta };
+      if (!ruleHolds(rule, { attrs: n.attrs, now: this.ws.now, rsc })) continue;
       let s: number;
       if (rule.attrs['score-attribute'] !== undefined) s = parseScore(n.attrs[rule.attrs['score-attribute']], 0);
       else s = parseScore(rule.attrs.score, 0);
