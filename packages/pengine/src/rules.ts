@@ -4,23 +4,29 @@
  * not_defined; string, integer/number, version), nested rules and `<date_expression>`
  * (lt, gt, in_range with start/end; date_spec is not evaluated and counts as false). Node
  * attributes include #uname, #id, #kind and #is_dc; value-source="param"/"meta" compares with
- * the resource's parameter or meta-attribute. Pure.
+ * the resource's parameter or meta-attribute; rsc_expression and op_expression (rules of
+ * rsc_defaults and op_defaults) test the resource's agent and the operation. Pure.
  */
-import { elements, type XmlElement } from '@heartbeat-ts/cluster-glue';
+import { elements, parseCrmDurationMs, type XmlElement } from '@heartbeat-ts/cluster-glue';
 
 export interface RuleContext {
   /** The node's attributes (#uname and friends included). */
   attrs: Record<string, string>;
   /** "Now", seconds since the epoch (crm_simulate -t, else the CIB's execution-date, else the clock). */
   now: number;
+  /** The agent rsc_expression tests (rules of rsc_defaults/op_defaults). */
+  agent?: { class?: string; provider?: string; type?: string };
+  /** The operation op_expression tests (rules of op_defaults). */
+  op?: { name: string; intervalMs: number };
   /** The resource a location rule is evaluated for (value-source="param"/"meta" read it). */
   rsc?: { params: Record<string, string>; meta: Record<string, string> };
 }
 
 function compare(a: string, b: string, type: string): number {
   if (type === 'integer' || type === 'number') {
-    const x = Number(a);
-    const y = Number(b);
+    // An integer comparison reads the leading integer of each value ("10.4" is 10).
+    const x = type === 'integer' ? Number.parseInt(a, 10) : Number(a);
+    const y = type === 'integer' ? Number.parseInt(b, 10) : Number(b);
     if (Number.isNaN(x) || Number.isNaN(y)) return a < b ? -1 : a > b ? 1 : 0;
     return x - y;
   }
@@ -88,10 +94,24 @@ function dateExpression(e: XmlElement, ctx: RuleContext): boolean {
   return false;
 }
 
+/** rsc_expression: the resource's class, provider and type, those given must match. */
+function rscExpression(e: XmlElement, ctx: RuleContext): boolean {
+  if (!ctx.agent) return false;
+  return (['class', 'provider', 'type'] as const).every((k) => e.attrs[k] === undefined || e.attrs[k] === ctx.agent![k]);
+}
+
+/** op_expression: the operation's name and (if given) interval. */
+function opExpression(e: XmlElement, ctx: RuleContext): boolean {
+  if (!ctx.op || e.attrs.name !== ctx.op.name) return false;
+  return e.attrs.interval === undefined || (parseCrmDurationMs(e.attrs.interval) ?? -1) === ctx.op.intervalMs;
+}
+
 /** Whether a rule holds for the context. */
 export function ruleHolds(rule: XmlElement, ctx: RuleContext): boolean {
-  const parts = elements(rule).filter((c) => c.name === 'expression' || c.name === 'rule' || c.name === 'date_expression');
-  const test = (c: XmlElement) => (c.name === 'expression' ? expression(c, ctx) : c.name === 'rule' ? ruleHolds(c, ctx) : dateExpression(c, ctx));
+  const kinds = new Set(['expression', 'rule', 'date_expression', 'rsc_expression', 'op_expression']);
+  const parts = elements(rule).filter((c) => kinds.has(c.name));
+  const test = (c: XmlElement) =>
+    c.name === 'expression' ? expression(c, ctx) : c.name === 'rule' ? ruleHolds(c, ctx) : c.name === 'rsc_expression' ? rscExpression(c, ctx) : c.name === 'op_expression' ? opExpression(c, ctx) : dateExpression(c, ctx);
   if (parts.length === 0) return true;
   return (rule.attrs['boolean-op'] ?? 'and').toLowerCase() === 'or' ? parts.some(test) : parts.every(test);
 }

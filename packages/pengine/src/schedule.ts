@@ -214,7 +214,8 @@ class Placement {
       return;
     }
     this.noPromotion.set(c, !tv.promote);
-    const stopped = /^stopped$/i.test(c.meta['target-role'] ?? '') || !tv.run;
+    // target-role: the instances' own (a child's meta-attribute overrides the clone's).
+    const stopped = /^stopped$/i.test(primitives(c.children[0] ?? c)[0]?.meta['target-role'] ?? c.meta['target-role'] ?? '') || !tv.run;
     const perNode = new Map<string, number>();
     const firstOf = (inst: Rsc) => (inst.kind === 'group' ? inst.children[0] : inst);
     const banned = (inst: Rsc, node: string) =>

@@ -7,7 +7,7 @@
 import { attributeSets, type AttributeSet, Cib, type Primitive, type Resource as CibResource } from '@heartbeat-ts/cib';
 import { parseCrmDurationMs } from '@heartbeat-ts/cluster-glue';
 import { simpleConstraints, type SimpleConstraint } from './constraints.js';
-import { ruleHolds } from './rules.js';
+import { ruleHolds, type RuleContext } from './rules.js';
 import { INFINITY, parseScore } from './scores.js';
 
 export interface NodeInfo {
@@ -118,7 +118,7 @@ export interface WorkingSet {
 const isTrue = (v: string | undefined) => /^(true|yes|on|1|y)$/i.test((v ?? '').trim());
 
 /** Name/value pairs of attribute sets, rules evaluated, in score order (higher first), first value wins. */
-export function setValues(sets: AttributeSet[], ctx: { attrs: Record<string, string>; now: number } = { attrs: {}, now: Date.now() / 1000 }): Record<string, string> {
+export function setValues(sets: AttributeSet[], ctx: RuleContext = { attrs: {}, now: Date.now() / 1000 }): Record<string, string> {
   const out: Record<string, string> = {};
   const sorted = [...sets].sort((a, b) => parseScore(b.el.attrs.score, 0) - parseScore(a.el.attrs.score, 0));
   for (const s of sorted) {
@@ -178,8 +178,8 @@ function metaOf(sets: AttributeSet[], defaults: Record<string, string>): Record<
 }
 
 /** A clone's instances: copies of its child with ids suffixed :0, :1, ... (group members too). */
-function instantiate(c: Rsc, child: CibResource, count: number): void {
-  const template = buildResource(child, {}, c)[0];
+function instantiate(c: Rsc, child: CibResource, count: number, defaults: Defaults): void {
+  const template = buildResource(child, defaults, c)[0];
   if (!template) return;
   c.clone!.template = template.id;
   c.clone!.memberIds = primitives(template).map((p) => p.id);
@@ -191,13 +191,16 @@ function instantiate(c: Rsc, child: CibResource, count: number): void {
   for (let i = 0; i < count; i++) c.children.push(copy(template, i, c));
 }
 
-function buildResource(r: CibResource, defaults: Record<string, string>, parent?: Rsc): Rsc[] {
+type Defaults = (agent?: RuleContext['agent']) => Record<string, string>;
+
+function buildResource(r: CibResource, defaults: Defaults, parent?: Rsc): Rsc[] {
   const base = (id: string, kind: Rsc['kind']): Rsc => ({ id, kind, children: [], meta: {}, params: {}, active: new Map(), failed: new Set(), stopFailed: new Set(), failCount: new Map(), startDigests: new Map(), known: new Set(), recurring: new Map(), ops: [], utilization: {}, blocked: false, stopOnly: false, hardBanned: new Set(), misconfigured: false, ...(parent ? { parent } : {}) });
   if (r.kind === 'primitive') {
     const p = base(r.id, 'primitive');
     const el = r.el;
     p.agent = `${el.attrs.class}:${el.attrs.provider ? `${el.attrs.provider}:` : ''}${el.attrs.type}`;
-    p.meta = { ...(parent?.meta ?? {}), ...metaOf(r.meta, parent ? {} : defaults) };
+    // Precedence: its own meta-attributes, its parent's, then rsc_defaults (evaluated for its agent).
+    p.meta = { ...defaults({ class: el.attrs.class, provider: el.attrs.provider, type: el.attrs.type }), ...(parent?.meta ?? {}), ...metaOf(r.meta, {}) };
     p.params = setValues(r.instance);
     for (const [k, v] of Object.entries(setValues(r.utilization))) p.utilization[k] = Number.parseInt(v, 10) || 0;
     p.ops = r.ops.map((o) => ({ name: o.name, intervalMs: parseCrmDurationMs(o.interval ?? '0') ?? 0, ...(o.el.attrs['on-fail'] ? { onFail: o.el.attrs['on-fail'].toLowerCase() } : {}), ...(o.role ? { role: o.role } : {}), ...(o.timeout ? { timeout: o.timeout } : {}), attrs: o.el.attrs }));
@@ -205,13 +208,13 @@ function buildResource(r: CibResource, defaults: Record<string, string>, parent?
   }
   if (r.kind === 'group') {
     const g = base(r.id, 'group');
-    g.meta = { ...(parent?.meta ?? {}), ...metaOf(r.meta, parent ? {} : defaults) };
-    for (const c of r.children) g.children.push(...buildResource(c, {}, g));
+    g.meta = { ...(parent?.meta ?? {}), ...metaOf(r.meta, parent ? {} : defaults()) };
+    for (const c of r.children) g.children.push(...buildResource(c, defaults, g));
     return [g];
   }
   if (r.kind === 'clone' || r.kind === 'master') {
     const c = base(r.id, 'clone');
-    c.meta = metaOf(r.meta, defaults);
+    c.meta = metaOf(r.meta, defaults());
     const promotable = r.kind === 'master' || isTrue(c.meta.promotable);
     const unique = isTrue(c.meta['globally-unique']);
     c.clone = {
@@ -474,16 +477,21 @@ export function buildWorkingSet(cib: Cib, opts: { now?: number } = {}): WorkingS
     if (!('name' in t) || t.name !== 'tickets') continue;
     for (const st of t.children) if ('name' in st && st.name === 'ticket_state' && st.attrs.id) ws.tickets.set(st.attrs.id, { granted: isTrue(st.attrs.granted), standby: isTrue(st.attrs.standby) });
   }
-  const rscDefaults = setValues(attributeSets(cib.section('rsc_defaults') ?? { name: '', attrs: {}, children: [] }, 'meta_attributes'));
+  // rsc_defaults, evaluated for each resource (their rules may test its agent).
+  const defaultSets = attributeSets(cib.section('rsc_defaults') ?? { name: '', attrs: {}, children: [] }, 'meta_attributes');
   const legacyStickiness = cib.property('default-resource-stickiness');
-  if (legacyStickiness !== undefined && rscDefaults['resource-stickiness'] === undefined) rscDefaults['resource-stickiness'] = legacyStickiness;
+  const rscDefaults = (agent?: RuleContext['agent']) => {
+    const d = setValues(defaultSets, { attrs: {}, now: ws.now, ...(agent ? { agent } : {}) });
+    if (legacyStickiness !== undefined && d['resource-stickiness'] === undefined) d['resource-stickiness'] = legacyStickiness;
+    return d;
+  };
   for (const r of cib.resources) {
     const built = buildResource(r, rscDefaults);
     for (const b of built) {
       if (b.kind === 'clone' && (r.kind === 'clone' || r.kind === 'master') && r.child) {
         const max = Number.isFinite(b.clone!.max) ? b.clone!.max : ws.nodes.length;
         b.clone!.max = max;
-        instantiate(b, r.child, max);
+        instantiate(b, r.child, max, rscDefaults);
       }
     }
     ws.resources.push(...built);
