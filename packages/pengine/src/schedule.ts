@@ -319,6 +319,7 @@ class Placement {
         else if (sc <= -INFINITY && there) score = -INFINITY;
         else if (there && score !== undefined) score = addScores(score, sc);
       }
+      if (primitives(inst).some((p) => p.noPromote?.has(node))) continue;
       if ([...member.active.values()][0] === 'Promoted' && score === undefined) score = 0;
       if (score !== undefined && score >= 0) candidates.push({ inst, score });
     }

@@ -54,6 +54,8 @@ export interface Rsc {
   failCount: Map<string, number>;
   /** The digests recorded with the last start on each node (to see a changed definition). */
   startDigests: Map<string, { opDigest: string; restartDigest?: string; forceRestart?: string[]; featureSet?: string }>;
+  /** Nodes where it may not be promoted in this transition (a failure with on-fail=demote). */
+  noPromote?: Set<string>;
   /** Only in the status section (see orphan()). */
   orphan?: boolean;
   /** An anonymous clone instance's name in the status section when it differs (Pacemaker's operation keys use it). */
@@ -303,17 +305,19 @@ function unpackHistory(ws: WorkingSet, rsc: Rsc, node: string, ops: Record<strin
   const running = activeRecurring(ops);
   if (running.size) rsc.recurring.set(node, running);
   // Completed operations in call order, then those still in progress (call-id -1).
-  const done = ops.filter((o) => Number(o['call-id'] ?? -1) >= 0 && o['op-status'] !== '1' && o['op-status'] !== '-1').sort((a, b) => Number(a['call-id']) - Number(b['call-id']));
+  // In call order. Two records with one call id are a recurring operation's latest result and
+  // its *_last_failure_0: only the one whose result changed last counts.
+  const changed = (o: Record<string, string>) => Number(o['last-rc-change'] ?? 0) || 0;
+  const sorted = ops.filter((o) => Number(o['call-id'] ?? -1) >= 0 && o['op-status'] !== '1' && o['op-status'] !== '-1').sort((a, b) => Number(a['call-id']) - Number(b['call-id']) || changed(a) - changed(b));
+  const done = sorted.filter((o, i) => sorted[i + 1]?.['call-id'] !== o['call-id']);
   const pending = ops.filter((o) => o['op-status'] === '-1');
   let role: Role = 'Stopped';
   let failed = false;
-  let lastCall = -1;
   for (const o of [...done, ...pending]) {
-    const call = Number(o['call-id']);
-    if (call === lastCall && call >= 0) continue; // *_last_failure_0 repeats the failed operation
-    lastCall = call;
     const op = o.operation ?? '';
-    const rc = Number(o['rc-code'] ?? 0);
+    // OCF_DEGRADED (190) and OCF_DEGRADED_PROMOTED (191) are successes: running, and running promoted.
+    const rawRc = Number(o['rc-code'] ?? 0);
+    const rc = rawRc === 190 ? 0 : rawRc === 191 ? 8 : rawRc;
     const interval = Number(o.interval ?? 0) || 0;
     const status = o['op-status'] ?? '0';
     if (status === '-1') {
@@ -339,6 +343,11 @@ function unpackHistory(ws: WorkingSet, rsc: Rsc, node: string, ops: Record<strin
       if (onFail === 'ignore') {
         if (op === 'stop') role = 'Stopped';
         else if (op === 'start' || op === 'migrate_from') role = 'Started';
+        continue;
+      }
+      // on-fail=demote: a failed promoted instance is demoted where it is, not recovered.
+      if (onFail === 'demote' && role === 'Promoted') {
+        (rsc.noPromote ??= new Set()).add(node);
         continue;
       }
       if (onFail === 'block') rsc.blocked = true;
