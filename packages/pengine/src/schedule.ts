@@ -595,7 +595,8 @@ function applyOrders(ws: WorkingSet): void {
   for (const c of ws.constraints) {
     if (c.kind !== 'rsc_order') continue;
     const kind = (c.attrs.kind ?? (c.attrs.score !== undefined && parseScore(c.attrs.score, 0) === 0 ? 'Optional' : 'Mandatory')).toLowerCase();
-    if (kind !== 'mandatory') continue;
+    // An unknown kind counts as Mandatory (Pacemaker resets it).
+    if (kind === 'optional' || kind === 'serialize') continue;
     const first = ws.byId.get(c.attrs.first ?? '');
     const then = ws.byId.get(c.attrs.then ?? '');
     if (!first || !then) continue;
