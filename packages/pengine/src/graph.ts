@@ -22,7 +22,7 @@
 import { attributeSets } from '@heartbeat-ts/cib';
 import { isElement, type XmlElement, parseCrmDurationMs } from '@heartbeat-ts/cluster-glue';
 import { parseScore } from './scores.js';
-import { primitives, setValues, type NodeInfo, type Role, type Rsc, type WorkingSet } from './working-set.js';
+import { canMigrate, primitives, setValues, type NodeInfo, type Role, type Rsc, type WorkingSet } from './working-set.js';
 
 export type GraphActionType = 'rsc_op' | 'pseudo_event' | 'crm_event';
 
@@ -139,7 +139,7 @@ function primitiveActions(b: Builder, ws: WorkingSet, p: Rsc): void {
   const stopOn = cur.filter((c) => c !== next || restartHere);
   const starting = next !== null && (!cur.includes(next) || restartHere);
   const fenced = (n: string) => ws.node.get(n)?.unclean === true;
-  const migrating = starting && cur.length === 1 && !restartHere && isTrue(p.meta['allow-migrate']) && !p.failed.has(cur[0]!) && !fenced(cur[0]!) && p.parent?.kind !== 'clone';
+  const migrating = starting && cur.length === 1 && !restartHere && canMigrate(ws, p, cur[0]!);
   const nextRole: Role = p.nextRole ?? (promotable(p) ? 'Unpromoted' : 'Started');
 
   const stops = new Map<string, GraphAction>();
@@ -151,6 +151,8 @@ function primitiveActions(b: Builder, ws: WorkingSet, p: Rsc): void {
     if (stopping && !p.stopBlocked) stops.set(c, fenced(c) ? pseudoOp('stop') : op('stop', node(c)));
   }
   for (const [c, d] of demotes) b.order(d, stops.get(c));
+  // The source of a completed migration is cleaned up with a stop.
+  for (const c of p.dangling ?? []) if (ws.node.get(c)?.online) stops.set(c, op('stop', node(c)));
 
   let start: GraphAction | undefined;
   let promote: GraphAction | undefined;
@@ -204,7 +206,7 @@ function anonymousInstance(p: Rsc): boolean {
 }
 
 function probeWanted(ws: WorkingSet, p: Rsc, n: NodeInfo): boolean {
-  if (!n.online || n.unclean || p.known.has(n.name)) return false;
+  if (!n.online || n.unclean || p.known.has(n.name) || p.orphan) return false;
   if (!isTrue(ws.cib.property('enable-startup-probes') ?? 'true')) return false;
   for (const c of ws.constraints) {
     if (c.kind !== 'rsc_location' || c.attrs.node !== n.name) continue;

@@ -13,7 +13,7 @@ import { paramDigest, type XmlElement } from '@heartbeat-ts/cluster-glue';
 import type { Constraint } from '@heartbeat-ts/cib';
 import { ruleHolds } from './rules.js';
 import { addScores, INFINITY, parseScore } from './scores.js';
-import { primitives, type Rsc, type WorkingSet } from './working-set.js';
+import { canMigrate, primitives, type Rsc, type WorkingSet } from './working-set.js';
 
 export interface SummaryEntry {
   /** The line as crm_simulate prints it (without the leading "  * "). */
@@ -571,16 +571,13 @@ function runnable(r: Rsc, action: string): boolean {
 }
 
 /** Whether a primitive (re)starts in this transition (a live migration is not a start). */
-function starts(p: Rsc): boolean {
+function starts(ws: WorkingSet, p: Rsc): boolean {
   if (!p.next || p.blocked) return false;
   const cur = [...p.active.keys()];
-  if (cur.length === 1 && cur[0] !== p.next && migrates(p, cur[0]!)) return false;
+  if (cur.length === 1 && cur[0] !== p.next && canMigrate(ws, p, cur[0]!)) return false;
   return cur.length !== 1 || cur[0] !== p.next || p.failed.has(cur[0]!) || p.restartFor !== undefined;
 }
 
-function migrates(p: Rsc, from: string): boolean {
-  return isTrue(p.meta['allow-migrate']) && !p.failed.has(from) && p.parent?.kind !== 'clone';
-}
 
 /**
  * Mandatory orderings (constraints, and group members in sequence): a `then` whose `first`
@@ -649,7 +646,7 @@ function applyOrders(ws: WorkingSet): void {
       }
       // A clone's new instance starting elsewhere does not restart what needs the clone; its
       // instances stopping and starting again do.
-      const firstStarting = primitives(o.first).filter((p) => starts(p) && (o.first.kind !== 'clone' || p.active.size > 0));
+      const firstStarting = primitives(o.first).filter((p) => starts(ws, p) && (o.first.kind !== 'clone' || p.active.size > 0));
       if (!firstStarting.length) continue;
       for (const p of thenPrims) {
         const cur = [...p.active.keys()];
@@ -768,7 +765,7 @@ function summaryFor(ws: WorkingSet, r: Rsc, out: SummaryEntry[]): void {
   }
   if (next) {
     if (failed && !fenced(cur)) entry(`Recover    ${r.id} ( ${cur} -> ${next} )`);
-    else if (isTrue(r.meta['allow-migrate']) && !failed && !fenced(cur) && r.kind === 'primitive' && r.parent?.kind !== 'clone') entry(`Migrate    ${r.id} ( ${cur} -> ${next} )`);
+    else if (canMigrate(ws, r, cur)) entry(`Migrate    ${r.id} ( ${cur} -> ${next} )`);
     else entry(`Move       ${r.id} ( ${cur} -> ${next} )`);
     return;
   }

@@ -54,6 +54,10 @@ export interface Rsc {
   failCount: Map<string, number>;
   /** The digests recorded with the last start on each node (to see a changed definition). */
   startDigests: Map<string, { opDigest: string; restartDigest?: string; forceRestart?: string[]; featureSet?: string }>;
+  /** Source nodes of a migration whose last operation there is migrate_to, with the target. */
+  migratedTo?: Map<string, string>;
+  /** Sources of completed migrations: stopped there to finish, not counted as active. */
+  dangling?: Set<string>;
   /** Nodes where it may not be promoted in this transition (a failure with on-fail=demote). */
   noPromote?: Set<string>;
   /** Only in the status section (see orphan()). */
@@ -233,6 +237,14 @@ function buildResource(r: CibResource, defaults: Defaults, parent?: Rsc): Rsc[] 
     return [c];
   }
   return [];
+}
+
+/**
+ * Whether a primitive can move from a node by live migration: allow-migrate, not failed there,
+ * that node not being fenced, not a clone instance, no earlier migration still to be finished.
+ */
+export function canMigrate(ws: WorkingSet, p: Rsc, from: string): boolean {
+  return p.kind === 'primitive' && isTrue(p.meta['allow-migrate']) && !p.failed.has(from) && ws.node.get(from)?.unclean !== true && p.parent?.kind !== 'clone' && !p.dangling?.size;
 }
 
 /** Every primitive under a resource (clone templates included). */
@@ -423,6 +435,21 @@ function unpackHistory(ws: WorkingSet, rsc: Rsc, node: string, ops: Record<strin
   if (role !== 'Stopped' || failed) {
     rsc.active.set(node, role === 'Stopped' ? 'Started' : role);
     if (failed) rsc.failed.add(node);
+    const last = done.at(-1);
+    if (last?.operation === 'migrate_to' && !failed && last.migrate_target) (rsc.migratedTo ??= new Map()).set(node, last.migrate_target);
+  }
+}
+
+/**
+ * A migration that completed (migrate_to on the source, then migrate_from on the target): the
+ * resource runs on the target; the source only needs the stop that ends the migration.
+ */
+function settleMigrations(r: Rsc): void {
+  for (const [source, target] of r.migratedTo ?? []) {
+    if (r.active.has(target) && r.active.size > 1 && !r.failed.has(target)) {
+      r.active.delete(source);
+      (r.dangling ??= new Set()).add(source);
+    }
   }
 }
 
@@ -573,6 +600,7 @@ export function buildWorkingSet(cib: Cib, opts: { now?: number } = {}): WorkingS
   for (const r of ws.byId.values()) {
     if (r.kind !== 'primitive') continue;
     failCounts(ws, r);
+    settleMigrations(r);
     // Active on several nodes with multiple-active=block: left alone.
     if (r.active.size > 1 && (r.meta['multiple-active'] ?? '').toLowerCase() === 'block') r.blocked = true;
   }
