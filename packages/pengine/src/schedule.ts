@@ -589,16 +589,23 @@ function applyOrders(ws: WorkingSet): void {
   type Order = { first: Rsc; anyOf?: Rsc[]; minFirst?: number; anyOfName?: string; then: Rsc; firstAction: string; thenAction: string; interleave: boolean; symmetrical: boolean };
   const orders: Order[] = [];
   const stopOrders: { first: Rsc; then: Rsc }[] = [];
+  const restartOnly: { first: Rsc; then: Rsc; firstAction: string }[] = [];
   for (const c of ws.constraints) {
     if (c.kind !== 'rsc_order') continue;
     const kind = (c.attrs.kind ?? (c.attrs.score !== undefined && parseScore(c.attrs.score, 0) === 0 ? 'Optional' : 'Mandatory')).toLowerCase();
-    // An unknown kind counts as Mandatory (Pacemaker resets it).
-    if (kind === 'optional' || kind === 'serialize') continue;
     const first = ws.byId.get(c.attrs.first ?? '');
     const then = ws.byId.get(c.attrs.then ?? '');
     if (!first || !then) continue;
     const firstAction = c.attrs['first-action'] ?? 'start';
     const thenAction = c.attrs['then-action'] ?? firstAction;
+    // An Optional ordering still restarts a `then` with the deprecated restart-type=restart.
+    const restartType = kind === 'optional' && primitives(then).some((p) => (p.meta['restart-type'] ?? '').toLowerCase() === 'restart');
+    if (restartType) {
+      if (['start', 'promote', 'stop'].includes(firstAction)) restartOnly.push({ first, then, firstAction });
+      continue;
+    }
+    // An unknown kind counts as Mandatory (Pacemaker resets it).
+    if (kind === 'optional' || kind === 'serialize') continue;
     if (firstAction === 'stop' && thenAction === 'stop') {
       stopOrders.push({ first, then });
       continue;
@@ -653,6 +660,16 @@ function applyOrders(ws: WorkingSet): void {
         if (p.restartFor !== undefined || p.blocked || !p.next || cur.length !== 1 || cur[0] !== p.next || p.failed.has(cur[0]!)) continue;
         if (o.interleave && !firstStarting.some((f) => f.next === p.next)) continue;
         p.restartFor = `required ${actionName(o.first, o.firstAction)}`;
+        changed = true;
+      }
+    }
+    for (const o of restartOnly) {
+      const firstActs = primitives(o.first).filter((p) => (o.firstAction === 'stop' ? p.active.size > 0 && (p.next !== [...p.active.keys()][0] || starts(ws, p)) : starts(ws, p) && (o.first.kind !== 'clone' || p.active.size > 0)));
+      if (!firstActs.length) continue;
+      for (const p of primitives(o.then)) {
+        const cur = [...p.active.keys()];
+        if (p.restartFor !== undefined || p.blocked || !p.next || cur.length !== 1 || cur[0] !== p.next || p.failed.has(cur[0]!)) continue;
+        p.restartFor = o.firstAction === 'stop' ? '' : `required ${actionName(o.first, o.firstAction)}`;
         changed = true;
       }
     }

@@ -429,7 +429,7 @@ function unpackHistory(ws: WorkingSet, rsc: Rsc, node: string, ops: Record<strin
         }
         break;
       default:
-        if (!ok && status === '0' && rc !== 0) failed = true;
+        if (!ok && (status !== '0' || rc !== 0)) failed = true;
     }
   }
   if (role !== 'Stopped' || failed) {
