@@ -643,9 +643,14 @@ function applyOrders(ws: WorkingSet): void {
           const staying = p.active.size === 1 && p.active.has(p.next) && !p.failed.has(p.next);
           if (staying && !o.symmetrical) continue;
           p.wouldRun = p.next;
-          // A first that runs now and will stop is "required"; one that cannot start is "unrunnable".
+          // A first that cannot run by itself (no node, target-role, bans) makes this
+          // "unrunnable"; one that runs now and stops because an ordering stopped it makes it
+          // "required" (Pacemaker saw its start become mandatory before unrunnable).
           const firstRunsNow = primitives(o.first).some((f) => f.active.size > 0);
-          p.blockedBy = `${firstRunsNow && staying ? 'required' : 'unrunnable'} ${o.anyOfName ?? actionName(o.first, o.firstAction)}`;
+          const firstHeldByOrder = !o.anyOfName && primitives(o.first).some((f) => f.heldByOrder);
+          const required = firstRunsNow && staying && (o.first.kind === 'primitive' || firstHeldByOrder);
+          p.blockedBy = `${required ? 'required' : 'unrunnable'} ${o.anyOfName ?? actionName(o.first, o.firstAction)}`;
+          p.heldByOrder = true;
           p.next = null;
           changed = true;
         }

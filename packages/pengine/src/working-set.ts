@@ -79,6 +79,8 @@ export interface Rsc {
   /** Set by placement: the node it will run on, null if nowhere. */
   next?: string | null;
   nextRole?: Role;
+  /** An ordering (not its own placement) keeps it from running. */
+  heldByOrder?: boolean;
   /** An ordering stopped it: "unrunnable X start", and where it would have run. */
   blockedBy?: string;
   wouldRun?: string;
