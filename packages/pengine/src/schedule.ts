@@ -690,6 +690,21 @@ function applyOrders(ws: WorkingSet): void {
     }
   };
   for (const o of orders) if (o.symmetrical) blockStops(o.then, o.first);
+  // A resource may migrate only if what it is ordered after does not move the plain way: a
+  // first that stops and starts elsewhere (rather than migrating) makes it a move
+  // ("unrunnable FIRST stop"); one that only stops does not.
+  const plainStop = (f: Rsc) => {
+    const c = [...f.active.keys()];
+    return c.length > 0 && !!f.next && c.some((n) => n !== f.next) && !(c.length === 1 && canMigrate(ws, f, c[0]!));
+  };
+  for (const o of orders) {
+    if (!o.symmetrical || o.firstAction !== 'start') continue;
+    if (!primitives(o.first).some(plainStop)) continue;
+    for (const p of primitives(o.then)) {
+      const c = [...p.active.keys()];
+      if (c.length === 1 && p.next && p.next !== c[0] && canMigrate(ws, p, c[0]!)) p.noMigrate = `unrunnable ${o.first.id} stop`;
+    }
+  }
   for (const o of stopOrders) blockStops(o.first, o.then);
 }
 
@@ -788,7 +803,7 @@ function summaryFor(ws: WorkingSet, r: Rsc, out: SummaryEntry[]): void {
   if (next) {
     if (failed && !fenced(cur)) entry(`Recover    ${r.id} ( ${cur} -> ${next} )`);
     else if (canMigrate(ws, r, cur)) entry(`Migrate    ${r.id} ( ${cur} -> ${next} )`);
-    else entry(`Move       ${r.id} ( ${cur} -> ${next} )`);
+    else entry(`Move       ${r.id} ( ${cur} -> ${next} )${r.noMigrate ? `  due to ${r.noMigrate}` : ''}`);
     return;
   }
   const why = r.blockedBy ? `  due to ${r.blockedBy}` : '  due to node availability';

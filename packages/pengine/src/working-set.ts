@@ -79,6 +79,8 @@ export interface Rsc {
   /** Set by placement: the node it will run on, null if nowhere. */
   next?: string | null;
   nextRole?: Role;
+  /** Why it moves rather than migrating although it could (a first that stops the plain way). */
+  noMigrate?: string;
   /** An ordering (not its own placement) keeps it from running. */
   heldByOrder?: boolean;
   /** An ordering stopped it: "unrunnable X start", and where it would have run. */
@@ -246,7 +248,7 @@ function buildResource(r: CibResource, defaults: Defaults, parent?: Rsc): Rsc[] 
  * that node not being fenced, not a clone instance, no earlier migration still to be finished.
  */
 export function canMigrate(ws: WorkingSet, p: Rsc, from: string): boolean {
-  return p.kind === 'primitive' && isTrue(p.meta['allow-migrate']) && !p.failed.has(from) && ws.node.get(from)?.unclean !== true && p.parent?.kind !== 'clone' && !p.dangling?.size;
+  return p.kind === 'primitive' && isTrue(p.meta['allow-migrate']) && !p.failed.has(from) && ws.node.get(from)?.unclean !== true && p.parent?.kind !== 'clone' && !p.dangling?.size && !p.noMigrate;
 }
 
 /** Every primitive under a resource (clone templates included). */
