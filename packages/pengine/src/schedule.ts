@@ -564,7 +564,8 @@ function actionName(r: Rsc, action: string): string {
 
 /** Whether a resource's action can happen in this transition (placement decided it may run / be promoted). */
 function runnable(r: Rsc, action: string): boolean {
-  const prims = primitives(r);
+  // A blocked resource stays where it is, but its start could not happen where it is not allowed.
+  const prims = primitives(r).map((p) => (p.blocked && p.next && (p.scores?.get(p.next) ?? 0) < 0 ? { ...p, next: null } : p));
   if (action === 'promote') return prims.some((p) => p.next && p.nextRole === 'Promoted');
   if (r.kind === 'clone') return prims.some((p) => p.next);
   return prims.every((p) => p.next);
