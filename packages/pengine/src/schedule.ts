@@ -327,7 +327,17 @@ class Placement {
     // Ties: the instance promoted now stays promoted, then instance order.
     const promotedNow = (x: Rsc) => Number(primitives(x).some((p) => [...p.active.values()].includes('Promoted')));
     candidates.sort((a, b) => b.score - a.score || promotedNow(b.inst) - promotedNow(a.inst) || a.inst.instance! - b.inst.instance!);
-    const promoted = new Set(candidates.slice(0, cl.promotedMax).map((x) => x.inst));
+    // At most promoted-max in all, and promoted-node-max (default 1) on any one node.
+    const nodeMax = parseScore(c.meta['promoted-node-max'] ?? c.meta['master-node-max'], 1);
+    const promoted = new Set<Rsc>();
+    const onNode = new Map<string, number>();
+    for (const x of candidates) {
+      if (promoted.size >= cl.promotedMax) break;
+      const n = x.inst.next!;
+      if ((onNode.get(n) ?? 0) >= nodeMax) continue;
+      onNode.set(n, (onNode.get(n) ?? 0) + 1);
+      promoted.add(x.inst);
+    }
     for (const inst of c.children) {
       const role = inst.next ? (promoted.has(inst) ? 'Promoted' : 'Unpromoted') : 'Stopped';
       for (const p of primitives(inst)) p.nextRole = p.next ? role : 'Stopped';
