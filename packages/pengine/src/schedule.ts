@@ -801,7 +801,7 @@ function summaryFor(ws: WorkingSet, r: Rsc, out: SummaryEntry[]): void {
     const policy = (r.meta['multiple-active'] ?? 'stop_start').toLowerCase();
     if (policy === 'block') return;
     if (policy === 'stop_only' || !next) for (const n of active) entry(`Stop       ${r.id} ( ${n} )  due to node availability`);
-    else entry(`${active.includes(next) ? 'Restart' : 'Move   '}    ${r.id} ( ${active.includes(next) ? next : `${active[0]} -> ${next}`} )`);
+    else entry(`${failed ? 'Recover' : active.includes(next) ? 'Restart' : 'Move   '}    ${r.id} ( ${active.includes(next) ? next : `${active[0]} -> ${next}`} )`);
     return;
   }
   const cur = active[0]!;

@@ -54,8 +54,8 @@ export interface Rsc {
   failCount: Map<string, number>;
   /** The digests recorded with the last start on each node (to see a changed definition). */
   startDigests: Map<string, { opDigest: string; restartDigest?: string; forceRestart?: string[]; featureSet?: string }>;
-  /** Source nodes of a migration whose last operation there is migrate_to, with the target. */
-  migratedTo?: Map<string, string>;
+  /** Completed operation records per node, in call order (read by settleMigrations). */
+  history?: Map<string, Record<string, string>[]>;
   /** Sources of completed migrations: stopped there to finish, not counted as active. */
   dangling?: Set<string>;
   /** Nodes where it may not be promoted in this transition (a failure with on-fail=demote). */
@@ -439,20 +439,57 @@ function unpackHistory(ws: WorkingSet, rsc: Rsc, node: string, ops: Record<strin
   if (role !== 'Stopped' || failed) {
     rsc.active.set(node, role === 'Stopped' ? 'Started' : role);
     if (failed) rsc.failed.add(node);
-    const last = done.at(-1);
-    if (last?.operation === 'migrate_to' && !failed && last.migrate_target) (rsc.migratedTo ??= new Map()).set(node, last.migrate_target);
   }
+  (rsc.history ??= new Map()).set(node, done);
 }
 
 /**
- * A migration that completed (migrate_to on the source, then migrate_from on the target): the
- * resource runs on the target; the source only needs the stop that ends the migration.
+ * Migrations, read across the source's and the target's histories (after both are unpacked):
+ * - migrate_to and then migrate_from succeeded: it runs on the target; the source only needs
+ *   the stop that ends the migration (not active there, "dangling");
+ * - migrate_to succeeded but migrate_from failed, or never came (target offline, or stopped it
+ *   since): the migration failed, the source is failed too;
+ * - migrate_to failed: the source is failed; the target may hold a partial copy unless it was
+ *   stopped there since — active there too (failed while the source still runs it, else only to
+ *   be restarted).
  */
-function settleMigrations(r: Rsc): void {
-  for (const [source, target] of r.migratedTo ?? []) {
-    if (r.active.has(target) && r.active.size > 1 && !r.failed.has(target)) {
-      r.active.delete(source);
-      (r.dangling ??= new Set()).add(source);
+function settleMigrations(ws: WorkingSet, r: Rsc): void {
+  if (!r.history) return;
+  const isOk = (o: Record<string, string>) => (o['op-status'] ?? '0') === '0' && (o['rc-code'] ?? '0') === '0';
+  for (const [source, ops] of r.history) {
+    const mi = ops.findLastIndex((o) => o.operation === 'migrate_to');
+    if (mi < 0) continue;
+    const m = ops[mi]!;
+    const target = m.migrate_target;
+    if (!target || target === source) continue;
+    // Started or migrated again on the source since: that migration is history.
+    if (ops.slice(mi + 1).some((o) => ['start', 'migrate_from', 'promote'].includes(o.operation ?? ''))) continue;
+    const stoppedAfter = ops.slice(mi + 1).some((o) => o.operation === 'stop' && isOk(o));
+    const tOps: Record<string, string>[] = r.history.get(target) ?? [];
+    const from = tOps.findLastIndex((o) => o.operation === 'migrate_from' && o.migrate_source === source);
+    const tStop = tOps.findLastIndex((o) => o.operation === 'stop' && isOk(o));
+    const targetUp = ws.node.get(target)?.online === true;
+    if (isOk(m)) {
+      if (stoppedAfter || mi !== ops.length - 1) continue;
+      if (from >= 0 && isOk(tOps[from]!) && tStop < from) {
+        if (r.active.has(target) && r.active.size > 1 && !r.failed.has(target)) {
+          r.active.delete(source);
+          (r.dangling ??= new Set()).add(source);
+        }
+        continue;
+      }
+      // Failed, or cannot finish (the target is gone or stopped it): recover from the source.
+      // (Not finished yet with the target up: the migration goes on.)
+      const unfinished = from < 0 && tStop < 0 && targetUp;
+      if (r.active.has(source) && !unfinished) r.failed.add(source);
+      continue;
+    }
+    // migrate_to failed.
+    if (r.active.has(source) && !stoppedAfter) r.failed.add(source);
+    if (targetUp && tStop < 0 && from < 0 && !r.active.has(target)) {
+      r.active.set(target, 'Started');
+      if (r.active.has(source)) r.failed.add(target);
+      else r.restartFor ??= '';
     }
   }
 }
@@ -604,7 +641,7 @@ export function buildWorkingSet(cib: Cib, opts: { now?: number } = {}): WorkingS
   for (const r of ws.byId.values()) {
     if (r.kind !== 'primitive') continue;
     failCounts(ws, r);
-    settleMigrations(r);
+    settleMigrations(ws, r);
     // Active on several nodes with multiple-active=block: left alone.
     if (r.active.size > 1 && (r.meta['multiple-active'] ?? '').toLowerCase() === 'block') r.blocked = true;
   }
