@@ -812,7 +812,8 @@ function summaryFor(ws: WorkingSet, r: Rsc, out: SummaryEntry[]): void {
     return;
   }
   if (next) {
-    if (failed && !fenced(cur)) entry(`Recover    ${r.id} ( ${cur} -> ${next} )`);
+    // Recovered elsewhere; a move when its node is fenced for another reason than its own failure.
+    if (failed && (!fenced(cur) || ws.node.get(cur)?.uncleanReason === `${r.id} failed there`)) entry(`Recover    ${r.id} ( ${cur} -> ${next} )`);
     else if (canMigrate(ws, r, cur)) entry(`Migrate    ${r.id} ( ${cur} -> ${next} )`);
     else entry(`Move       ${r.id} ( ${cur} -> ${next} )${r.noMigrate ? `  due to ${r.noMigrate}` : ''}`);
     return;

@@ -342,7 +342,10 @@ function unpackHistory(ws: WorkingSet, rsc: Rsc, node: string, ops: Record<strin
       else if (op === 'promote') role = 'Promoted';
       continue;
     }
-    const ok = status === '0' && (rc === 0 || (op === 'monitor' && (rc === 7 || rc === 8) && interval === 0) || (op === 'monitor' && rc === 8));
+    // The expected result travels in the transition key (ACTION:TRANSITION:EXPECTED_RC:UUID): a
+    // Stopped-role monitor expects 7.
+    const expected = Number((o['transition-key'] ?? '').split(':')[2]);
+    const ok = status === '0' && (rc === 0 || (op === 'monitor' && (rc === 7 || rc === 8) && interval === 0) || (op === 'monitor' && rc === 8) || (op === 'monitor' && interval > 0 && rc === 7 && expected === 7));
     // Hard errors keep it off the node for good; "not configured" keeps it off every node.
     if (status === '0' && [2, 3, 4, 5].includes(rc)) rsc.hardBanned.add(node);
     if (status === '0' && rc === 6) rsc.misconfigured = true;
@@ -427,7 +430,7 @@ function unpackHistory(ws: WorkingSet, rsc: Rsc, node: string, ops: Record<strin
             failed = true;
           }
         } else if (!ok) {
-          if (rc === 7 && role === 'Stopped') break;
+          // (A recurring monitor only runs on an active resource: its failure means it was running.)
           failed = true;
           if (role === 'Stopped') role = 'Started';
         }
