@@ -335,7 +335,9 @@ function unpackHistory(ws: WorkingSet, rsc: Rsc, node: string, ops: Record<strin
     const rawRc = Number(o['rc-code'] ?? 0);
     const rc = rawRc === 190 ? 0 : rawRc === 191 ? 8 : rawRc;
     const interval = Number(o.interval ?? 0) || 0;
-    const status = o['op-status'] ?? '0';
+    // An error status with exactly the expected result (older feature sets record it so) is a success.
+    const expectedRc = Number((o['transition-key'] ?? '').split(':')[2]);
+    const status = o['op-status'] === '4' && rawRc === expectedRc ? '0' : o['op-status'] ?? '0';
     if (status === '-1') {
       // In progress: a start or promote is taken as done, a stop as not done yet.
       if (op === 'start' || op === 'migrate_from') role = 'Started';
@@ -344,8 +346,7 @@ function unpackHistory(ws: WorkingSet, rsc: Rsc, node: string, ops: Record<strin
     }
     // The expected result travels in the transition key (ACTION:TRANSITION:EXPECTED_RC:UUID): a
     // Stopped-role monitor expects 7.
-    const expected = Number((o['transition-key'] ?? '').split(':')[2]);
-    const ok = status === '0' && (rc === 0 || (op === 'monitor' && (rc === 7 || rc === 8) && interval === 0) || (op === 'monitor' && rc === 8) || (op === 'monitor' && interval > 0 && rc === 7 && expected === 7));
+    const ok = status === '0' && (rc === 0 || (op === 'monitor' && (rc === 7 || rc === 8) && interval === 0) || (op === 'monitor' && rc === 8) || (op === 'monitor' && interval > 0 && rc === 7 && expectedRc === 7));
     // Hard errors keep it off the node for good; "not configured" keeps it off every node.
     if (status === '0' && [2, 3, 4, 5].includes(rc)) rsc.hardBanned.add(node);
     if (status === '0' && rc === 6) rsc.misconfigured = true;
