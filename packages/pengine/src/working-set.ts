@@ -346,7 +346,9 @@ function unpackHistory(ws: WorkingSet, rsc: Rsc, node: string, ops: Record<strin
     }
     // The expected result travels in the transition key (ACTION:TRANSITION:EXPECTED_RC:UUID): a
     // Stopped-role monitor expects 7.
-    const ok = status === '0' && (rc === 0 || (op === 'monitor' && (rc === 7 || rc === 8) && interval === 0) || (op === 'monitor' && rc === 8) || (op === 'monitor' && interval > 0 && rc === 7 && expectedRc === 7));
+    // A Stopped-role monitor expects 7: 7 is fine, 0 means it runs where it should not (a failure).
+    const stoppedMonitor = op === 'monitor' && interval > 0 && expectedRc === 7;
+    const ok = status === '0' && (stoppedMonitor ? rc === 7 : rc === 0 || (op === 'monitor' && (rc === 7 || rc === 8) && interval === 0) || (op === 'monitor' && rc === 8));
     // Hard errors keep it off the node for good; "not configured" keeps it off every node.
     if (status === '0' && [2, 3, 4, 5].includes(rc)) rsc.hardBanned.add(node);
     if (status === '0' && rc === 6) rsc.misconfigured = true;
