@@ -137,7 +137,7 @@ class Placement {
 
   private available(node: string): boolean {
     const n = this.ws.node.get(node)!;
-    return n.online && !n.unclean && !n.standby && !(n.shutdown);
+    return n.online && !n.unclean && !n.standby && !n.shutdown && !n.maintenance;
   }
 
   /** Location constraint scores of one resource (its own constraints only). */

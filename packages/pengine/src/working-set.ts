@@ -597,7 +597,7 @@ export function buildWorkingSet(cib: Cib, opts: { now?: number } = {}): WorkingS
     if (!ws.node.has(node)) continue;
     // A node that left cleanly runs nothing: its history does not make anything active.
     const ni = ws.node.get(node)!;
-    if (!ni.online && !ni.unclean) continue;
+    if (!ni.online && !ni.unclean && !ni.maintenance) continue;
     for (const lr of st.lrm) {
       let rsc = ws.byId.get(lr.id);
       const anon = anonymousMember.get(lr.id.replace(/:\d+$/, ''));
@@ -648,6 +648,8 @@ export function buildWorkingSet(cib: Cib, opts: { now?: number } = {}): WorkingS
     if (r.kind !== 'primitive') continue;
     failCounts(ws, r);
     settleMigrations(ws, r);
+    // What runs on a node in maintenance is left alone there (unmanaged).
+    if ([...r.active.keys()].some((n) => ws.node.get(n)?.maintenance)) r.meta = { ...r.meta, 'is-managed': 'false' };
     // Active on several nodes with multiple-active=block: left alone.
     if (r.active.size > 1 && (r.meta['multiple-active'] ?? '').toLowerCase() === 'block') r.blocked = true;
   }
