@@ -58,6 +58,8 @@ export interface Rsc {
   history?: Map<string, Record<string, string>[]>;
   /** Sources of completed migrations: stopped there to finish, not counted as active. */
   dangling?: Set<string>;
+  /** Nodes where a failure of it restarts its container (meta container). */
+  restartContainer?: Set<string>;
   /** Nodes where it may not be promoted in this transition (a failure with on-fail=demote). */
   noPromote?: Set<string>;
   /** Only in the status section (see orphan()). */
@@ -281,6 +283,27 @@ function orphan(ws: WorkingSet, id: string, attrs: Record<string, string>, clone
   return r;
 }
 
+/**
+ * meta container="X": the resource lives inside X — placed with it, started after it, and its
+ * failure restarts X (Pacemaker's default on-fail=restart-container for such resources).
+ */
+function containers(ws: WorkingSet): void {
+  for (const r of [...ws.byId.values()]) {
+    const id = r.meta.container;
+    if (r.kind !== 'primitive' || !id || r.parent?.kind === 'clone') continue;
+    const c = ws.byId.get(id);
+    if (!c || c === r) continue;
+    const implicit = (kind: 'rsc_colocation' | 'rsc_order', attrs: Record<string, string>) =>
+      ws.constraints.push({ kind, id: `${r.id}-container-${kind}`, attrs: { id: `${r.id}-container-${kind}`, ...attrs }, sets: [], rules: [], el: { name: kind, attrs, children: [] } });
+    implicit('rsc_colocation', { rsc: r.id, 'with-rsc': id, score: 'INFINITY' });
+    implicit('rsc_order', { first: id, then: r.id, kind: 'Mandatory' });
+    for (const n of new Set([...r.failed, ...(r.restartContainer ?? [])])) for (const p of primitives(c)) if (p.active.has(n) && !p.failed.has(n)) p.restartFor ??= '';
+    // Its failures count against the container (whose migration-threshold moves them all), not itself.
+    for (const [n, count] of r.failCount) for (const p of primitives(c)) p.failCount.set(n, Math.min(INFINITY, (p.failCount.get(n) ?? 0) + count));
+    r.failCount.clear();
+  }
+}
+
 /* Intervals in the status section are in milliseconds. */
 function activeRecurring(ops: Record<string, string>[]): Set<string> {
   const sorted = [...ops].sort((a, b) => Number(a['call-id'] ?? -1) - Number(b['call-id'] ?? -1));
@@ -311,6 +334,8 @@ function activeRecurring(ops: Record<string, string>[]): Set<string> {
 function onFailOf(ws: WorkingSet, rsc: Rsc, op: string, intervalMs: number): string {
   const cfg = rsc.ops.find((o) => o.name === op && o.intervalMs === intervalMs)?.onFail;
   if (cfg) return cfg === 'fence' && !ws.options.stonithEnabled ? 'stop' : cfg;
+  // A resource inside a container is recovered by restarting the container.
+  if (rsc.meta.container) return 'restart-container';
   if (op === 'stop') return ws.options.stonithEnabled ? 'fence' : 'block';
   return 'restart';
 }
@@ -371,6 +396,15 @@ function unpackHistory(ws: WorkingSet, rsc: Rsc, node: string, ops: Record<strin
       if (onFail === 'demote' && role === 'Promoted') {
         (rsc.noPromote ??= new Set()).add(node);
         continue;
+      }
+      if (onFail === 'restart-container') {
+        (rsc.restartContainer ??= new Set()).add(node);
+        // A failed stop is settled by the container's restart: stopped, to start again.
+        if (op === 'stop') {
+          role = 'Stopped';
+          failed = false;
+          continue;
+        }
       }
       if (onFail === 'block') rsc.blocked = true;
       if (onFail === 'stop') rsc.stopOnly = true;
@@ -653,5 +687,6 @@ export function buildWorkingSet(cib: Cib, opts: { now?: number } = {}): WorkingS
     // Active on several nodes with multiple-active=block: left alone.
     if (r.active.size > 1 && (r.meta['multiple-active'] ?? '').toLowerCase() === 'block') r.blocked = true;
   }
+  containers(ws);
   return ws;
 }
