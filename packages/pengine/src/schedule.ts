@@ -32,7 +32,6 @@ const isTrue = (v: string | undefined) => /^(true|yes|on|1|y)$/i.test((v ?? '').
 function unsupportedFeatures(ws: WorkingSet): string[] {
   const out = new Set<string>();
   if (ws.cib.resources.some((r) => r.kind === 'bundle')) out.add('bundles');
-  for (const r of ws.byId.values()) if (r.agent === 'ocf:pacemaker:remote' || r.meta['remote-node'] !== undefined) out.add('remote and guest nodes');
   return [...out];
 }
 
@@ -133,6 +132,12 @@ class Placement {
       const h = this.healthScore(n);
       if (h !== 0) scores.set(n, addScores(v, h));
     }
+  }
+
+  /** Remote and guest nodes run neither connections to remote nodes, nor fencing devices, nor guests' containers. */
+  mayRunOn(r: Rsc, node: string): boolean {
+    if (!this.ws.node.get(node)?.remote) return true;
+    return !(this.ws.node.get(r.id)?.remote || r.agent?.startsWith('stonith:') || r.meta['remote-node'] !== undefined);
   }
 
   private available(node: string): boolean {
@@ -487,7 +492,7 @@ class Placement {
     this.applyHealth(members[0]!, scores);
     // Availability, failures, roles.
     for (const n of ws.nodes) {
-      if (!this.available(n.name)) scores.set(n.name, -INFINITY);
+      if (!this.available(n.name) || members.some((m) => !this.mayRunOn(m, n.name))) scores.set(n.name, -INFINITY);
       for (const m of members) {
         const threshold = parseScore(m.meta['migration-threshold'], INFINITY);
         const fc = m.failCount.get(n.name) ?? 0;
@@ -628,6 +633,15 @@ function applyOrders(ws: WorkingSet): void {
     const relaxed = min > 0 ? { minFirst: min, anyOfName: `clone-one-or-more:${c.id}` } : anyOf ? { anyOf, anyOfName: c.anyOfName! } : {};
     orders.push({ first, ...relaxed, then, firstAction, thenAction, interleave: min === 0 && first.kind === 'clone' && then.kind === 'clone' && isTrue(then.meta.interleave), symmetrical: isTrue(c.attrs.symmetrical ?? 'true') });
   }
+  // What runs on a guest node starts after the guest's container (and restarts with it).
+  for (const p of ws.byId.values()) {
+    if (p.kind !== 'primitive') continue;
+    for (const n of p.active.keys()) {
+      const container = ws.node.get(n)?.remote?.container;
+      const c = container ? ws.byId.get(container) : undefined;
+      if (c && c !== p) orders.push({ first: c, then: p, firstAction: 'start', thenAction: 'start', interleave: false, symmetrical: true });
+    }
+  }
   const groups = [...ws.byId.values()].filter((r) => r.kind === 'group');
   for (const g of groups) for (let i = 1; i < g.children.length; i++) orders.push({ first: g.children[i - 1]!, then: g.children[i]!, firstAction: 'start', thenAction: 'start', interleave: false, symmetrical: true });
   for (let round = 0; round < 50; round++) {
@@ -713,7 +727,8 @@ function applyOrders(ws: WorkingSet): void {
     if (!primitives(o.first).some(plainStop)) continue;
     for (const p of primitives(o.then)) {
       const c = [...p.active.keys()];
-      if (c.length === 1 && p.next && p.next !== c[0] && canMigrate(ws, p, c[0]!)) p.noMigrate = `unrunnable ${o.first.id} stop`;
+      // (A remote connection says no why.)
+      if (c.length === 1 && p.next && p.next !== c[0] && canMigrate(ws, p, c[0]!)) p.noMigrate = ws.node.get(p.id)?.remote ? ' ' : `unrunnable ${o.first.id} stop`;
     }
   }
   for (const o of stopOrders) blockStops(o.first, o.then);
@@ -772,6 +787,7 @@ function summaryForPromotable(ws: WorkingSet, r: Rsc, out: SummaryEntry[]): void
   }
   if (next === cur) {
     if (failed) entry(curRole === nextRole ? `Recover    ${r.id} ( ${curRole} ${cur} )` : `Recover    ${r.id} ( ${curRole} -> ${nextRole} ${cur} )`);
+    else if (r.restartFor !== undefined) entry(`Restart    ${r.id} ( ${curRole === nextRole ? curRole : `${curRole} -> ${nextRole}`} ${cur} )${r.restartFor ? `  due to ${r.restartFor}` : ''}`);
     else if (curRole === 'Unpromoted' && nextRole === 'Promoted') entry(`Promote    ${r.id} ( Unpromoted -> Promoted ${cur} )`);
     else if (curRole === 'Promoted' && nextRole === 'Unpromoted') entry(`Demote     ${r.id} ( Promoted -> Unpromoted ${cur} )`);
     return;
@@ -815,7 +831,7 @@ function summaryFor(ws: WorkingSet, r: Rsc, out: SummaryEntry[]): void {
     // Recovered elsewhere; a move when its node is fenced for another reason than its own failure.
     if (failed && (!fenced(cur) || ws.node.get(cur)?.uncleanReason === `${r.id} failed there`)) entry(`Recover    ${r.id} ( ${cur} -> ${next} )`);
     else if (canMigrate(ws, r, cur)) entry(`Migrate    ${r.id} ( ${cur} -> ${next} )`);
-    else entry(`Move       ${r.id} ( ${cur} -> ${next} )${r.noMigrate ? `  due to ${r.noMigrate}` : ''}`);
+    else entry(`Move       ${r.id} ( ${cur} -> ${next} )${r.noMigrate?.trim() ? `  due to ${r.noMigrate}` : ''}`);
     return;
   }
   const why = r.blockedBy ? `  due to ${r.blockedBy}` : '  due to node availability';
@@ -841,6 +857,14 @@ export function schedule(ws: WorkingSet): Schedule {
   const priority = (r: Rsc) => parseScore(r.meta.priority, 0);
   // Pacemaker sorts its resource list by priority for placement, and prints the summary in that order.
   const order = [...ws.resources].sort((a, b) => priority(b) - priority(a));
+  // Remote connections first: where they run decides which remote nodes are up for the rest.
+  const isConnection = (r: Rsc) => r.kind === 'primitive' && ws.node.get(r.id)?.remote !== undefined;
+  for (const r of order.filter(isConnection)) {
+    placement.place(r);
+    const n = ws.node.get(r.id)!;
+    if (r.next) n.online = true;
+    else n.shutdown = true;
+  }
   for (const r of order) placement.place(r);
   checkDefinitions(ws);
   applyOrders(ws);

@@ -5,7 +5,7 @@
  * with its fail counts — all read from the status section's operation history. Pure.
  */
 import { attributeSets, type AttributeSet, Cib, type Primitive, type Resource as CibResource } from '@heartbeat-ts/cib';
-import { parseCrmDurationMs } from '@heartbeat-ts/cluster-glue';
+import { isElement, parseCrmDurationMs, type XmlElement } from '@heartbeat-ts/cluster-glue';
 import { simpleConstraints, type SimpleConstraint } from './constraints.js';
 import { ruleHolds, type RuleContext } from './rules.js';
 import { INFINITY, parseScore } from './scores.js';
@@ -24,6 +24,8 @@ export interface NodeInfo {
   assigned: number;
   /** Utilization capacity left (placement-strategy other than default). */
   capacity: Record<string, number>;
+  /** A Pacemaker Remote node: its connection resource, and the resource it lives in (guest nodes). */
+  remote?: { connection: string; container?: string };
 }
 
 export type Role = 'Stopped' | 'Started' | 'Unpromoted' | 'Promoted';
@@ -62,6 +64,8 @@ export interface Rsc {
   restartContainer?: Set<string>;
   /** Nodes where it may not be promoted in this transition (a failure with on-fail=demote). */
   noPromote?: Set<string>;
+  /** Created by the scheduler, not configured (a guest node's connection). */
+  implicit?: boolean;
   /** Only in the status section (see orphan()). */
   orphan?: boolean;
   /** An anonymous clone instance's name in the status section when it differs (Pacemaker's operation keys use it). */
@@ -140,10 +144,50 @@ export function setValues(sets: AttributeSet[], ctx: RuleContext = { attrs: {}, 
   return out;
 }
 
+/**
+ * Pacemaker Remote nodes: one per ocf:pacemaker:remote connection resource (the node is named
+ * after it), and one per resource with meta remote-node=NAME (a guest node living in that
+ * resource, its container).
+ */
+export function remoteNodeDefs(cib: Cib): Map<string, { container?: string }> {
+  const out = new Map<string, { container?: string }>();
+  const walk = (e: XmlElement) => {
+    for (const c of e.children) {
+      if (!isElement(c)) continue;
+      if (c.name === 'primitive' && c.attrs.id) {
+        if (c.attrs.class === 'ocf' && c.attrs.provider === 'pacemaker' && c.attrs.type === 'remote') out.set(c.attrs.id, {});
+        for (const m of c.children) if (isElement(m) && m.name === 'meta_attributes') for (const nv of m.children) if (isElement(nv) && nv.attrs.name === 'remote-node' && nv.attrs.value) out.set(nv.attrs.value, { container: c.attrs.id });
+      }
+      if (c.name === 'group' || c.name === 'clone' || c.name === 'master') walk(c);
+    }
+  };
+  const resources = cib.section('resources');
+  if (resources) walk(resources);
+  return out;
+}
+
 function nodeState(ws: WorkingSet, cib: Cib): void {
   const states = new Map(cib.status.map((s) => [s.attrs.uname ?? s.id, s]));
+  const remotes = remoteNodeDefs(cib);
+  const addRemote = (name: string, id: string, attributes: AttributeSet[], utilization: AttributeSet[]) => {
+    const def = remotes.get(name)!;
+    const st = states.get(name) ?? cib.status.find((x) => x.id === id);
+    const attrs: Record<string, string> = { ...setValues(attributes), '#uname': name, '#id': id, '#kind': def.container ? 'container' : 'remote', '#is_dc': 'false' };
+    if (st) Object.assign(attrs, setValues(st.transient));
+    const capacity: Record<string, number> = {};
+    for (const [k, v] of Object.entries(setValues(utilization))) capacity[k] = Number.parseInt(v, 10) || 0;
+    // Online once its connection is known to run (see remoteOnline()).
+    const n: NodeInfo = { id, name, online: false, unclean: false, standby: isTrue(attrs.standby), maintenance: isTrue(attrs.maintenance), shutdown: false, attrs, assigned: 0, capacity, remote: { connection: name, ...(def.container ? { container: def.container } : {}) } };
+    ws.nodes.push(n);
+    ws.node.set(name, n);
+  };
   for (const def of cib.nodes) {
     if (def.el.attrs.type === 'ping') continue;
+    if (remotes.has(def.uname)) {
+      addRemote(def.uname, def.id, def.attributes, def.utilization);
+      continue;
+    }
+    if (def.el.attrs.type === 'remote') continue;
     const name = def.uname;
     const st = states.get(name) ?? cib.status.find((s) => s.id === def.id);
     const attrs: Record<string, string> = { ...setValues(def.attributes), '#uname': name, '#id': def.id, '#kind': 'cluster', '#is_dc': String(cib.root.attrs['dc-uuid'] === def.id) };
@@ -182,6 +226,18 @@ function nodeState(ws: WorkingSet, cib: Cib): void {
     n.maintenance = isTrue(attrs.maintenance);
     ws.nodes.push(n);
     ws.node.set(name, n);
+  }
+  for (const name of remotes.keys()) if (!ws.node.has(name)) addRemote(name, name, [], []);
+}
+
+/** A remote node is online when its connection runs (and, for a guest, its container too) and neither failed. */
+function remoteOnline(ws: WorkingSet): void {
+  for (const n of ws.nodes) {
+    if (!n.remote) continue;
+    const conn = ws.byId.get(n.remote.connection);
+    const container = n.remote.container ? ws.byId.get(n.remote.container) : undefined;
+    const runs = (r: Rsc | undefined) => !!r && [...r.active.keys()].some((h) => ws.node.get(h)?.online) && !r.failed.size;
+    n.online = runs(conn) && (!n.remote.container || runs(container));
   }
 }
 
@@ -293,6 +349,8 @@ function containers(ws: WorkingSet): void {
     if (r.kind !== 'primitive' || !id || r.parent?.kind === 'clone') continue;
     const c = ws.byId.get(id);
     if (!c || c === r) continue;
+    // A guest node's container holds only the guest's connection; "container" elsewhere pointing at it is ignored.
+    if (c.meta['remote-node'] !== undefined && c.meta['remote-node'] !== r.id) continue;
     const implicit = (kind: 'rsc_colocation' | 'rsc_order', attrs: Record<string, string>) =>
       ws.constraints.push({ kind, id: `${r.id}-container-${kind}`, attrs: { id: `${r.id}-container-${kind}`, ...attrs }, sets: [], rules: [], el: { name: kind, attrs, children: [] } });
     implicit('rsc_colocation', { rsc: r.id, 'with-rsc': id, score: 'INFINITY' });
@@ -613,6 +671,16 @@ export function buildWorkingSet(cib: Cib, opts: { now?: number } = {}): WorkingS
     }
     ws.resources.push(...built);
   }
+  // A guest node's connection is a resource Pacemaker creates: ocf:pacemaker:remote inside its container.
+  for (const n of ws.nodes) {
+    if (!n.remote?.container || ws.resources.some((r) => r.id === n.name)) continue;
+    const conn = buildResource({ kind: 'primitive', id: n.name, meta: [], instance: [], utilization: [], ops: [], el: { name: 'primitive', attrs: { id: n.name, class: 'ocf', provider: 'pacemaker', type: 'remote' }, children: [] } } as unknown as CibResource, rscDefaults)[0]!;
+    conn.meta = { ...conn.meta, container: n.remote.container };
+    conn.implicit = true;
+    ws.resources.push(conn);
+  }
+  // Remote connections migrate unless told otherwise.
+  for (const r of ws.resources) if (ws.node.get(r.id)?.remote && r.kind === 'primitive' && r.meta['allow-migrate'] === undefined) r.meta = { ...r.meta, 'allow-migrate': 'true' };
   const index = (r: Rsc) => {
     ws.byId.set(r.id, r);
     for (const c of r.children) index(c);
@@ -626,9 +694,17 @@ export function buildWorkingSet(cib: Cib, opts: { now?: number } = {}): WorkingS
   const guestNames = new Set([...ws.byId.values()].map((r) => r.meta['remote-node']).filter((x): x is string => !!x));
   const bundleIds = cib.resources.filter((r) => r.kind === 'bundle').map((r) => r.id);
   const implicit = (id: string) => guestNames.has(id) || bundleIds.some((b) => id.startsWith(`${b}-`));
-  for (const st of cib.status) {
+  // Cluster nodes' history first: it tells which remote nodes are up, whose history comes next.
+  const remoteState = (st: (typeof cib.status)[number]) => ws.node.get(st.attrs.uname ?? st.id)?.remote !== undefined;
+  const ordered = [...cib.status.filter((st) => !remoteState(st)), ...cib.status.filter(remoteState)];
+  let remotesKnown = false;
+  for (const st of ordered) {
     const node = st.attrs.uname ?? st.id;
     if (!ws.node.has(node)) continue;
+    if (remoteState(st) && !remotesKnown) {
+      remoteOnline(ws);
+      remotesKnown = true;
+    }
     // A node that left cleanly runs nothing: its history does not make anything active.
     const ni = ws.node.get(node)!;
     if (!ni.online && !ni.unclean && !ni.maintenance) continue;
@@ -687,6 +763,7 @@ export function buildWorkingSet(cib: Cib, opts: { now?: number } = {}): WorkingS
     // Active on several nodes with multiple-active=block: left alone.
     if (r.active.size > 1 && (r.meta['multiple-active'] ?? '').toLowerCase() === 'block') r.blocked = true;
   }
+  if (!remotesKnown) remoteOnline(ws);
   containers(ws);
   return ws;
 }
