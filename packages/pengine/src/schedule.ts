@@ -142,7 +142,7 @@ class Placement {
 
   private available(node: string): boolean {
     const n = this.ws.node.get(node)!;
-    return n.online && !n.unclean && !n.standby && !n.shutdown && !n.maintenance;
+    return n.online && (!n.unclean || n.remote?.container !== undefined) && !n.standby && !n.shutdown && !n.maintenance;
   }
 
   /** Location constraint scores of one resource (its own constraints only). */
@@ -851,8 +851,8 @@ export function schedule(ws: WorkingSet): Schedule {
       for (const n of [...r.active.keys()]) if (ws.node.get(n)?.unclean) r.active.delete(n);
     }
   }
-  // Pacemaker lists fencing last node first.
-  if (ws.options.stonithEnabled && quorate) for (const n of [...ws.nodes].reverse()) if (n.unclean) summary.push({ text: `Fence (reboot) ${n.name} '${n.uncleanReason ?? 'node is unclean'}'` });
+  // What ran on a fenced guest failed with it; the guest comes back with its container.
+  for (const n of ws.nodes) if (n.unclean && n.remote?.container) for (const p of ws.byId.values()) if (p.kind === 'primitive' && p.active.has(n.name)) p.failed.add(n.name);
   placement.countLoad = quorate || !['stop', 'suicide'].includes(ws.options.noQuorumPolicy.toLowerCase());
   const priority = (r: Rsc) => parseScore(r.meta.priority, 0);
   // Pacemaker sorts its resource list by priority for placement, and prints the summary in that order.
@@ -862,8 +862,20 @@ export function schedule(ws: WorkingSet): Schedule {
   for (const r of order.filter(isConnection)) {
     placement.place(r);
     const n = ws.node.get(r.id)!;
-    if (r.next) n.online = true;
-    else n.shutdown = true;
+    if (r.next) {
+      n.online = true;
+      // Reconnecting settles what looked active there: no fencing after all.
+      if (n.fenceRevocable) {
+        n.unclean = false;
+        n.fenceRevocable = false;
+      }
+    } else n.shutdown = true;
+  }
+  // Pacemaker lists fencing last node first.
+  // (A guest node is "fenced" by recovering its container, whatever stonith-enabled says.)
+  for (const n of [...ws.nodes].reverse()) {
+    if (!n.unclean || !(quorate && (ws.options.stonithEnabled || n.remote?.container))) continue;
+    summary.push({ text: `Fence (reboot) ${n.name}${n.remote?.container ? ` (resource: ${n.remote.container})` : ''} '${n.uncleanReason ?? 'node is unclean'}'` });
   }
   for (const r of order) placement.place(r);
   checkDefinitions(ws);

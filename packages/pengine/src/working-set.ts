@@ -24,6 +24,8 @@ export interface NodeInfo {
   assigned: number;
   /** Utilization capacity left (placement-strategy other than default). */
   capacity: Record<string, number>;
+  /** A remote node to fence only if its connection cannot be started again. */
+  fenceRevocable?: boolean;
   /** A Pacemaker Remote node: its connection resource, and the resource it lives in (guest nodes). */
   remote?: { connection: string; container?: string };
 }
@@ -238,6 +240,14 @@ function remoteOnline(ws: WorkingSet): void {
     const container = n.remote.container ? ws.byId.get(n.remote.container) : undefined;
     const runs = (r: Rsc | undefined) => !!r && [...r.active.keys()].some((h) => ws.node.get(h)?.online) && !r.failed.size;
     n.online = runs(conn) && (!n.remote.container || runs(container));
+    if (!ws.options.stonithEnabled && !n.remote.container) continue;
+    // A failed connection leaves a remote node in an unknown state: fenced. A guest whose
+    // container failed, or whose host is being fenced, is "fenced" by recovering the container.
+    const host = container ? [...container.active.keys()][0] : undefined;
+    if (container && (container.failed.size || (host && ws.node.get(host)?.unclean))) {
+      n.unclean = true;
+      n.uncleanReason = 'guest is unclean';
+    }
   }
 }
 
@@ -394,6 +404,8 @@ function onFailOf(ws: WorkingSet, rsc: Rsc, op: string, intervalMs: number): str
   if (cfg) return cfg === 'fence' && !ws.options.stonithEnabled ? 'stop' : cfg;
   // A resource inside a container is recovered by restarting the container.
   if (rsc.meta.container) return 'restart-container';
+  // A remote connection that drops (anything but a failed start or probe) leaves the node unknown.
+  if (ws.node.get(rsc.id)?.remote && op !== 'start' && !(op === 'monitor' && intervalMs === 0)) return 'reset-remote';
   if (op === 'stop') return ws.options.stonithEnabled ? 'fence' : 'block';
   return 'restart';
 }
@@ -463,6 +475,15 @@ function unpackHistory(ws: WorkingSet, rsc: Rsc, node: string, ops: Record<strin
           failed = false;
           continue;
         }
+      }
+      if (onFail === 'reset-remote') {
+        const remote = ws.node.get(rsc.id);
+        if (remote && ws.options.stonithEnabled && !remote.unclean) {
+          remote.unclean = true;
+          remote.uncleanReason = 'remote connection is unrecoverable';
+        }
+        // With reconnect_interval the connection stays down until it may try again.
+        if (rsc.params.reconnect_interval !== undefined) rsc.stopOnly = true;
       }
       if (onFail === 'block') rsc.blocked = true;
       if (onFail === 'stop') rsc.stopOnly = true;
@@ -705,9 +726,11 @@ export function buildWorkingSet(cib: Cib, opts: { now?: number } = {}): WorkingS
       remoteOnline(ws);
       remotesKnown = true;
     }
-    // A node that left cleanly runs nothing: its history does not make anything active.
+    // A node that left cleanly runs nothing: its history does not make anything active —
+    // unless with fencing something there still looks active: then it is fenced to be sure.
     const ni = ws.node.get(node)!;
-    if (!ni.online && !ni.unclean && !ni.maintenance) continue;
+    const offlineClean = !ni.online && !ni.unclean && !ni.maintenance;
+    if (offlineClean && !ws.options.stonithEnabled) continue;
     for (const lr of st.lrm) {
       let rsc = ws.byId.get(lr.id);
       const anon = anonymousMember.get(lr.id.replace(/:\d+$/, ''));
@@ -752,6 +775,14 @@ export function buildWorkingSet(cib: Cib, opts: { now?: number } = {}): WorkingS
       if (!rsc && !anon && !lr.id.includes(':') && !implicit(lr.id)) rsc = orphan(ws, lr.id, lr.attrs);
       if (!rsc || rsc.kind !== 'primitive') continue;
       unpackHistory(ws, rsc, node, lr.ops.map((o) => o.attrs));
+    }
+    if (offlineClean) {
+      const stillActive = st.lrm.map((lr) => ws.byId.get(lr.id)).find((r) => r?.active.has(node) && isTrue(r.meta['is-managed'] ?? 'true'));
+      if (stillActive) {
+        ni.unclean = true;
+        ni.uncleanReason = ni.remote ? `${stillActive.id} is active there (fencing will be revoked if remote connection can be re-established elsewhere)` : `${stillActive.id} is thought to be active there`;
+        if (ni.remote) ni.fenceRevocable = true;
+      }
     }
   }
   for (const r of ws.byId.values()) {
