@@ -838,6 +838,33 @@ function summaryFor(ws: WorkingSet, r: Rsc, out: SummaryEntry[]): void {
   entry(`Stop       ${r.id} ( ${cur} )${why}${r.stopBlocked ? ' (blocked)' : ''}`);
 }
 
+/**
+ * Pacemaker's resource order for placement (and for the summary): higher priority first; then
+ * the higher score on the node where it runs now; then the first higher score across the nodes
+ * (taken in name order). Scores: location constraints, as placement starts from them.
+ */
+function sortForPlacement(ws: WorkingSet, placement: Placement, list: Rsc[]): Rsc[] {
+  const priority = (r: Rsc) => parseScore(r.meta.priority, 0);
+  const names = ws.nodes.map((n) => n.name).sort();
+  const scores = new Map(list.map((r) => [r, placement.locationScores(r)]));
+  const current = (r: Rsc) => [...(primitives(r)[0]?.active.keys() ?? [])][0];
+  const weight = (r: Rsc, node: string | undefined) => (node === undefined ? -INFINITY : scores.get(r)!.get(node) ?? -INFINITY);
+  return list
+    .map((r, i) => ({ r, i }))
+    .sort((a, b) => {
+      const p = priority(b.r) - priority(a.r);
+      if (p) return p;
+      const c = weight(b.r, current(b.r)) - weight(a.r, current(a.r));
+      if (c) return c;
+      for (const n of names) {
+        const d = weight(b.r, n) - weight(a.r, n);
+        if (d) return d;
+      }
+      return a.i - b.i;
+    })
+    .map((x) => x.r);
+}
+
 export function schedule(ws: WorkingSet): Schedule {
   const unsupported = unsupportedFeatures(ws);
   const summary: SummaryEntry[] = [];
@@ -856,7 +883,8 @@ export function schedule(ws: WorkingSet): Schedule {
   placement.countLoad = quorate || !['stop', 'suicide'].includes(ws.options.noQuorumPolicy.toLowerCase());
   const priority = (r: Rsc) => parseScore(r.meta.priority, 0);
   // Pacemaker sorts its resource list by priority for placement, and prints the summary in that order.
-  const order = [...ws.resources].sort((a, b) => priority(b) - priority(a));
+  // (Only placement strategies other than "default" sort by scores; default keeps priority, then CIB order.)
+  const order = ws.options.placementStrategy.toLowerCase() === 'default' ? [...ws.resources].sort((a, b) => priority(b) - priority(a)) : sortForPlacement(ws, placement, [...ws.resources]);
   // Remote connections first: where they run decides which remote nodes are up for the rest.
   const isConnection = (r: Rsc) => r.kind === 'primitive' && ws.node.get(r.id)?.remote !== undefined;
   for (const r of order.filter(isConnection)) {
