@@ -4,7 +4,7 @@
  * tree with meta attributes, and where each resource is active, in which role, failed or not,
  * with its fail counts — all read from the status section's operation history. Pure.
  */
-import { attributeSets, type AttributeSet, Cib, type Primitive, type Resource as CibResource } from '@heartbeat-ts/cib';
+import { attributeSets, type AttributeSet, Cib, type Primitive, resourceOf, type Resource as CibResource } from '@heartbeat-ts/cib';
 import { isElement, parseCrmDurationMs, type XmlElement } from '@heartbeat-ts/cluster-glue';
 import { simpleConstraints, type SimpleConstraint } from './constraints.js';
 import { ruleHolds, type RuleContext } from './rules.js';
@@ -256,8 +256,8 @@ function metaOf(sets: AttributeSet[], defaults: Record<string, string>): Record<
 }
 
 /** A clone's instances: copies of its child with ids suffixed :0, :1, ... (group members too). */
-function instantiate(c: Rsc, child: CibResource, count: number, defaults: Defaults): void {
-  const template = buildResource(child, defaults, c)[0];
+function instantiate(c: Rsc, child: CibResource, count: number, ctx: Build): void {
+  const template = buildResource(child, ctx, c)[0];
   if (!template) return;
   c.clone!.template = template.id;
   c.clone!.memberIds = primitives(template).map((p) => p.id);
@@ -269,16 +269,36 @@ function instantiate(c: Rsc, child: CibResource, count: number, defaults: Defaul
   for (let i = 0; i < count; i++) c.children.push(copy(template, i, c));
 }
 
-type Defaults = (agent?: RuleContext['agent']) => Record<string, string>;
+/** What building resources needs: rsc_defaults for an agent, and the resource templates by id. */
+interface Build {
+  defaults: (agent?: RuleContext['agent']) => Record<string, string>;
+  templates: Map<string, Primitive>;
+}
 
-function buildResource(r: CibResource, defaults: Defaults, parent?: Rsc): Rsc[] {
+/**
+ * A primitive made from a template: the template's agent, and its attribute sets and operations
+ * under the primitive's own (which win); an operation of the primitive replaces the template's
+ * of the same name and interval.
+ */
+function expandTemplate(r: Primitive, templates: Map<string, Primitive>): Primitive {
+  const t = r.template !== undefined ? templates.get(r.template) : undefined;
+  if (!t) return r;
+  const key = (o: Primitive['ops'][number]) => `${o.name}_${parseCrmDurationMs(o.interval ?? '0') ?? 0}`;
+  const own = new Set(r.ops.map(key));
+  const attrs = { ...t.el.attrs, ...r.el.attrs };
+  delete attrs.template;
+  return { ...r, meta: [...r.meta, ...t.meta], instance: [...r.instance, ...t.instance], utilization: [...r.utilization, ...t.utilization], ops: [...r.ops, ...t.ops.filter((o) => !own.has(key(o)))], el: { ...r.el, name: 'primitive', attrs } };
+}
+
+function buildResource(r: CibResource, ctx: Build, parent?: Rsc): Rsc[] {
+  if (r.kind === 'primitive') r = expandTemplate(r, ctx.templates);
   const base = (id: string, kind: Rsc['kind']): Rsc => ({ id, kind, children: [], meta: {}, params: {}, active: new Map(), failed: new Set(), stopFailed: new Set(), failCount: new Map(), startDigests: new Map(), known: new Set(), recurring: new Map(), ops: [], utilization: {}, blocked: false, stopOnly: false, hardBanned: new Set(), misconfigured: false, ...(parent ? { parent } : {}) });
   if (r.kind === 'primitive') {
     const p = base(r.id, 'primitive');
     const el = r.el;
     p.agent = `${el.attrs.class}:${el.attrs.provider ? `${el.attrs.provider}:` : ''}${el.attrs.type}`;
     // Precedence: its own meta-attributes, its parent's, then rsc_defaults (evaluated for its agent).
-    p.meta = { ...defaults({ class: el.attrs.class, provider: el.attrs.provider, type: el.attrs.type }), ...(parent?.meta ?? {}), ...metaOf(r.meta, {}) };
+    p.meta = { ...ctx.defaults({ class: el.attrs.class, provider: el.attrs.provider, type: el.attrs.type }), ...(parent?.meta ?? {}), ...metaOf(r.meta, {}) };
     p.params = setValues(r.instance);
     for (const [k, v] of Object.entries(setValues(r.utilization))) p.utilization[k] = Number.parseInt(v, 10) || 0;
     p.ops = r.ops.map((o) => ({ name: o.name, intervalMs: parseCrmDurationMs(o.interval ?? '0') ?? 0, ...(o.el.attrs['on-fail'] ? { onFail: o.el.attrs['on-fail'].toLowerCase() } : {}), ...(o.role ? { role: o.role } : {}), ...(o.timeout ? { timeout: o.timeout } : {}), attrs: o.el.attrs }));
@@ -286,13 +306,13 @@ function buildResource(r: CibResource, defaults: Defaults, parent?: Rsc): Rsc[] 
   }
   if (r.kind === 'group') {
     const g = base(r.id, 'group');
-    g.meta = { ...(parent?.meta ?? {}), ...metaOf(r.meta, parent ? {} : defaults()) };
-    for (const c of r.children) g.children.push(...buildResource(c, defaults, g));
+    g.meta = { ...(parent?.meta ?? {}), ...metaOf(r.meta, parent ? {} : ctx.defaults()) };
+    for (const c of r.children) g.children.push(...buildResource(c, ctx, g));
     return [g];
   }
   if (r.kind === 'clone' || r.kind === 'master') {
     const c = base(r.id, 'clone');
-    c.meta = metaOf(r.meta, defaults());
+    c.meta = metaOf(r.meta, ctx.defaults());
     const promotable = r.kind === 'master' || isTrue(c.meta.promotable);
     const unique = isTrue(c.meta['globally-unique']);
     c.clone = {
@@ -681,13 +701,18 @@ export function buildWorkingSet(cib: Cib, opts: { now?: number } = {}): WorkingS
     if (legacyStickiness !== undefined && d['resource-stickiness'] === undefined) d['resource-stickiness'] = legacyStickiness;
     return d;
   };
+  const resourcesEl = cib.section('resources');
+  const build: Build = {
+    defaults: rscDefaults,
+    templates: new Map((resourcesEl?.children ?? []).filter(isElement).filter((e) => e.name === 'template' && e.attrs.id).map((e) => [e.attrs.id!, resourceOf({ ...e, name: 'primitive' }) as Primitive])),
+  };
   for (const r of cib.resources) {
-    const built = buildResource(r, rscDefaults);
+    const built = buildResource(r, build);
     for (const b of built) {
       if (b.kind === 'clone' && (r.kind === 'clone' || r.kind === 'master') && r.child) {
         const max = Number.isFinite(b.clone!.max) ? b.clone!.max : ws.nodes.length;
         b.clone!.max = max;
-        instantiate(b, r.child, max, rscDefaults);
+        instantiate(b, r.child, max, build);
       }
     }
     ws.resources.push(...built);
@@ -695,7 +720,7 @@ export function buildWorkingSet(cib: Cib, opts: { now?: number } = {}): WorkingS
   // A guest node's connection is a resource Pacemaker creates: ocf:pacemaker:remote inside its container.
   for (const n of ws.nodes) {
     if (!n.remote?.container || ws.resources.some((r) => r.id === n.name)) continue;
-    const conn = buildResource({ kind: 'primitive', id: n.name, meta: [], instance: [], utilization: [], ops: [], el: { name: 'primitive', attrs: { id: n.name, class: 'ocf', provider: 'pacemaker', type: 'remote' }, children: [] } } as unknown as CibResource, rscDefaults)[0]!;
+    const conn = buildResource({ kind: 'primitive', id: n.name, meta: [], instance: [], utilization: [], ops: [], el: { name: 'primitive', attrs: { id: n.name, class: 'ocf', provider: 'pacemaker', type: 'remote' }, children: [] } } as unknown as CibResource, build)[0]!;
     conn.meta = { ...conn.meta, container: n.remote.container };
     conn.implicit = true;
     ws.resources.push(conn);
