@@ -796,7 +796,7 @@ function summaryForPromotable(ws: WorkingSet, r: Rsc, out: SummaryEntry[]): void
 }
 
 function summaryFor(ws: WorkingSet, r: Rsc, out: SummaryEntry[]): void {
-  const managed = isTrue(r.meta['is-managed'] ?? 'true') && !ws.options.maintenanceMode;
+  const managed = isTrue(r.meta['is-managed'] ?? 'true') && !ws.options.maintenanceMode && !isTrue(r.meta.maintenance);
   if (!managed || r.blocked) return;
   if (promotableOf(r)) {
     summaryForPromotable(ws, r, out);
@@ -817,7 +817,7 @@ function summaryFor(ws: WorkingSet, r: Rsc, out: SummaryEntry[]): void {
     const policy = (r.meta['multiple-active'] ?? 'stop_start').toLowerCase();
     if (policy === 'block') return;
     if (policy === 'stop_only' || !next) for (const n of active) entry(`Stop       ${r.id} ( ${n} )  due to node availability`);
-    else entry(`${failed ? 'Recover' : active.includes(next) ? 'Restart' : 'Move   '}    ${r.id} ( ${active.includes(next) ? next : `${active[0]} -> ${next}`} )`);
+    else entry(`${failed ? 'Recover' : active.includes(next) ? 'Restart' : 'Move   '}    ${r.id} ( ${active.includes(next) ? next : `${active[0]} -> ${next}`} )${failed && policy === 'stop_unexpected' ? '  due to being multiply active' : ''}`);
     return;
   }
   const cur = active[0]!;
