@@ -46,6 +46,11 @@ function patternMatches(pattern: string, id: string): boolean {
   }
 }
 
+function normalizeTicketRole(role: string): string {
+  const x = role.toLowerCase();
+  return x === 'master' || x === 'promoted' ? 'Promoted' : x === 'slave' || x === 'unpromoted' ? 'Unpromoted' : x === 'started' ? 'Started' : role;
+}
+
 /** What the tickets a resource depends on allow: run, and be promoted. */
 interface TicketVerdict {
   run: boolean;
@@ -68,22 +73,35 @@ class Placement {
     this.colocations = ws.constraints.filter((c) => c.kind === 'rsc_colocation');
   }
 
+  /**
+   * What the tickets a resource (or its parents) depends on allow, as Pacemaker reads
+   * rsc_ticket: a ticket neither granted nor in standby changes nothing; otherwise, by
+   * loss-policy (default stop, demote for the promoted role; fence without fencing is stop):
+   * - lost while it runs: stop bans it; demote bans it unless only its promoted role needs the
+   *   ticket; fence bans it (and fences its nodes, see ticketFencing); freeze leaves it as it is
+   *   (if the role matches);
+   * - never granted, or in standby: banned, unless only the promoted role needs the ticket and
+   *   the policy is not stop;
+   * and a ticket the promoted role needs that is not granted (or standby) forbids promotion.
+   */
   ticketVerdict(r: Rsc): TicketVerdict {
     const v: TicketVerdict = { run: true, promote: true, freeze: false };
     const ids = new Set<string>();
     for (let x: Rsc | undefined = r; x; x = x.parent) ids.add(x.id);
+    const running = primitives(r).some((p) => p.active.size > 0);
     for (const c of this.ws.constraints) {
       if (c.kind !== 'rsc_ticket' || !ids.has(c.attrs.rsc ?? '')) continue;
       const t = this.ws.tickets.get(c.attrs.ticket ?? '') ?? { granted: false, standby: false };
       if (t.granted && !t.standby) continue;
-      const promotedOnly = /^(promoted|master)$/i.test(c.attrs['rsc-role'] ?? '');
-      const policy = (c.attrs['loss-policy'] ?? 'stop').toLowerCase();
-      if (!t.granted && policy === 'freeze') {
-        v.freeze = true;
-        continue;
-      }
-      if (promotedOnly) v.promote = false;
-      else v.run = false;
+      const role = c.attrs['rsc-role'] ? normalizeTicketRole(c.attrs['rsc-role']) : undefined;
+      let policy = (c.attrs['loss-policy'] ?? (role === 'Promoted' ? 'demote' : 'stop')).toLowerCase();
+      if (policy === 'fence' && !this.ws.options.stonithEnabled) policy = 'stop';
+      const roleMatches = !role || primitives(r).some((p) => [...p.active.values()].some((x) => x === role || (role === 'Unpromoted' && x === 'Started')));
+      if (role === 'Promoted') v.promote = false;
+      if (!t.granted && running) {
+        if (policy === 'stop' || (policy === 'demote' && role !== 'Promoted') || (policy === 'fence' && roleMatches)) v.run = false;
+        else if (policy === 'freeze' && roleMatches) v.freeze = true;
+      } else if (role !== 'Promoted' || policy === 'stop') v.run = false;
     }
     return v;
   }
@@ -220,7 +238,9 @@ class Placement {
     }
     this.noPromotion.set(c, !tv.promote);
     // target-role: the instances' own (a child's meta-attribute overrides the clone's).
-    const stopped = /^stopped$/i.test(primitives(c.children[0] ?? c)[0]?.meta['target-role'] ?? c.meta['target-role'] ?? '') || !tv.run;
+    const stopped = /^stopped$/i.test(primitives(c.children[0] ?? c)[0]?.meta['target-role'] ?? c.meta['target-role'] ?? '');
+    // Tickets decide instance by instance (a ticket of the promoted role bans only the promoted one).
+    const ticketRuns = new Map(c.children.map((inst) => [inst, this.ticketVerdict(inst).run]));
     const perNode = new Map<string, number>();
     const firstOf = (inst: Rsc) => (inst.kind === 'group' ? inst.children[0] : inst);
     const banned = (inst: Rsc, node: string) =>
@@ -228,7 +248,7 @@ class Placement {
         const threshold = parseScore(m.meta['migration-threshold'], INFINITY);
         return (threshold > 0 && (m.failCount.get(node) ?? 0) >= threshold) || m.stopFailed.has(node) || m.hardBanned.has(node) || m.misconfigured;
       });
-    const ok = (inst: Rsc, node: string) => !stopped && (scores.get(node) ?? -INFINITY) >= 0 && (perNode.get(node) ?? 0) < cl.nodeMax && !banned(inst, node) && this.fits(inst, node);
+    const ok = (inst: Rsc, node: string) => !stopped && ticketRuns.get(inst) !== false && (scores.get(node) ?? -INFINITY) >= 0 && (perNode.get(node) ?? 0) < cl.nodeMax && !banned(inst, node) && this.fits(inst, node);
     const assign = (inst: Rsc, node: string | null) => {
       inst.next = node;
       if (node) {
