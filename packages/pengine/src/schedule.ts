@@ -659,7 +659,7 @@ function applyOrders(ws: WorkingSet): void {
     for (const n of p.active.keys()) {
       const container = ws.node.get(n)?.remote?.container;
       const c = container ? ws.byId.get(container) : undefined;
-      if (c && c !== p) orders.push({ first: c, then: p, firstAction: 'start', thenAction: 'start', interleave: false, symmetrical: true });
+      if (c && c !== p && p.next === n) orders.push({ first: c, then: p, firstAction: 'start', thenAction: 'start', interleave: false, symmetrical: true });
     }
   }
   const groups = [...ws.byId.values()].filter((r) => r.kind === 'group');
@@ -849,7 +849,7 @@ function summaryFor(ws: WorkingSet, r: Rsc, out: SummaryEntry[]): void {
   }
   if (next) {
     // Recovered elsewhere; a move when its node is fenced for another reason than its own failure.
-    if (failed && (!fenced(cur) || ws.node.get(cur)?.uncleanReason === `${r.id} failed there`)) entry(`Recover    ${r.id} ( ${cur} -> ${next} )`);
+    if (failed) entry(`Recover    ${r.id} ( ${cur} -> ${next} )`);
     else if (canMigrate(ws, r, cur)) entry(`Migrate    ${r.id} ( ${cur} -> ${next} )`);
     else entry(`Move       ${r.id} ( ${cur} -> ${next} )${r.noMigrate?.trim() ? `  due to ${r.noMigrate}` : ''}`);
     return;
