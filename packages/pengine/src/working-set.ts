@@ -247,8 +247,6 @@ function remoteOnline(ws: WorkingSet): void {
     if (container && (container.failed.size || (host && ws.node.get(host)?.unclean))) {
       n.unclean = true;
       n.uncleanReason = 'guest is unclean';
-      // Its container is lost with the host: recovered, not just moved.
-      if (host && ws.node.get(host)?.unclean) container.failed.add(host);
     }
   }
 }
@@ -579,7 +577,8 @@ function unpackHistory(ws: WorkingSet, rsc: Rsc, node: string, ops: Record<strin
   }
   if (role !== 'Stopped' || failed) {
     rsc.active.set(node, role === 'Stopped' ? 'Started' : role);
-    // (On a node being fenced a failure is settled by the fencing: not a failed resource.)
+    // (On a node being fenced a failure is settled by the fencing: not a failed resource,
+    // unless its own failure is why the node is fenced.)
     if (failed && !(ws.node.get(node)?.unclean && ws.options.stonithEnabled && !(ws.node.get(node)?.uncleanReason ?? '').startsWith(`${rsc.id} `))) rsc.failed.add(node);
   }
   (rsc.history ??= new Map()).set(node, done);
