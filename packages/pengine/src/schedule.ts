@@ -764,7 +764,7 @@ function applyNoQuorum(ws: WorkingSet): void {
     if (p.kind !== 'primitive') continue;
     // Fencing devices (requires=nothing) run without quorum: fencing may be what restores it.
     // (Not under no-quorum-policy=suicide: the node is to fence itself, not to start anything.)
-    if (policy !== 'suicide' && (p.meta.requires ?? (p.agent?.startsWith('stonith:') ? 'nothing' : '')).toLowerCase() === 'nothing') continue;
+    if (policy !== 'suicide' && (p.meta.requires ?? '').toLowerCase() === 'nothing') continue;
     const cur = [...p.active.keys()];
     if (cur.length === 0) {
       if (p.next) {
@@ -854,6 +854,10 @@ function summaryFor(ws: WorkingSet, r: Rsc, out: SummaryEntry[]): void {
     else entry(`Move       ${r.id} ( ${cur} -> ${next} )${r.noMigrate?.trim() ? `  due to ${r.noMigrate}` : ''}`);
     return;
   }
+  if (r.blockedBy === '' && r.stopBlocked) {
+    entry(`Stop       ${r.id} ( ${cur} )  blocked`);
+    return;
+  }
   const why = r.blockedBy ? `  due to ${r.blockedBy}` : '  due to node availability';
   entry(`Stop       ${r.id} ( ${cur} )${why}${r.stopBlocked ? ' (blocked)' : ''}`);
 }
@@ -892,12 +896,9 @@ export function schedule(ws: WorkingSet): Schedule {
   placement.ticketFencing();
   // Without quorum (unless no-quorum-policy=ignore) nothing is fenced, and what ran on an unclean node counts as stopped.
   const quorate = ws.options.haveQuorum || ws.options.noQuorumPolicy === 'ignore';
-  if (!quorate) {
-    for (const r of ws.byId.values()) {
-      if (r.kind !== 'primitive') continue;
-      for (const n of [...r.active.keys()]) if (ws.node.get(n)?.unclean) r.active.delete(n);
-    }
-  }
+  // Without quorum nothing is fenced: what runs on an unclean node stays there as far as
+  // anyone knows; its stop cannot happen (see applyNoQuorum).
+  const strandedOn = (p: Rsc) => [...p.active.keys()].find((n) => ws.node.get(n)?.unclean);
   // What ran on a fenced guest failed with it; the guest comes back with its container.
   for (const n of ws.nodes) if (n.unclean && n.remote?.container) for (const p of ws.byId.values()) if (p.kind === 'primitive' && p.active.has(n.name)) p.failed.add(n.name);
   placement.countLoad = quorate || !['stop', 'suicide'].includes(ws.options.noQuorumPolicy.toLowerCase());
@@ -928,7 +929,16 @@ export function schedule(ws: WorkingSet): Schedule {
   for (const r of order) placement.place(r);
   checkDefinitions(ws);
   applyOrders(ws);
-  if (!quorate) applyNoQuorum(ws);
+  if (!quorate) {
+    applyNoQuorum(ws);
+    const policy = ws.options.noQuorumPolicy.toLowerCase();
+    for (const p of ws.byId.values()) {
+      if (p.kind !== 'primitive' || !strandedOn(p)) continue;
+      p.next = null;
+      p.stopBlocked = true;
+      p.blockedBy = policy === 'freeze' ? '' : 'no quorum';
+    }
+  }
   const orphansOf = (owner?: Rsc) => ws.orphans.filter((o) => o.owner === owner).map((o) => o.rsc);
   for (const r of order) for (const p of [...primitives(r), ...orphansOf(r)]) summaryFor(ws, p, summary);
   for (const p of orphansOf(undefined)) summaryFor(ws, p, summary);
