@@ -13,7 +13,7 @@ import { paramDigest, type XmlElement } from '@heartbeat-ts/cluster-glue';
 import type { Constraint } from '@heartbeat-ts/cib';
 import { ruleHolds } from './rules.js';
 import { addScores, INFINITY, parseScore } from './scores.js';
-import { canMigrate, primitives, type Rsc, type WorkingSet } from './working-set.js';
+import { canMigrate, type NodeInfo, primitives, type Rsc, type WorkingSet } from './working-set.js';
 
 export interface SummaryEntry {
   /** The line as crm_simulate prints it (without the leading "  * "). */
@@ -766,6 +766,8 @@ function applyNoQuorum(ws: WorkingSet): void {
     // (Not under no-quorum-policy=suicide: the node is to fence itself, not to start anything.)
     if (policy !== 'suicide' && (p.meta.requires ?? '').toLowerCase() === 'nothing') continue;
     const cur = [...p.active.keys()];
+    // Stopped by the fencing of its node, not by the policy.
+    if (cur.some((n) => ws.node.get(n)?.unclean && ws.node.get(n)?.online)) continue;
     if (cur.length === 0) {
       if (p.next) {
         p.wouldRun = p.next;
@@ -898,7 +900,9 @@ export function schedule(ws: WorkingSet): Schedule {
   const quorate = ws.options.haveQuorum || ws.options.noQuorumPolicy === 'ignore';
   // Without quorum nothing is fenced: what runs on an unclean node stays there as far as
   // anyone knows; its stop cannot happen (see applyNoQuorum).
-  const strandedOn = (p: Rsc) => [...p.active.keys()].find((n) => ws.node.get(n)?.unclean);
+  // (A node still in our membership can be fenced even without quorum.)
+  const canFence = (n: NodeInfo) => (n.remote?.container !== undefined || ws.options.stonithEnabled) && (quorate || n.online || n.remote?.container !== undefined);
+  const strandedOn = (p: Rsc) => [...p.active.keys()].find((n) => ws.node.get(n)?.unclean && !canFence(ws.node.get(n)!));
   // What ran on a fenced guest failed with it; the guest comes back with its container.
   for (const n of ws.nodes) if (n.unclean && n.remote?.container) for (const p of ws.byId.values()) if (p.kind === 'primitive' && p.active.has(n.name)) p.failed.add(n.name);
   placement.countLoad = quorate || !['stop', 'suicide'].includes(ws.options.noQuorumPolicy.toLowerCase());
@@ -923,7 +927,7 @@ export function schedule(ws: WorkingSet): Schedule {
   // Pacemaker lists fencing last node first.
   // (A guest node is "fenced" by recovering its container, whatever stonith-enabled says.)
   for (const n of [...ws.nodes].reverse()) {
-    if (!n.unclean || !(quorate && (ws.options.stonithEnabled || n.remote?.container))) continue;
+    if (!n.unclean || !canFence(n)) continue;
     summary.push({ text: `Fence (reboot) ${n.name}${n.remote?.container ? ` (resource: ${n.remote.container})` : ''} '${n.uncleanReason ?? 'node is unclean'}'` });
   }
   for (const r of order) placement.place(r);
@@ -933,7 +937,13 @@ export function schedule(ws: WorkingSet): Schedule {
     applyNoQuorum(ws);
     const policy = ws.options.noQuorumPolicy.toLowerCase();
     for (const p of ws.byId.values()) {
-      if (p.kind !== 'primitive' || !strandedOn(p)) continue;
+      const stranded = p.kind === 'primitive' ? strandedOn(p) : undefined;
+      if (!stranded) continue;
+      // A failed stop there that fencing cannot settle leaves it blocked.
+      if (p.failed.has(stranded)) {
+        p.blocked = true;
+        continue;
+      }
       p.next = null;
       p.stopBlocked = true;
       p.blockedBy = policy === 'freeze' ? '' : 'no quorum';

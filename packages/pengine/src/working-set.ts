@@ -792,6 +792,9 @@ export function buildWorkingSet(cib: Cib, opts: { now?: number } = {}): WorkingS
         for (const [n, d] of scratch.startDigests) rsc.startDigests.set(n, d);
         for (const [n, r] of scratch.recurring) rsc.recurring.set(n, r);
         if (lr.id !== rsc.id) rsc.historyName ??= lr.id;
+        // Reasons name the instance, not the name its history was recorded under.
+        const ni2 = ws.node.get(node)!;
+        if (ni2.uncleanReason?.startsWith(`${lr.id} `)) ni2.uncleanReason = `${rsc.id}${ni2.uncleanReason.slice(lr.id.length)}`;
         rsc.blocked ||= scratch.blocked;
         for (const n of scratch.hardBanned) for (const inst of anon.clone.children) for (const p of primitives(inst)) p.hardBanned.add(n);
         if (scratch.misconfigured) for (const inst of anon.clone.children) for (const p of primitives(inst)) p.misconfigured = true;
