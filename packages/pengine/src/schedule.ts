@@ -776,7 +776,17 @@ function applyNoQuorum(ws: WorkingSet): void {
       }
       continue;
     }
-    if (policy === 'stop' || policy === 'suicide') {
+    // demote: a promoted instance stays, demoted; everything else stops as under stop.
+    if (policy === 'demote' && promotableOf(p)) {
+      if (p.next && cur.includes(p.next)) p.nextRole = 'Unpromoted';
+      else if (p.next) {
+        p.wouldRun = p.next;
+        p.blockedBy = 'no quorum';
+        p.next = null;
+      }
+      continue;
+    }
+    if (policy === 'stop' || policy === 'suicide' || policy === 'demote') {
       if (p.next !== null || !p.blockedBy) p.blockedBy = 'no quorum';
       p.next = null;
     }
@@ -900,6 +910,13 @@ export function schedule(ws: WorkingSet): Schedule {
   const quorate = ws.options.haveQuorum || ws.options.noQuorumPolicy === 'ignore';
   // Without quorum nothing is fenced: what runs on an unclean node stays there as far as
   // anyone knows; its stop cannot happen (see applyNoQuorum).
+  // no-quorum-policy=suicide: a partition that lost quorum (no-quorum-panic) fences all its nodes.
+  if (!quorate && ws.options.noQuorumPolicy.toLowerCase() === 'suicide' && ws.options.stonithEnabled && isTrue(ws.cib.root.attrs['no-quorum-panic'])) {
+    for (const n of ws.nodes) if (n.online && !n.unclean && !n.remote) {
+      n.unclean = true;
+      n.uncleanReason = 'cluster does not have quorum';
+    }
+  }
   // (A node still in our membership can be fenced even without quorum.)
   const canFence = (n: NodeInfo) => (n.remote?.container !== undefined || ws.options.stonithEnabled) && (quorate || n.online || n.remote?.container !== undefined);
   const strandedOn = (p: Rsc) => [...p.active.keys()].find((n) => ws.node.get(n)?.unclean && !canFence(ws.node.get(n)!));
