@@ -947,6 +947,17 @@ export function schedule(ws: WorkingSet): Schedule {
     if (!n.unclean || !canFence(n)) continue;
     summary.push({ text: `Fence (reboot) ${n.name}${n.remote?.container ? ` (resource: ${n.remote.container})` : ''} '${n.uncleanReason ?? 'node is unclean'}'` });
   }
+  // Unfencing: with a fencing device that provides it, each node is unfenced ("Fence (on)")
+  // before it runs anything, unless it was already (#node-unfenced); the first thing needing it
+  // there is the probe of such a device.
+  const unfencers = [...ws.byId.values()].filter((r) => r.kind === 'primitive' && r.agent?.startsWith('stonith:') && (r.meta.provides ?? '').toLowerCase() === 'unfencing');
+  if (ws.options.stonithEnabled && unfencers.length) {
+    for (const n of [...ws.nodes].reverse()) {
+      if (!n.online || n.unclean || n.remote || n.attrs['#node-unfenced']) continue;
+      const first = unfencers.find((d) => !d.known.has(n.name));
+      if (first) summary.push({ text: `Fence (on) ${n.name} 'required by ${first.id} monitor'` });
+    }
+  }
   for (const r of order) placement.place(r);
   checkDefinitions(ws);
   applyOrders(ws);

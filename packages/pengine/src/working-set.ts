@@ -467,6 +467,12 @@ function unpackHistory(ws: WorkingSet, rsc: Rsc, node: string, ops: Record<strin
     // Hard errors keep it off the node for good; "not configured" keeps it off every node.
     if (status === '0' && [2, 3, 4, 5].includes(rc)) rsc.hardBanned.add(node);
     if (status === '0' && rc === 6) rsc.misconfigured = true;
+    // "Not running", as expected (any operation): stopped there.
+    if (status === '0' && rc === 7 && expectedRc === 7 && !(op === 'monitor' && interval > 0)) {
+      role = 'Stopped';
+      failed = false;
+      continue;
+    }
     if (op === 'monitor' && interval === 0 && status === '0' && rc === 5) {
       // A probe finding the software missing: not running here.
       role = 'Stopped';
