@@ -31,7 +31,6 @@ const isTrue = (v: string | undefined) => /^(true|yes|on|1|y)$/i.test((v ?? '').
 
 function unsupportedFeatures(ws: WorkingSet): string[] {
   const out = new Set<string>();
-  if (ws.cib.resources.some((r) => r.kind === 'bundle')) out.add('bundles');
   return [...out];
 }
 
@@ -154,8 +153,12 @@ class Placement {
 
   /** Remote and guest nodes run neither connections to remote nodes, nor fencing devices, nor guests' containers. */
   mayRunOn(r: Rsc, node: string): boolean {
-    if (!this.ws.node.get(node)?.remote) return true;
-    return !(this.ws.node.get(r.id)?.remote || r.agent?.startsWith('stonith:') || r.meta['remote-node'] !== undefined);
+    const n = this.ws.node.get(node);
+    if (!n?.remote) return true;
+    // A bundle's guest node runs that bundle's instance only.
+    const container = n.remote.container ? this.ws.byId.get(n.remote.container) : undefined;
+    if (container?.meta['bundle-id'] !== undefined) return r.pinnedTo === node;
+    return !(this.ws.node.get(r.id)?.remote || r.agent?.startsWith('stonith:') || r.meta['remote-node'] !== undefined || r.meta['bundle-id'] !== undefined);
   }
 
   private available(node: string): boolean {
@@ -170,7 +173,8 @@ class Placement {
     if (this.ws.options.symmetric) for (const n of this.ws.nodes) scores.set(n.name, 0);
     for (const c of this.locations) {
       const a = c.attrs;
-      const matches = a.rsc === r.id || (a['rsc-pattern'] !== undefined && patternMatches(a['rsc-pattern'], r.id));
+      // (A constraint on a bundle places its containers and IPs.)
+      const matches = a.rsc === r.id || (r.meta['bundle-id'] !== undefined && a.rsc === r.meta['bundle-id']) || (a['rsc-pattern'] !== undefined && patternMatches(a['rsc-pattern'], r.id));
       if (!matches) continue;
       if (a.role && !/^started$/i.test(a.role)) continue;
       if (a.node !== undefined) {
@@ -248,7 +252,7 @@ class Placement {
         const threshold = parseScore(m.meta['migration-threshold'], INFINITY);
         return (threshold > 0 && (m.failCount.get(node) ?? 0) >= threshold) || m.stopFailed.has(node) || m.hardBanned.has(node) || m.misconfigured;
       });
-    const ok = (inst: Rsc, node: string) => !stopped && ticketRuns.get(inst) !== false && (scores.get(node) ?? -INFINITY) >= 0 && (perNode.get(node) ?? 0) < cl.nodeMax && !banned(inst, node) && this.fits(inst, node);
+    const ok = (inst: Rsc, node: string) => !stopped && (!inst.pinnedTo || inst.pinnedTo === node) && primitives(inst).every((p) => this.mayRunOn(p, node)) && ticketRuns.get(inst) !== false && (scores.get(node) ?? -INFINITY) >= 0 && (perNode.get(node) ?? 0) < cl.nodeMax && !banned(inst, node) && this.fits(inst, node);
     const assign = (inst: Rsc, node: string | null) => {
       inst.next = node;
       if (node) {
@@ -576,7 +580,9 @@ class Placement {
  */
 function checkDefinitions(ws: WorkingSet): void {
   for (const p of ws.byId.values()) {
-    if (p.kind !== 'primitive' || !p.next || p.blocked) continue;
+    // (Resources the scheduler made itself — bundle containers and IPs, guest connections — have
+    // parameters Pacemaker derives and we do not: their definitions are not compared.)
+    if (p.kind !== 'primitive' || !p.next || p.blocked || p.implicit) continue;
     const cur = [...p.active.keys()];
     if (cur.length !== 1 || cur[0] !== p.next || p.failed.has(p.next)) continue;
     const d = p.startDigests.get(p.next);
@@ -978,7 +984,35 @@ export function schedule(ws: WorkingSet): Schedule {
     }
   }
   const orphansOf = (owner?: Rsc) => ws.orphans.filter((o) => o.owner === owner).map((o) => o.rsc);
-  for (const r of order) for (const p of [...primitives(r), ...orphansOf(r)]) summaryFor(ws, p, summary);
+  // A bundle lists replica by replica: IP, container, guest connection, instance.
+  const bundleOf = new Map<Rsc, NonNullable<WorkingSet['bundles']>[number]>();
+  for (const b of ws.bundles ?? []) {
+    for (const m of b.members) bundleOf.set(m, b);
+    if (b.clone) bundleOf.set(b.clone, b);
+  }
+  const listed = new Set<Rsc>();
+  const bundleLines = (b: NonNullable<WorkingSet['bundles']>[number]): Rsc[] => {
+    const out: Rsc[] = [];
+    for (const m of b.members) {
+      out.push(m);
+      const i = m.id.match(/-(\d+)$/)?.[1];
+      if (i === undefined || m.meta['bundle-id'] === undefined || !m.id.startsWith(`${b.id}-`) || m.agent === 'ocf:heartbeat:IPaddr2') continue;
+      const conn = ws.byId.get(`${b.id}-${i}`);
+      if (conn) out.push(conn);
+      const inst = b.clone?.children[Number(i)];
+      if (inst) out.push(...primitives(inst));
+    }
+    return out;
+  };
+  for (const r of order) {
+    const b = bundleOf.get(r);
+    const items = b ? bundleLines(b) : [...primitives(r), ...orphansOf(r)];
+    for (const p of items) {
+      if (listed.has(p)) continue;
+      listed.add(p);
+      summaryFor(ws, p, summary);
+    }
+  }
   for (const p of orphansOf(undefined)) summaryFor(ws, p, summary);
   return { summary, unsupported };
 }

@@ -66,6 +66,8 @@ export interface Rsc {
   restartContainer?: Set<string>;
   /** Nodes where it may not be promoted in this transition (a failure with on-fail=demote). */
   noPromote?: Set<string>;
+  /** A bundle's instance: it runs only on this (guest) node. */
+  pinnedTo?: string;
   /** Created by the scheduler, not configured (a guest node's connection). */
   implicit?: boolean;
   /** Only in the status section (see orphan()). */
@@ -126,6 +128,8 @@ export interface WorkingSet {
   paramsOn(r: Rsc, node: string): Record<string, string>;
   /** Ticket states from the status section (absent: not granted). */
   tickets: Map<string, { granted: boolean; standby: boolean }>;
+  /** Bundles as expanded (their IPs and containers, and the clone of what runs inside). */
+  bundles?: { id: string; members: Rsc[]; clone?: Rsc }[];
   /** Resources only the status section knows, with the clone they are extra copies of. */
   orphans: { rsc: Rsc; owner?: Rsc }[];
   /** The constraints with resource sets, tags and templates expanded (see constraints.ts). */
@@ -151,6 +155,39 @@ export function setValues(sets: AttributeSet[], ctx: RuleContext = { attrs: {}, 
  * after it), and one per resource with meta remote-node=NAME (a guest node living in that
  * resource, its container).
  */
+export interface BundleDef {
+  id: string;
+  /** docker, podman or rkt. */
+  kind: string;
+  replicas: number;
+  perHost: number;
+  promotedMax: number;
+  ipStart?: string;
+  child?: XmlElement;
+}
+
+/** Bundles as Pacemaker expands them: per replica an IP (with ip-range-start), a container, and with a resource inside, a guest node running one instance of it. */
+export function bundleDefs(cib: Cib): BundleDef[] {
+  const resources = cib.section('resources');
+  if (!resources) return [];
+  return resources.children.filter(isElement).filter((b) => b.name === 'bundle' && b.attrs.id).map((b) => {
+    const kids = b.children.filter(isElement);
+    const container = kids.find((k) => ['docker', 'podman', 'rkt'].includes(k.name));
+    const network = kids.find((k) => k.name === 'network');
+    const promotedMax = Number(container?.attrs['promoted-max'] ?? container?.attrs.masters ?? 0) || 0;
+    const child = kids.find((k) => k.name === 'primitive');
+    return {
+      id: b.attrs.id!,
+      kind: container?.name ?? 'docker',
+      replicas: Number(container?.attrs.replicas ?? (promotedMax || 1)) || 1,
+      perHost: Number(container?.attrs['replicas-per-host'] ?? 1) || 1,
+      promotedMax,
+      ...(network?.attrs['ip-range-start'] ? { ipStart: network.attrs['ip-range-start'] } : {}),
+      ...(child ? { child } : {}),
+    };
+  });
+}
+
 export function remoteNodeDefs(cib: Cib): Map<string, { container?: string }> {
   const out = new Map<string, { container?: string }>();
   const walk = (e: XmlElement) => {
@@ -165,6 +202,7 @@ export function remoteNodeDefs(cib: Cib): Map<string, { container?: string }> {
   };
   const resources = cib.section('resources');
   if (resources) walk(resources);
+  for (const b of bundleDefs(cib)) if (b.child) for (let i = 0; i < b.replicas; i++) out.set(`${b.id}-${i}`, { container: `${b.id}-${b.kind}-${i}` });
   return out;
 }
 
@@ -230,6 +268,64 @@ function nodeState(ws: WorkingSet, cib: Cib): void {
     ws.node.set(name, n);
   }
   for (const name of remotes.keys()) if (!ws.node.has(name)) addRemote(name, name, [], []);
+}
+
+/**
+ * Bundles: for each replica i an IP BUNDLE-ip-ADDR (when the network has ip-range-start), the
+ * container BUNDLE-KIND-i, and with a resource inside, the guest node BUNDLE-i (its connection
+ * is created like any guest's) running instance CHILD:i of an anonymous clone of that resource
+ * (promotable with promoted-max), pinned to it. Containers keep replicas-per-host; the IP goes
+ * with its container. Constraints naming the bundle reach its containers (and the clone).
+ */
+function expandBundle(ws: WorkingSet, b: BundleDef, def: CibResource, build: Build): void {
+  const synth = (id: string, cls: string, provider: string, type: string, meta: Record<string, string>): Rsc => {
+    const r = buildResource({ kind: 'primitive', id, meta: [], instance: [], utilization: [], ops: [], el: { name: 'primitive', attrs: { id, class: cls, provider, type }, children: [] } } as unknown as CibResource, build)[0]!;
+    r.meta = { ...r.meta, ...meta };
+    r.implicit = true;
+    return r;
+  };
+  {
+    const meta = { ...build.defaults(), ...setValues(def.meta), 'bundle-id': b.id };
+    const members: Rsc[] = [];
+    const containers: Rsc[] = [];
+    const ipParts = b.ipStart?.split('.').map(Number);
+    for (let i = 0; i < b.replicas; i++) {
+      const container = synth(`${b.id}-${b.kind}-${i}`, 'ocf', 'heartbeat', b.kind, meta);
+      if (ipParts && ipParts.length === 4) {
+        const addr = [...ipParts.slice(0, 3), ipParts[3]! + i].join('.');
+        const ip = synth(`${b.id}-ip-${addr}`, 'ocf', 'heartbeat', 'IPaddr2', meta);
+        members.push(ip);
+        const c = (kind: 'rsc_colocation' | 'rsc_order', attrs: Record<string, string>) => ws.constraints.push({ kind, id: `${ip.id}-${kind}`, attrs: { id: `${ip.id}-${kind}`, ...attrs }, sets: [], rules: [], el: { name: kind, attrs, children: [] } });
+        c('rsc_colocation', { rsc: container.id, 'with-rsc': ip.id, score: 'INFINITY' });
+        c('rsc_order', { first: ip.id, then: container.id, kind: 'Mandatory' });
+      }
+      members.push(container);
+      containers.push(container);
+    }
+    // At most replicas-per-host containers on a node (1: all apart).
+    if (b.perHost === 1) for (let i = 0; i < containers.length; i++) for (let j = 0; j < i; j++) {
+      const id = `${containers[i]!.id}-apart-${j}`;
+      ws.constraints.push({ kind: 'rsc_colocation', id, attrs: { id, rsc: containers[i]!.id, 'with-rsc': containers[j]!.id, score: '-INFINITY' }, sets: [], rules: [], el: { name: 'rsc_colocation', attrs: {}, children: [] } });
+    }
+    let clone: Rsc | undefined;
+    if (b.child && def.kind === 'bundle' && def.primitive) {
+      const cloneEl: XmlElement = { name: 'clone', attrs: { id: b.id }, children: [b.child] };
+      const c = buildResource({ kind: 'clone', id: b.id, meta: def.meta, child: def.primitive, el: cloneEl } as unknown as CibResource, build)[0]!;
+      c.clone!.max = b.replicas;
+      c.clone!.nodeMax = 1;
+      c.clone!.promotable = b.promotedMax > 0;
+      c.clone!.promotedMax = b.promotedMax;
+      instantiate(c, def.primitive, b.replicas, build);
+      c.children.forEach((inst, i) => {
+        inst.pinnedTo = `${b.id}-${i}`;
+        for (const p of primitives(inst)) p.pinnedTo = `${b.id}-${i}`;
+      });
+      clone = c;
+    }
+    (ws.bundles ??= []).push({ id: b.id, members, clone });
+    ws.resources.push(...members);
+    if (clone) ws.resources.push(clone);
+  }
 }
 
 /** A remote node is online when its connection runs (and, for a guest, its container too) and neither failed. */
@@ -714,7 +810,13 @@ export function buildWorkingSet(cib: Cib, opts: { now?: number } = {}): WorkingS
     defaults: rscDefaults,
     templates: new Map((resourcesEl?.children ?? []).filter(isElement).filter((e) => e.name === 'template' && e.attrs.id).map((e) => [e.attrs.id!, resourceOf({ ...e, name: 'primitive' }) as Primitive])),
   };
+  const bundleList = bundleDefs(cib);
   for (const r of cib.resources) {
+    if (r.kind === 'bundle') {
+      const b = bundleList.find((x) => x.id === r.id);
+      if (b) expandBundle(ws, b, r, build);
+      continue;
+    }
     const built = buildResource(r, build);
     for (const b of built) {
       if (b.kind === 'clone' && (r.kind === 'clone' || r.kind === 'master') && r.child) {
@@ -729,7 +831,9 @@ export function buildWorkingSet(cib: Cib, opts: { now?: number } = {}): WorkingS
   for (const n of ws.nodes) {
     if (!n.remote?.container || ws.resources.some((r) => r.id === n.name)) continue;
     const conn = buildResource({ kind: 'primitive', id: n.name, meta: [], instance: [], utilization: [], ops: [], el: { name: 'primitive', attrs: { id: n.name, class: 'ocf', provider: 'pacemaker', type: 'remote' }, children: [] } } as unknown as CibResource, build)[0]!;
-    conn.meta = { ...conn.meta, container: n.remote.container };
+    // A bundle's connection shares the bundle's meta-attributes (is-managed, target-role...).
+    const holder = ws.resources.find((r) => r.id === n.remote!.container);
+    conn.meta = { ...conn.meta, ...(holder?.meta['bundle-id'] !== undefined ? holder.meta : {}), container: n.remote.container };
     conn.implicit = true;
     ws.resources.push(conn);
   }
@@ -776,6 +880,9 @@ export function buildWorkingSet(cib: Cib, opts: { now?: number } = {}): WorkingS
         const c = anon.clone;
         for (const inst of c.children) for (const p of primitives(inst)) if (p.id.replace(/:\d+$/, '') === anon.member) p.known.add(node);
         const byNode = (anonIndex.get(c.id) ?? anonIndex.set(c.id, new Map()).get(c.id)!) as Map<string, number>;
+        // A bundle's instance runs on its own guest node only.
+        const pinned = c.children.findIndex((inst) => inst.pinnedTo === node);
+        if (pinned >= 0 && !byNode.has(node)) byNode.set(node, pinned);
         let idx = byNode.get(node);
         if (!scratch.active.size) {
           // Not active here: the history belongs to the first instance active nowhere (it names that instance's operations).
