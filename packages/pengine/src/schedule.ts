@@ -1,13 +1,16 @@
 /**
  * Placement and actions, as Pacemaker's scheduler decides them: node scores from location
  * constraints (with rules), stickiness, fail counts against migration-threshold, node
- * availability, colocation with resources placed before; the best node wins (ties: the
- * current node, then the node with fewer resources). Groups are placed as one unit and stop
- * from the first member that cannot run. Then each primitive's change becomes a transition
- * summary entry (Start, Stop, Move, Migrate, Recover) and unclean nodes are fenced. Pure.
+ * availability and health, colocation (dependents' preferences pulling their primaries),
+ * utilization; the best node wins (ties: the current node, then the node with fewer
+ * resources). Groups are placed as one unit; clones instance by instance, promotable clones
+ * promoted by promotion score; remote connections first, so that remote and guest nodes are
+ * known up. Then orderings (unrunnable and required, interleaved, clone-min, restart-type),
+ * quorum policies, tickets and fencing, and each primitive's change becomes a Transition
+ * Summary entry as crm_simulate prints it. Pure.
  *
- * Not yet decided here (reported by `unsupported`): clones and promotable clones, bundles,
- * ordering-driven restarts, remote and guest nodes, tickets, utilization.
+ * `unsupported` lists what an input uses that is not decided here; nothing in Pacemaker's
+ * corpus is reported there today (what is decided differently is the corpus baseline's list).
  */
 import { paramDigest, type XmlElement } from '@heartbeat-ts/cluster-glue';
 import type { Constraint } from '@heartbeat-ts/cib';
@@ -29,10 +32,6 @@ export interface Schedule {
 
 const isTrue = (v: string | undefined) => /^(true|yes|on|1|y)$/i.test((v ?? '').trim());
 
-function unsupportedFeatures(ws: WorkingSet): string[] {
-  const out = new Set<string>();
-  return [...out];
-}
 
 
 /** rsc-pattern: an extended regular expression matched anywhere in the id; a leading "!" inverts it. */
@@ -908,7 +907,7 @@ function sortForPlacement(ws: WorkingSet, placement: Placement, list: Rsc[]): Rs
 }
 
 export function schedule(ws: WorkingSet): Schedule {
-  const unsupported = unsupportedFeatures(ws);
+  const unsupported: string[] = [];
   const summary: SummaryEntry[] = [];
   const placement = new Placement(ws);
   placement.ticketFencing();
