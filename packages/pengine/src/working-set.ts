@@ -894,8 +894,14 @@ export function buildWorkingSet(cib: Cib, opts: { now?: number } = {}): WorkingS
         }
         if (idx === undefined) {
           const taken = new Set(byNode.values());
+          const orphanIdx = () => [...Array(c.children.length + taken.size + 1).keys()].find((i) => i >= c.children.length && !taken.has(i))!;
+          // A copy on a node that is gone or being fenced does not use up an instance number when
+          // the clone needs no fencing (requires quorum or nothing) and has fewer instances than nodes.
+          const req = (primitives(c.children[0] ?? c)[0]?.meta.requires ?? '').toLowerCase();
+          const lostNode = !ni.online || ni.unclean;
+          if (lostNode && (req === 'quorum' || req === 'nothing') && c.children.length < ws.nodes.filter((n) => !n.remote).length) idx = orphanIdx();
           // More active copies than instances: the extra ones are orphans numbered after clone-max.
-          idx = [...Array(c.children.length).keys()].find((i) => !taken.has(i)) ?? [...Array(c.children.length + taken.size + 1).keys()].find((i) => i >= c.children.length && !taken.has(i))!;
+          else idx = [...Array(c.children.length).keys()].find((i) => !taken.has(i)) ?? orphanIdx();
           byNode.set(node, idx);
         }
         rsc = ws.byId.get(`${anon.member}:${idx}`) ?? orphan(ws, `${anon.member}:${idx}`, lr.attrs, c);
