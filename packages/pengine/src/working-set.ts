@@ -904,6 +904,12 @@ export function buildWorkingSet(cib: Cib, opts: { now?: number } = {}): WorkingS
           else idx = [...Array(c.children.length).keys()].find((i) => !taken.has(i)) ?? orphanIdx();
           byNode.set(node, idx);
         }
+        // A second active history of the same member on one node (globally-unique turned off):
+        // an orphan, numbered after clone-max.
+        if (ws.byId.get(`${anon.member}:${idx}`)?.active.has(node)) {
+          const used = new Set([...byNode.values(), ...ws.orphans.filter((o) => o.owner === c).map((o) => Number(o.rsc.id.split(':').pop()))]);
+          idx = [...Array(c.children.length + used.size + 1).keys()].find((i) => i >= c.children.length && !used.has(i))!;
+        }
         rsc = ws.byId.get(`${anon.member}:${idx}`) ?? orphan(ws, `${anon.member}:${idx}`, lr.attrs, c);
         for (const [n, role] of scratch.active) rsc.active.set(n, role);
         for (const n of scratch.failed) rsc.failed.add(n);
