@@ -459,6 +459,14 @@ class Placement {
     const out = new Set<string>();
     const promoted = /^(promoted|master)$/i.test(role ?? '');
     const unpromoted = /^(unpromoted|slave)$/i.test(role ?? '');
+    // A clone of groups is somewhere only where a whole instance runs.
+    if (r.kind === 'clone' && r.children[0]?.kind === 'group') {
+      for (const inst of r.children) {
+        const at = inst.children[0]?.next;
+        if (at && inst.children.every((m) => m.next === at) && (!promoted || inst.children.every((m) => m.nextRole === 'Promoted'))) out.add(at);
+      }
+      return out;
+    }
     for (const p of r.kind === 'primitive' ? [r] : primitives(r)) {
       if (!p.next) continue;
       if (promoted && p.nextRole !== 'Promoted') continue;
