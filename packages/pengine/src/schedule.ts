@@ -722,7 +722,9 @@ function applyOrders(ws: WorkingSet): void {
         const cur = [...p.active.keys()];
         if (p.restartFor !== undefined || p.blocked || !p.next || cur.length !== 1 || cur[0] !== p.next || p.failed.has(cur[0]!)) continue;
         if (o.interleave && !firstStarting.some((f) => f.next === p.next)) continue;
-        p.restartFor = `required ${actionName(o.first, o.firstAction)}`;
+        // Interleaved: the instance on the same node is what it waits for.
+        const peer = o.interleave ? firstStarting.find((f) => f.next === p.next) : undefined;
+        p.restartFor = `required ${peer ? `${peer.id} ${o.firstAction}` : actionName(o.first, o.firstAction)}`;
         changed = true;
       }
     }
