@@ -954,7 +954,16 @@ export function schedule(ws: WorkingSet): Schedule {
         n.unclean = false;
         n.fenceRevocable = false;
       }
-    } else n.shutdown = true;
+    } else {
+      n.shutdown = true;
+      // Its connection cannot come back: what still runs there can only be stopped by fencing it.
+      const stillActive = [...ws.byId.values()].some((p) => p.kind === 'primitive' && p.active.has(n.name));
+      if (n.fenceRevocable && r.active.size) n.uncleanReason = 'resources are active but connection is unrecoverable';
+      else if (stillActive && ws.options.stonithEnabled && !n.unclean && !n.remote?.container && [...r.active.keys()].some((h) => ws.node.get(h)?.unclean)) {
+        n.unclean = true;
+        n.uncleanReason = 'resources are active but connection is unrecoverable';
+      }
+    }
   }
   // Pacemaker lists fencing last node first.
   // (A guest node is "fenced" by recovering its container, whatever stonith-enabled says.)
@@ -989,7 +998,9 @@ export function schedule(ws: WorkingSet): Schedule {
       }
       p.next = null;
       p.stopBlocked = true;
-      p.blockedBy = policy === 'freeze' ? '' : 'no quorum';
+      // (A fencing device is not held by quorum: it just has nowhere to be.)
+      if (p.agent?.startsWith('stonith:')) delete p.blockedBy;
+      else p.blockedBy = policy === 'freeze' ? '' : 'no quorum';
     }
   }
   const orphansOf = (owner?: Rsc) => ws.orphans.filter((o) => o.owner === owner).map((o) => o.rsc);
