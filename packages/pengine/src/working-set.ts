@@ -671,7 +671,9 @@ function unpackHistory(ws: WorkingSet, rsc: Rsc, node: string, ops: Record<strin
           // (A recurring monitor only runs on an active resource: its failure means it was running.)
           failed = true;
           if (role === 'Stopped') role = 'Started';
-        }
+        } else if (rc === 8) role = 'Promoted';
+        // A recurring monitor that succeeds says it runs, whatever came before.
+        else if (rc === 0 && role === 'Stopped') role = 'Started';
         break;
       default:
         if (!ok && (status !== '0' || rc !== 0)) failed = true;
