@@ -635,7 +635,7 @@ function starts(ws: WorkingSet, p: Rsc): boolean {
  * Repeated until nothing changes, so it follows chains.
  */
 function applyOrders(ws: WorkingSet): void {
-  type Order = { first: Rsc; anyOf?: Rsc[]; minFirst?: number; anyOfName?: string; then: Rsc; firstAction: string; thenAction: string; interleave: boolean; symmetrical: boolean };
+  type Order = { first: Rsc; anyOf?: Rsc[]; minFirst?: number; anyOfName?: string; secondOfClonedGroup?: boolean; then: Rsc; firstAction: string; thenAction: string; interleave: boolean; symmetrical: boolean };
   const orders: Order[] = [];
   const stopOrders: { first: Rsc; then: Rsc }[] = [];
   const restartOnly: { first: Rsc; then: Rsc; firstAction: string }[] = [];
@@ -676,7 +676,7 @@ function applyOrders(ws: WorkingSet): void {
     }
   }
   const groups = [...ws.byId.values()].filter((r) => r.kind === 'group');
-  for (const g of groups) for (let i = 1; i < g.children.length; i++) orders.push({ first: g.children[i - 1]!, then: g.children[i]!, firstAction: 'start', thenAction: 'start', interleave: false, symmetrical: true });
+  for (const g of groups) for (let i = 1; i < g.children.length; i++) orders.push({ first: g.children[i - 1]!, then: g.children[i]!, firstAction: 'start', thenAction: 'start', interleave: false, symmetrical: true, ...(i === 1 && g.parent?.kind === 'clone' ? { secondOfClonedGroup: true } : {}) });
   for (let round = 0; round < 50; round++) {
     let changed = false;
     for (const o of orders) {
@@ -692,7 +692,8 @@ function applyOrders(ws: WorkingSet): void {
         }
       }
       // An order to a group reaches its first member; the members after it follow in sequence.
-      const thenPrims = o.then.kind === 'group' ? o.then.children.slice(0, 1) : primitives(o.then);
+      // (Likewise each instance of a clone of groups.)
+      const thenPrims = o.then.kind === 'group' ? o.then.children.slice(0, 1) : o.then.kind === 'clone' && o.then.children[0]?.kind === 'group' ? o.then.children.map((g) => g.children[0]!).filter(Boolean) : primitives(o.then);
       const firstRunnable = o.anyOf ? o.anyOf.some((f) => runnable(f, o.firstAction)) : o.minFirst ? o.first.children.filter((f) => runnable(f, o.firstAction)).length >= o.minFirst : runnable(o.first, o.firstAction);
       if (!firstRunnable) {
         for (const p of thenPrims) {
@@ -707,7 +708,9 @@ function applyOrders(ws: WorkingSet): void {
           const firstRunsNow = primitives(o.first).some((f) => f.active.size > 0);
           const firstHeldByOrder = !o.anyOfName && primitives(o.first).some((f) => f.heldByOrder);
           const required = firstRunsNow && staying && (o.first.kind === 'primitive' || firstHeldByOrder);
-          p.blockedBy = `${required ? 'required' : 'unrunnable'} ${o.anyOfName ?? actionName(o.first, o.firstAction)}`;
+          // (In a cloned group Pacemaker names the first member's stop for the second member.)
+          const firstAction = required && o.secondOfClonedGroup ? 'stop' : o.firstAction;
+          p.blockedBy = `${required ? 'required' : 'unrunnable'} ${o.anyOfName ?? actionName(o.first, firstAction)}`;
           p.heldByOrder = true;
           p.next = null;
           changed = true;
