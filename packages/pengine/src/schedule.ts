@@ -168,21 +168,40 @@ class Placement {
   /** Location constraint scores of one resource (its own constraints only). */
   locationScores(r: Rsc): Map<string, number> {
     const scores = new Map<string, number>();
+    let allowed: Set<string> | undefined;
     // Symmetric: every node allowed at 0; otherwise only the nodes a constraint names.
     if (this.ws.options.symmetric) for (const n of this.ws.nodes) scores.set(n.name, 0);
     for (const c of this.locations) {
       const a = c.attrs;
       // (A constraint on a bundle places its containers and IPs.)
-      const matches = a.rsc === r.id || (r.meta['bundle-id'] !== undefined && a.rsc === r.meta['bundle-id']) || (a['rsc-pattern'] !== undefined && patternMatches(a['rsc-pattern'], r.id));
+      // (Not the clone of what runs inside, which shares the bundle's id and lives on its guests.)
+      const matches = (a.rsc === r.id && !r.bundleInner) || (r.meta['bundle-id'] !== undefined && a.rsc === r.meta['bundle-id']) || (a['rsc-pattern'] !== undefined && patternMatches(a['rsc-pattern'], r.id));
       if (!matches) continue;
       if (a.role && !/^started$/i.test(a.role)) continue;
+      const exclusive = (a['resource-discovery'] ?? '').toLowerCase() === 'exclusive';
       if (a.node !== undefined) {
-        if (this.ws.node.has(a.node)) scores.set(a.node, addScores(scores.get(a.node) ?? 0, parseScore(a.score)));
+        if (this.ws.node.has(a.node)) {
+          scores.set(a.node, addScores(scores.get(a.node) ?? 0, parseScore(a.score)));
+          if (exclusive) (allowed ??= new Set()).add(a.node);
+        }
         continue;
       }
       for (const rule of c.rules) this.applyRule(rule, scores, r);
+      if (exclusive) {
+        allowed ??= new Set();
+        for (const n of this.ws.nodes) if (c.rules.some((rule) => this.ruleMatches(rule, n.name, r))) allowed.add(n.name);
+      }
     }
+    // resource-discovery=exclusive: only the nodes such constraints name may run it.
+    if (allowed) for (const n of this.ws.nodes) if (!allowed.has(n.name)) scores.set(n.name, -INFINITY);
     return scores;
+  }
+
+  private ruleMatches(rule: XmlElement, node: string, r: Rsc): boolean {
+    const n = this.ws.node.get(node)!;
+    const prim = primitives(r)[0];
+    const rsc = { params: prim ? this.ws.paramsOn(prim, node) : r.params, meta: r.meta };
+    return ruleHolds(rule, { attrs: n.attrs, now: this.ws.now, rsc });
   }
 
   private applyRule(rule: XmlElement, scores: Map<string, number>, r: Rsc): void {

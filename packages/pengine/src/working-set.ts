@@ -66,6 +66,8 @@ export interface Rsc {
   restartContainer?: Set<string>;
   /** Nodes where it may not be promoted in this transition (a failure with on-fail=demote). */
   noPromote?: Set<string>;
+  /** The clone of what runs inside a bundle (it has the bundle's id). */
+  bundleInner?: boolean;
   /** A bundle's instance: it runs only on this (guest) node. */
   pinnedTo?: string;
   /** Created by the scheduler, not configured (a guest node's connection). */
@@ -320,6 +322,7 @@ function expandBundle(ws: WorkingSet, b: BundleDef, def: CibResource, build: Bui
         inst.pinnedTo = `${b.id}-${i}`;
         for (const p of primitives(inst)) p.pinnedTo = `${b.id}-${i}`;
       });
+      c.bundleInner = true;
       clone = c;
     }
     (ws.bundles ??= []).push({ id: b.id, members, clone });
