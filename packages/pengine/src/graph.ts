@@ -21,6 +21,7 @@
  */
 import { attributeSets } from '@heartbeat-ts/cib';
 import { isElement, type XmlElement, parseCrmDurationMs } from '@heartbeat-ts/cluster-glue';
+import { ruleHolds } from './rules.js';
 import { parseScore } from './scores.js';
 import { canMigrate, primitives, setValues, type NodeInfo, type Role, type Rsc, type WorkingSet } from './working-set.js';
 
@@ -208,11 +209,21 @@ function anonymousInstance(p: Rsc): boolean {
 function probeWanted(ws: WorkingSet, p: Rsc, n: NodeInfo): boolean {
   if (!n.online || n.unclean || p.known.has(n.name) || p.orphan) return false;
   if (!isTrue(ws.cib.property('enable-startup-probes') ?? 'true')) return false;
+  const names = new Set<string>();
+  for (let x: Rsc | undefined = p; x; x = x.parent) names.add(x.id).add(x.id.replace(/:\d+$/, ''));
+  let exclusive = false;
+  let named = false;
   for (const c of ws.constraints) {
-    if (c.kind !== 'rsc_location' || c.attrs.node !== n.name) continue;
-    if ((c.attrs['resource-discovery'] ?? 'always') !== 'never') continue;
-    for (let x: Rsc | undefined = p; x; x = x.parent) if (c.attrs.rsc === x.id || c.attrs.rsc === x.id.replace(/:\d+$/, '')) return false;
+    if (c.kind !== 'rsc_location' || !names.has(c.attrs.rsc ?? '')) continue;
+    const discovery = (c.attrs['resource-discovery'] ?? 'always').toLowerCase();
+    if (discovery === 'never' && c.attrs.node === n.name) return false;
+    if (discovery === 'exclusive') {
+      exclusive = true;
+      if (c.attrs.node === n.name || c.rules.some((rule) => ruleHolds(rule, { attrs: n.attrs, now: ws.now }))) named = true;
+    }
   }
+  // resource-discovery=exclusive: probed only where such a constraint names the node.
+  if (exclusive && !named) return false;
   // An anonymous clone is probed once per node, through the instance placed there (else a free one).
   if (anonymousInstance(p)) {
     let clone: Rsc | undefined = p.parent;
