@@ -615,6 +615,11 @@ function checkDefinitions(ws: WorkingSet): void {
     if (!d) continue;
     const params = ws.paramsOn(p, p.next);
     if (paramDigest(params) === d.opDigest) continue;
+    // As crm_simulate does (the CIB may be sanitized: secrets replaced), compare without the
+    // secret parameters when their digest was recorded.
+    // (Fencing devices' pcmk_* parameters are the fencer's, not the agent's: not in that digest.)
+    const fence = p.agent?.startsWith('stonith:') === true;
+    if (d.secureDigest && paramDigest(params, (k) => !d.secureParams!.includes(k) && !(fence && k.startsWith('pcmk_'))) === d.secureDigest) continue;
     if (d.restartDigest && d.forceRestart && paramDigest(params, (k) => d.forceRestart!.includes(k)) === d.restartDigest) p.reload = true;
     // (Pacemaker gives no reason for operations recorded before feature set 2.0.)
     // (Nor for a result recorded without a digest, such as one crm_simulate injected.)

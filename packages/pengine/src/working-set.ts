@@ -57,7 +57,7 @@ export interface Rsc {
   stopFailed: Set<string>;
   failCount: Map<string, number>;
   /** The digests recorded with the last start on each node (to see a changed definition). */
-  startDigests: Map<string, { opDigest: string; restartDigest?: string; forceRestart?: string[]; featureSet?: string }>;
+  startDigests: Map<string, { opDigest: string; restartDigest?: string; forceRestart?: string[]; featureSet?: string; secureDigest?: string; secureParams?: string[] }>;
   /** Completed operation records per node, in call order (read by settleMigrations). */
   history?: Map<string, Record<string, string>[]>;
   /** Sources of completed migrations: stopped there to finish, not counted as active. */
@@ -491,6 +491,12 @@ function containers(ws: WorkingSet): void {
   }
 }
 
+/** The digest of the parameters without the secret ones (op-secure-params), when recorded. */
+function secureDigestOf(o: Record<string, string>): { secureDigest?: string; secureParams?: string[] } {
+  if (!o['op-secure-digest']) return {};
+  return { secureDigest: o['op-secure-digest'], secureParams: (o['op-secure-params'] ?? '').split(/\s+/).filter(Boolean) };
+}
+
 /* Intervals in the status section are in milliseconds. */
 function activeRecurring(ops: Record<string, string>[]): Set<string> {
   const sorted = [...ops].sort((a, b) => Number(a['call-id'] ?? -1) - Number(b['call-id'] ?? -1));
@@ -631,7 +637,7 @@ function unpackHistory(ws: WorkingSet, rsc: Rsc, node: string, ops: Record<strin
         failed = !ok;
         if (ok && o['op-digest']) {
           const force = o['op-force-restart']?.split(/\s+/).filter(Boolean);
-          rsc.startDigests.set(node, { opDigest: o['op-digest'], ...(o['op-restart-digest'] ? { restartDigest: o['op-restart-digest'] } : {}), ...(force ? { forceRestart: force } : {}), ...(o.crm_feature_set ? { featureSet: o.crm_feature_set } : {}) });
+          rsc.startDigests.set(node, { opDigest: o['op-digest'], ...(o['op-restart-digest'] ? { restartDigest: o['op-restart-digest'] } : {}), ...(force ? { forceRestart: force } : {}), ...(o.crm_feature_set ? { featureSet: o.crm_feature_set } : {}), ...secureDigestOf(o) });
         }
         break;
       case 'stop':
@@ -664,7 +670,7 @@ function unpackHistory(ws: WorkingSet, rsc: Rsc, node: string, ops: Record<strin
           } else if (rc === 0 || rc === 8) {
             role = rc === 8 || role === 'Promoted' ? 'Promoted' : 'Started';
             // A probe that found it running: its definition is judged by the probe's digest.
-            rsc.startDigests.set(node, { opDigest: o['op-digest'] ?? '', ...(o['op-restart-digest'] ? { restartDigest: o['op-restart-digest'] } : {}), ...(o.crm_feature_set ? { featureSet: o.crm_feature_set } : {}) });
+            rsc.startDigests.set(node, { opDigest: o['op-digest'] ?? '', ...(o['op-restart-digest'] ? { restartDigest: o['op-restart-digest'] } : {}), ...(o.crm_feature_set ? { featureSet: o.crm_feature_set } : {}), ...secureDigestOf(o) });
           }
           else {
             role = role === 'Stopped' ? 'Started' : role;
