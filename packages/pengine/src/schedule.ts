@@ -992,11 +992,12 @@ export function schedule(ws: WorkingSet): Schedule {
       }
     }
   }
+  const fenceAction = (ws.cib.property('stonith-action') ?? 'reboot').toLowerCase().replace(/^poweroff$/, 'off');
   // Pacemaker lists fencing last node first.
   // (A guest node is "fenced" by recovering its container, whatever stonith-enabled says.)
   for (const n of [...ws.nodes].reverse()) {
     if (!n.unclean || !canFence(n)) continue;
-    summary.push({ text: `Fence (reboot) ${n.name}${n.remote?.container ? ` (resource: ${n.remote.container})` : ''} '${n.uncleanReason ?? 'node is unclean'}'` });
+    summary.push({ text: `Fence (${fenceAction}) ${n.name}${n.remote?.container ? ` (resource: ${n.remote.container})` : ''} '${n.uncleanReason ?? 'node is unclean'}'` });
   }
   // Unfencing: with a fencing device that provides it, each node is unfenced ("Fence (on)")
   // before it runs anything, unless it was already (#node-unfenced); the first thing needing it

@@ -765,9 +765,11 @@ function failCounts(ws: WorkingSet, rsc: Rsc): void {
 }
 
 export function buildWorkingSet(cib: Cib, opts: { now?: number } = {}): WorkingSet {
+  const resourcesEl = cib.section('resources');
+  const templates = new Map((resourcesEl?.children ?? []).filter(isElement).filter((e) => e.name === 'template' && e.attrs.id).map((e) => [e.attrs.id!, resourceOf({ ...e, name: 'primitive' }) as Primitive]));
   const primitiveDefs = new Map<string, Primitive>();
   const collect = (r: CibResource) => {
-    if (r.kind === 'primitive') primitiveDefs.set(r.id, r);
+    if (r.kind === 'primitive') primitiveDefs.set(r.id, expandTemplate(r, templates));
     else if (r.kind === 'group') r.children.forEach(collect);
     else if (r.kind === 'clone' || r.kind === 'master') {
       if (r.child) collect(r.child);
@@ -816,11 +818,7 @@ export function buildWorkingSet(cib: Cib, opts: { now?: number } = {}): WorkingS
     if (legacyStickiness !== undefined && d['resource-stickiness'] === undefined) d['resource-stickiness'] = legacyStickiness;
     return d;
   };
-  const resourcesEl = cib.section('resources');
-  const build: Build = {
-    defaults: rscDefaults,
-    templates: new Map((resourcesEl?.children ?? []).filter(isElement).filter((e) => e.name === 'template' && e.attrs.id).map((e) => [e.attrs.id!, resourceOf({ ...e, name: 'primitive' }) as Primitive])),
-  };
+  const build: Build = { defaults: rscDefaults, templates };
   const bundleList = bundleDefs(cib);
   for (const r of cib.resources) {
     if (r.kind === 'bundle') {
