@@ -554,8 +554,10 @@ class Placement {
     unit.scores = scores;
     let chosen: string | null = null;
     const tv = this.ticketVerdict(members[0]!);
-    // Blocked by a failure, or frozen by a lost ticket: it stays as it is, wherever that is (and loads that node).
-    if ((unit.kind !== 'group' && members.some((m) => m.blocked)) || tv.freeze) {
+    // Blocked by a failure, frozen by a lost ticket, or not managed: it stays as it is, wherever
+    // that is (and loads that node) — a stopped one stays stopped.
+    const unmanaged = members.every((m) => !isTrue(m.meta['is-managed'] ?? 'true') || isTrue(m.meta.maintenance)) || ws.options.maintenanceMode;
+    if ((unit.kind !== 'group' && members.some((m) => m.blocked)) || tv.freeze || unmanaged) {
       unit.next = [...members[0]!.active.keys()][0] ?? null;
       for (const m of members) m.next = [...m.active.keys()][0] ?? null;
       if (unit.next) this.load(unit, unit.next);
