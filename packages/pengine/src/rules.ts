@@ -76,7 +76,9 @@ function expression(e: XmlElement, ctx: RuleContext): boolean {
 
 function parseDate(text: string | undefined): number | undefined {
   if (!text) return undefined;
-  const t = Date.parse(text.replace(' ', 'T').replace(/(\d{4})-(\d{1,3})$/, '$1-01-01'));
+  // ISO 8601 as Pacemaker writes it: "2019-09-20 15:00:00 +00:00", "2019-09-20T15:00:00Z"...
+  const normalized = text.trim().replace(/^(\d{4}-\d{2}-\d{2})[ T]/, '$1T').replace(/\s+([+-]\d{2}:?\d{2}|Z)$/, '$1');
+  const t = Date.parse(normalized.replace(/(\d{4})-(\d{1,3})$/, '$1-01-01'));
   return Number.isNaN(t) ? undefined : t / 1000;
 }
 
