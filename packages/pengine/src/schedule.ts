@@ -511,8 +511,9 @@ class Placement {
     const members = unit.kind === 'group' ? unit.children : [unit];
     const ids = new Set([unit.id, ...members.map((m) => m.id)]);
     const scores = this.baseScores(unit);
-    // Colocation with units placed first.
-    for (const c of this.colocations) {
+    // Colocation with units placed first (the group's own colocations before its members').
+    const own = (c: Constraint) => (c.attrs.rsc === unit.id ? 0 : 1);
+    for (const c of [...this.colocations].sort((a, b) => own(a) - own(b))) {
       if (!ids.has(c.attrs.rsc ?? '')) continue;
       const primary = ws.byId.get(c.attrs['with-rsc'] ?? '');
       if (!primary || ids.has(primary.id)) continue;
