@@ -569,6 +569,9 @@ function unpackHistory(ws: WorkingSet, rsc: Rsc, node: string, ops: Record<strin
     // A Stopped-role monitor expects 7: 7 is fine, 0 means it runs where it should not (a failure).
     const stoppedMonitor = op === 'monitor' && interval > 0 && expectedRc === 7;
     const ok = status === '0' && (stoppedMonitor ? rc === 7 : rc === 0 || (op === 'monitor' && (rc === 7 || rc === 8) && interval === 0) || (op === 'monitor' && rc === 8));
+    // A failure older than failure-timeout has expired: as if it had not happened.
+    const timeout = failureTimeoutS(rsc);
+    if (!ok && timeout > 0 && Number(o['last-rc-change'] ?? 0) > 0 && ws.now > Number(o['last-rc-change']) + timeout && op !== 'stop') continue;
     // Hard errors keep it off the node for good; "not configured" keeps it off every node.
     if (status === '0' && [2, 3, 4, 5].includes(rc)) rsc.hardBanned.add(node);
     if (status === '0' && rc === 6) rsc.misconfigured = true;
@@ -755,13 +758,24 @@ function failCounts(ws: WorkingSet, rsc: Rsc): void {
   const base = rsc.id.replace(/:\d+$/, '');
   const esc = (x: string) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const pattern = anonymous ? new RegExp(`^fail-count-${esc(base)}(:\\d+)?(#.*)?$`) : new RegExp(`^fail-count-${esc(rsc.id)}(#.*)?$`);
+  // failure-timeout: a fail count whose last failure is older than that has expired.
+  const timeout = failureTimeoutS(rsc);
   for (const n of ws.nodes) {
     let total = 0;
+    let last = 0;
     for (const [k, v] of Object.entries(n.attrs)) {
       if (pattern.test(k)) total = Math.min(INFINITY, total + parseScore(v, 0));
+      if (pattern.test(k.replace(/^last-failure-/, 'fail-count-')) && k.startsWith('last-failure-')) last = Math.max(last, Number(v) || 0);
     }
+    if (timeout > 0 && last > 0 && ws.now > last + timeout) total = 0;
     if (total > 0) rsc.failCount.set(n.name, total);
   }
+}
+
+/** A resource's failure-timeout in seconds (0: failures never expire). */
+function failureTimeoutS(rsc: Rsc): number {
+  const t = rsc.meta['failure-timeout'];
+  return t ? Math.floor((parseCrmDurationMs(t) ?? 0) / 1000) : 0;
 }
 
 export function buildWorkingSet(cib: Cib, opts: { now?: number } = {}): WorkingSet {
@@ -884,7 +898,7 @@ export function buildWorkingSet(cib: Cib, opts: { now?: number } = {}): WorkingS
       if (!rsc && anon) {
         // An anonymous clone's history: the instance already on this node, else the lowest free one.
         const tmpl = ws.byId.get(`${anon.member}:0`);
-        const scratch: Rsc = { id: lr.id, kind: 'primitive', children: [], meta: {}, params: {}, active: new Map(), failed: new Set(), stopFailed: new Set(), failCount: new Map(), startDigests: new Map(), known: new Set(), recurring: new Map(), ops: tmpl?.ops ?? [], utilization: {}, blocked: false, stopOnly: false, hardBanned: new Set(), misconfigured: false };
+        const scratch: Rsc = { id: lr.id, kind: 'primitive', children: [], meta: { ...(tmpl?.meta ?? {}) }, params: {}, active: new Map(), failed: new Set(), stopFailed: new Set(), failCount: new Map(), startDigests: new Map(), known: new Set(), recurring: new Map(), ops: tmpl?.ops ?? [], utilization: {}, blocked: false, stopOnly: false, hardBanned: new Set(), misconfigured: false };
         unpackHistory(ws, scratch, node, lr.ops.map((o) => o.attrs));
         const c = anon.clone;
         for (const inst of c.children) for (const p of primitives(inst)) if (p.id.replace(/:\d+$/, '') === anon.member) p.known.add(node);
