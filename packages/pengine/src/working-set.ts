@@ -612,7 +612,9 @@ function unpackHistory(ws: WorkingSet, rsc: Rsc, node: string, ops: Record<strin
       }
       if (onFail === 'reset-remote') {
         const remote = ws.node.get(rsc.id);
-        if (remote && ws.options.stonithEnabled && !remote.unclean) {
+        // (Not again if it was fenced since: node_fenced in its node state.)
+        const fencedSince = Number(ws.cib.status.find((st) => (st.attrs.uname ?? st.id) === rsc.id)?.attrs.node_fenced ?? 0) > 0;
+        if (remote && ws.options.stonithEnabled && !remote.unclean && !fencedSince) {
           remote.unclean = true;
           remote.uncleanReason = 'remote connection is unrecoverable';
         }
