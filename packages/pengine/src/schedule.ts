@@ -852,6 +852,8 @@ function summaryForPromotable(ws: WorkingSet, r: Rsc, out: SummaryEntry[]): void
   if (active.length === 0) {
     if (next && nextRole === 'Promoted') entry(`Promote    ${r.id} ( Stopped -> Promoted ${next} )`);
     else if (next) entry(`Start      ${r.id} ( ${next} )`);
+    // (One that would have been promoted shows its promotion, just "blocked".)
+    else if (r.blockedBy && r.wouldRun && r.nextRole === 'Promoted') entry(`Promote    ${r.id} ( Stopped -> Promoted ${r.wouldRun} )  blocked`);
     else if (r.blockedBy && r.wouldRun) entry(`Start      ${r.id} ( ${r.wouldRun} )  due to ${r.blockedBy} (blocked)`);
     return;
   }
