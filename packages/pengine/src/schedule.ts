@@ -488,6 +488,8 @@ class Placement {
     }
     for (const p of r.kind === 'primitive' ? [r] : primitives(r)) {
       if (!p.next) continue;
+      // A blocked clone instance stays where it is but is not placed there for others to follow.
+      if (p.blocked && r.kind === 'clone') continue;
       if (promoted && p.nextRole !== 'Promoted') continue;
       if (unpromoted && p.nextRole === 'Promoted') continue;
       out.add(p.next);
