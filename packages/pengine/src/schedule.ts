@@ -748,7 +748,8 @@ function applyOrders(ws: WorkingSet): void {
       }
       // A clone's new instance starting elsewhere does not restart what needs the clone; its
       // instances stopping and starting again do.
-      const firstStarting = primitives(o.first).filter((p) => starts(ws, p) && (o.first.kind !== 'clone' || p.active.size > 0));
+      // (Interleaved, a new instance starting on the same node counts too.)
+      const firstStarting = primitives(o.first).filter((p) => starts(ws, p) && (o.first.kind !== 'clone' || p.active.size > 0 || o.interleave));
       if (!firstStarting.length) continue;
       for (const p of thenPrims) {
         const cur = [...p.active.keys()];
