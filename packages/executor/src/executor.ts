@@ -130,6 +130,8 @@ export class Executor extends EventEmitter<{ op: [OpRecord] }> {
   private readonly busy = new Set<string>();
   private running = 0;
   private readonly recurring = new Map<string, Recurring>();
+  /** Call ids of recurring runs in progress when their operation was cancelled. */
+  private readonly cancelledCalls = new Set<number>();
   private readonly delayed = new Set<NodeJS.Timeout>();
   /** Per resource: its history, the last result of each operation key (the ops list is derived). */
   private readonly resources = new Map<string, Omit<ResourceHistory, 'ops'> & { byKey: Map<string, OpRecord> }>();
@@ -300,6 +302,9 @@ export class Executor extends EventEmitter<{ op: [OpRecord] }> {
 
   private record(rec: OpRecord, res: OpResult, job: Job): void {
     const req = job.req;
+    // A run of a recurring operation that finished after its cancellation: the cancellation was
+    // its report; it leaves no history.
+    if (rec.intervalMs && this.cancelledCalls.delete(rec.callId)) return;
     const rsc =
       this.resources.get(rec.rsc) ??
       (() => {
@@ -350,6 +355,7 @@ export class Executor extends EventEmitter<{ op: [OpRecord] }> {
     const cancelled = this.cancelledRecord(rec.req, key, rec.callId);
     const queued = this.queue.findIndex((j) => j.key === key && j.callId === rec.callId);
     if (queued >= 0) this.queue.splice(queued, 1)[0]!.done(cancelled);
+    else if (rec.running) this.cancelledCalls.add(rec.callId);
     this.resources.get(rsc)?.byKey.delete(key);
     this.log.info({ rsc, op: key, callId: rec.callId }, `${key} cancelled`);
     this.emit('op', cancelled);

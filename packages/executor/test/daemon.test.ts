@@ -183,6 +183,21 @@ describe('executor daemon', () => {
     expect(haExec('cancel', 'flaky', 'monitor', '200ms').code).toBe(105);
   });
 
+  it('a recurring run still in progress when cancelled reports nothing after the cancellation', async () => {
+    const events: WireOpRecord[] = [];
+    await client.subscribe('op', (e) => e.rsc === 'slowmon' && events.push(e));
+    const first = await exec({ rsc: 'slowmon', agent: 'ocf:test:Slow', action: 'monitor', interval: 100 });
+    expect(first).toMatchObject({ rc: 0, status: 'done' });
+    // The next run starts 100 ms after the first ended and takes 300 ms: cancel in the middle of it.
+    await sleep(250);
+    expect(haExec('cancel', 'slowmon', 'monitor', '100ms').code).toBe(0);
+    await sleep(500);
+    expect(events.at(-1)).toMatchObject({ status: 'cancelled' });
+    expect(events.filter((e) => e.status === 'cancelled')).toHaveLength(1);
+    const hist = (await client.request('history', { rsc: 'slowmon' })).resources[0];
+    expect(hist?.ops.some((o) => o.key === 'slowmon_monitor_100') ?? false).toBe(false);
+  });
+
   it('runs one operation at a time per resource and at most --max-parallel on the node', async () => {
     const trace = join(root, 'trace');
     rmSync(trace, { force: true });
