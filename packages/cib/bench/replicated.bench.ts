@@ -7,6 +7,7 @@
 import { chmodSync, writeFileSync } from 'node:fs';
 import { IpcClient, report } from '@heartbeat-ts/cluster-glue';
 import { Cluster, resolveBin, waitFor } from '@heartbeat-ts/test-harness';
+import { HeartbeatProtocol } from '@heartbeat-ts/heartbeat';
 import { CibProtocol } from '../src/protocol.js';
 
 const quick = process.env.HBTS_BENCH_QUICK === '1';
@@ -33,7 +34,18 @@ try {
     for (let i = 0; i < 3; i++) (await connect(i)).close();
     return true;
   }, { timeoutMs: 15_000 });
-  await new Promise((r) => setTimeout(r, 1500)); // membership settled
+  // Every node agrees on the three members (so all agree on the master) before measuring.
+  await waitFor('an agreed 3-node membership', async () => {
+    for (const n of cluster.nodes) {
+      const h = await IpcClient.connect(HeartbeatProtocol, { path: n.socket('heartbeat'), name: 'bench', connectTimeoutMs: 2000, timeoutMs: 3000 });
+      try {
+        if ((await h.request('membership', {})).members.join() !== cluster.nodes.map((x) => x.name).join()) return false;
+      } finally {
+        h.close();
+      }
+    }
+    return true;
+  }, { timeoutMs: 20_000 });
   const c0 = await connect(0);
   await c0.request('create', { section: 'resources', xml: '<primitive id="d" class="ocf" provider="heartbeat" type="Dummy"><meta_attributes id="d-meta"><nvpair id="d-target" name="target-role" value="Started"/></meta_attributes></primitive>' });
   c0.close();
