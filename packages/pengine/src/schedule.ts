@@ -152,6 +152,7 @@ class Placement {
 
   /** Remote and guest nodes run neither connections to remote nodes, nor fencing devices, nor guests' containers. */
   mayRunOn(r: Rsc, node: string): boolean {
+    if (r.lockedTo && r.lockedTo !== node) return false;
     const n = this.ws.node.get(node);
     if (!n?.remote) return true;
     // A bundle's guest node runs that bundle's instance only.

@@ -68,6 +68,8 @@ export interface Rsc {
   noPromote?: Set<string>;
   /** The clone of what runs inside a bundle (it has the bundle's id). */
   bundleInner?: boolean;
+  /** shutdown-lock: it may run only on this node (which shut down cleanly) for now. */
+  lockedTo?: string;
   /** A bundle's instance: it runs only on this (guest) node. */
   pinnedTo?: string;
   /** Created by the scheduler, not configured (a guest node's connection). */
@@ -955,6 +957,12 @@ export function buildWorkingSet(cib: Cib, opts: { now?: number } = {}): WorkingS
       if (!rsc && !anon && !lr.id.includes(':') && !implicit(lr.id)) rsc = orphan(ws, lr.id, lr.attrs);
       if (!rsc || rsc.kind !== 'primitive') continue;
       unpackHistory(ws, rsc, node, lr.ops.map((o) => o.attrs));
+      // shutdown-lock: stopped by its node's clean shutdown, it waits for that node (until the limit).
+      const lockedAt = Number(lr.attrs['shutdown-lock'] ?? 0);
+      if (lockedAt > 0 && isTrue(cib.property('shutdown-lock')) && !rsc.agent?.startsWith('stonith:')) {
+        const limit = Math.floor((parseCrmDurationMs(cib.property('shutdown-lock-limit') ?? '0') ?? 0) / 1000);
+        if (!limit || ws.now < lockedAt + limit) rsc.lockedTo = node;
+      }
     }
     if (offlineClean) {
       const stillActive = st.lrm.map((lr) => ws.byId.get(lr.id)).find((r) => r?.active.has(node) && isTrue(r.meta['is-managed'] ?? 'true'));
@@ -976,5 +984,13 @@ export function buildWorkingSet(cib: Cib, opts: { now?: number } = {}): WorkingS
   }
   if (!remotesKnown) remoteOnline(ws);
   containers(ws);
+  // shutdown-lock: what runs on a node shutting down cleanly stops there and stays for it.
+  if (isTrue(cib.property('shutdown-lock'))) {
+    for (const r of ws.byId.values()) {
+      if (r.kind !== 'primitive' || r.agent?.startsWith('stonith:')) continue;
+      const on = [...r.active.keys()].find((n) => ws.node.get(n)?.shutdown);
+      if (on) r.lockedTo = on;
+    }
+  }
   return ws;
 }
