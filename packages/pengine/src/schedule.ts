@@ -932,9 +932,20 @@ function summaryFor(ws: WorkingSet, r: Rsc, out: SummaryEntry[]): void {
  */
 function sortForPlacement(ws: WorkingSet, placement: Placement, list: Rsc[]): Rsc[] {
   const priority = (r: Rsc) => parseScore(r.meta.priority, 0);
-  const names = ws.nodes.map((n) => n.name).sort();
-  const scores = new Map(list.map((r) => [r, placement.locationScores(r)]));
+  // Nodes in Pacemaker's order: with "balanced", more free capacity first; then by name.
+  const capacity = (n: NodeInfo) => Object.values(n.capacity).reduce((a, b) => a + b, 0);
+  const balanced = ws.options.placementStrategy.toLowerCase() === 'balanced';
+  // (Nodes that cannot run anything come last.)
+  const canRun = (n: NodeInfo) => Number(n.online && !n.unclean && !n.standby && !n.maintenance && !n.shutdown);
+  const names = [...ws.nodes].sort((a, b) => canRun(b) - canRun(a) || (balanced ? capacity(b) - capacity(a) : 0) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map((n) => n.name);
   const current = (r: Rsc) => [...(primitives(r)[0]?.active.keys() ?? [])][0];
+  // Scores: location constraints, and stickiness where it runs.
+  const scores = new Map(list.map((r) => {
+    const s = placement.locationScores(r);
+    const at = current(r);
+    if (at !== undefined && s.has(at)) s.set(at, addScores(s.get(at)!, parseScore(r.meta['resource-stickiness'], r.kind === 'clone' ? 1 : 0)));
+    return [r, s];
+  }));
   const weight = (r: Rsc, node: string | undefined) => (node === undefined ? -INFINITY : scores.get(r)!.get(node) ?? -INFINITY);
   return list
     .map((r, i) => ({ r, i }))
