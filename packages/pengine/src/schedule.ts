@@ -407,7 +407,31 @@ class Placement {
   fits(unit: Rsc, node: string): boolean {
     if (this.strategy === 'default') return true;
     const cap = this.ws.node.get(node)!.capacity;
-    return Object.entries(this.need(unit)).every(([k, v]) => v <= 0 || (cap[k] ?? 0) >= v);
+    // With what must come along: resources colocated with it at INFINITY, not placed yet.
+    const need = this.need(unit);
+    for (const dep of this.mandatoryDependents(unit)) for (const [k, v] of Object.entries(this.need(dep))) need[k] = (need[k] ?? 0) + v;
+    return Object.entries(need).every(([k, v]) => v <= 0 || (cap[k] ?? 0) >= v);
+  }
+
+  /** Resources (groups whole) colocated with `unit` at INFINITY, directly or along a chain, not placed yet. */
+  private mandatoryDependents(unit: Rsc): Rsc[] {
+    if (unit.kind === 'clone') return [];
+    const out: Rsc[] = [];
+    const seen = new Set<Rsc>([unit]);
+    const walk = (r: Rsc) => {
+      const ids = new Set([r.id, ...r.children.map((c) => c.id)]);
+      for (const c of this.colocations) {
+        if (!ids.has(c.attrs['with-rsc'] ?? '') || parseScore(c.attrs.score, 0) < INFINITY) continue;
+        const d = this.ws.byId.get(c.attrs.rsc ?? '');
+        const du = d?.parent?.kind === 'group' ? d.parent : d;
+        if (!du || seen.has(du) || du.kind === 'clone' || this.done.has(du) || this.inProgress.has(du)) continue;
+        seen.add(du);
+        out.push(du);
+        walk(du);
+      }
+    };
+    walk(unit);
+    return out;
   }
 
   /** Takes a unit's needs from the node it was placed on, and counts it there. */
