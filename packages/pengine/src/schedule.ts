@@ -484,12 +484,20 @@ class Placement {
    * primary's nodes first). In a colocation loop the primary being placed further up decides,
    * and this link does not.
    */
+  /** With node-attribute, "the same node" means any node with the same value of that attribute. */
+  private sameAttribute(nodes: Set<string>, attribute?: string): Set<string> {
+    if (!attribute || attribute === '#uname') return nodes;
+    const values = new Set([...nodes].map((n) => this.ws.node.get(n)?.attrs[attribute]).filter((v): v is string => v !== undefined));
+    return new Set(this.ws.nodes.filter((n) => n.attrs[attribute] !== undefined && values.has(n.attrs[attribute]!)).map((n) => n.name));
+  }
+
   private colocateWith(scores: Map<string, number>, col: Constraint, primary: Rsc, addInfinity = false): void {
     const pu = primary.parent?.kind === 'group' || primary.parent?.kind === 'clone' ? primary.parent : primary;
     if (this.inProgress.has(pu)) return;
     this.place(pu);
     const sc = parseScore(col.attrs.score, 0);
-    const where = this.placedOn(pu.kind === 'clone' ? pu : primary, col.attrs['with-rsc-role']);
+    const placed = this.placedOn(pu.kind === 'clone' ? pu : primary, col.attrs['with-rsc-role']);
+    const where = this.sameAttribute(placed, col.attrs['node-attribute']);
     for (const n of this.ws.nodes) {
       const there = where.has(n.name);
       if (sc >= INFINITY && !there) scores.set(n.name, -INFINITY);
@@ -562,7 +570,10 @@ class Placement {
       }
       // A mandatory dependent that cannot run on a node keeps the primary off it, if the primary has somewhere else to go.
       if (s >= INFINITY && depUnit.kind !== 'clone') {
-        const banned = ws.nodes.filter((n) => !this.canRun(depUnit, n.name) && scores.has(n.name)).map((n) => n.name);
+        // (With node-attribute: banned where no node with the same value can run it.)
+        const runnable = new Set(ws.nodes.filter((n) => this.canRun(depUnit, n.name)).map((n) => n.name));
+        const reach = this.sameAttribute(runnable, c.attrs['node-attribute']);
+        const banned = ws.nodes.filter((n) => !reach.has(n.name) && scores.has(n.name)).map((n) => n.name);
         const left = [...scores].filter(([n, v]) => v >= 0 && !banned.includes(n) && this.available(n));
         if (banned.length && left.length) for (const n of banned) scores.set(n, -INFINITY);
       }
