@@ -484,6 +484,20 @@ class Placement {
    * primary's nodes first). In a colocation loop the primary being placed further up decides,
    * and this link does not.
    */
+  /** Whether `unit` could run on `node` as far as its INFINITY colocations with resources already placed (other than `except`) allow. */
+  private withPlacedPrimaries(unit: Rsc, node: string, except: Rsc): boolean {
+    const ids = new Set([unit.id, ...unit.children.map((c) => c.id)]);
+    for (const c of this.colocations) {
+      const roleBound = (r?: string) => r !== undefined && !/^started$/i.test(r);
+      if (!ids.has(c.attrs.rsc ?? '') || parseScore(c.attrs.score, 0) < INFINITY || roleBound(c.attrs['rsc-role']) || roleBound(c.attrs['with-rsc-role'])) continue;
+      const p = this.ws.byId.get(c.attrs['with-rsc'] ?? '');
+      const pu = p?.parent?.kind === 'group' || p?.parent?.kind === 'clone' ? p.parent : p;
+      if (!p || !pu || pu === except || !this.done.has(pu)) continue;
+      if (!this.sameAttribute(this.placedOn(pu.kind === 'clone' ? pu : p), c.attrs['node-attribute']).has(node)) return false;
+    }
+    return true;
+  }
+
   /** With node-attribute, "the same node" means any node with the same value of that attribute. */
   private sameAttribute(nodes: Set<string>, attribute?: string): Set<string> {
     if (!attribute || attribute === '#uname') return nodes;
@@ -571,7 +585,7 @@ class Placement {
       // A mandatory dependent that cannot run on a node keeps the primary off it, if the primary has somewhere else to go.
       if (s >= INFINITY && depUnit.kind !== 'clone') {
         // (With node-attribute: banned where no node with the same value can run it.)
-        const runnable = new Set(ws.nodes.filter((n) => this.canRun(depUnit, n.name)).map((n) => n.name));
+        const runnable = new Set(ws.nodes.filter((n) => this.canRun(depUnit, n.name) && this.withPlacedPrimaries(depUnit, n.name, unit)).map((n) => n.name));
         const reach = this.sameAttribute(runnable, c.attrs['node-attribute']);
         const banned = ws.nodes.filter((n) => !reach.has(n.name) && scores.has(n.name)).map((n) => n.name);
         const left = [...scores].filter(([n, v]) => v >= 0 && !banned.includes(n) && this.available(n));
