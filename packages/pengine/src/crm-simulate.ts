@@ -13,7 +13,7 @@
  * this scheduler does not decide yet (listed on stderr), 102 no CIB daemon (-L).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { CibProtocol } from '@heartbeat-ts/cib';
+import { CibProtocol, verifyCib } from '@heartbeat-ts/cib';
 import { EXIT, IpcClient, runtimePaths, serializeXml, socketPath, takeRootOption } from '@heartbeat-ts/cluster-glue';
 import { graphDot, graphXml, transitionGraph } from './graph.js';
 import type { Injections } from './inject.js';
@@ -38,6 +38,7 @@ const usage = `Usage: crm_simulate (-x FILE | -p | -L) [options]
   -I, --save-input FILE      write the CIB as simulated (after injections)
   -Q, --quiet                print nothing but what is asked for
   --json                     the summary (and scores with -s) as JSON
+  -V, --verbose              also report configuration warnings
   --root DIR                 the runtime root of the cluster (for -L)
 `;
 
@@ -48,6 +49,7 @@ let live = false;
 let json = false;
 let quiet = false;
 let showScores = false;
+let verbose = false;
 let graphFile: string | undefined;
 let dotFile: string | undefined;
 let inputFile: string | undefined;
@@ -95,6 +97,7 @@ for (let i = 0; i < args.length; i++) {
     case '-D': case '--save-dotfile': dotFile = value(); break;
     case '-I': case '--save-input': inputFile = value(); break;
     case '--json': json = true; break;
+    case '-V': case '--verbose': verbose = true; break;
     case '-h': case '--help': process.stdout.write(usage); process.exit(0); break;
     default: fail(`unknown or unsupported option ${a} (see --help)`);
   }
@@ -122,6 +125,11 @@ try {
   sim = simulate(text!, file ?? (live ? 'the live CIB' : '(stdin)'), { ...(now !== undefined ? { now } : {}), injections: { ...inj, ...(now !== undefined ? { now } : {}) } });
 } catch (e) {
   fail((e as Error).message, EXIT.DATAERR);
+}
+// Configuration problems are reported as crm_verify reports them (errors always, warnings with
+// -V), and the simulation goes on with what can be understood, as Pacemaker's does.
+for (const i of verifyCib(sim!.ws.cib)) {
+  if (i.severity === 'error' || verbose) process.stderr.write(`crm_simulate: ${i.severity}: ${i.path}: ${i.message}\n`);
 }
 const scoreLines: string[] = [];
 if (showScores) {

@@ -2,7 +2,7 @@
  * Our crm_simulate as a command: files written by -G/-D/-I, injected events, and the exit codes.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -37,6 +37,14 @@ describe('crm_simulate', () => {
     const saved = readFileSync(join(dir, 'inj.xml'), 'utf8');
     expect(saved).toMatch(/<node_state[^>]*uname="node1"[^>]*in_ccm="false"/);
     expect(saved).toContain('operation_key="child_rsc1_monitor_0"');
+  });
+
+  it('reports configuration errors as crm_verify does and simulates what it can understand', () => {
+    writeFileSync(join(dir, 'bad.xml'), '<cib admin_epoch="0" epoch="1" num_updates="0" have-quorum="1"><configuration><crm_config><cluster_property_set id="o"><nvpair id="o1" name="stonith-enabled" value="false"/></cluster_property_set></crm_config><nodes><node id="1" uname="n1"/></nodes><resources><primitive id="r1" class="ocf" provider="heartbeat" type="Dummy"/></resources><constraints><rsc_location id="l1" rsc="nosuch" node="n1" score="10"/></constraints></configuration><status><node_state id="1" uname="n1" in_ccm="true" crmd="online" join="member" expected="member"/></status></cib>');
+    const r = run('-x', join(dir, 'bad.xml'));
+    expect(r.code).toBe(0);
+    expect(r.err).toContain("rsc_location[@id='l1']: rsc \"nosuch\" is not a resource");
+    expect(r.out).toContain('* Start      r1 ( n1 )');
   });
 
   it('says what is wrong, with Pacemaker-style exit codes', () => {
