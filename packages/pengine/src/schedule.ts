@@ -574,7 +574,8 @@ class Placement {
       const dep = ws.byId.get(c.attrs.rsc ?? '');
       if (!dep || ids.has(dep.id) || this.done.has(dep)) continue;
       const s = parseScore(c.attrs.score, 0);
-      if (s === 0) continue;
+      // (A dependent that must stay away pulls nothing: only where the primary goes bans it.)
+      if (s === 0 || s <= -INFINITY) continue;
       const depUnit = dep.parent?.kind === 'group' ? dep.parent : dep;
       const loc = this.baseScores(depUnit);
       for (const n of ws.nodes) {
