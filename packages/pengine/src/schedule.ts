@@ -574,15 +574,18 @@ class Placement {
       const dep = ws.byId.get(c.attrs.rsc ?? '');
       if (!dep || ids.has(dep.id) || this.done.has(dep)) continue;
       const s = parseScore(c.attrs.score, 0);
-      // (A dependent that must stay away pulls nothing: only where the primary goes bans it.)
-      if (s === 0 || s <= -INFINITY) continue;
+      if (s === 0) continue;
       const depUnit = dep.parent?.kind === 'group' ? dep.parent : dep;
       const loc = this.baseScores(depUnit);
+      // (Pacemaker drops a dependent's pull that would leave the primary nowhere to run.)
+      const pulled = new Map(scores);
       for (const n of ws.nodes) {
         const d = loc.get(n.name);
-        if (d === undefined || d <= -INFINITY || d >= INFINITY || !scores.has(n.name)) continue;
-        scores.set(n.name, addScores(scores.get(n.name)!, Math.round((d * s) / INFINITY)));
+        if (d === undefined || d <= -INFINITY || d >= INFINITY || !pulled.has(n.name)) continue;
+        pulled.set(n.name, addScores(pulled.get(n.name)!, Math.round((d * s) / INFINITY)));
       }
+      const runsSomewhere = (m: Map<string, number>) => ws.nodes.some((n) => (m.get(n.name) ?? -INFINITY) >= 0 && this.available(n.name));
+      if (runsSomewhere(pulled) || !runsSomewhere(scores)) for (const [n, v] of pulled) scores.set(n, v);
       // A mandatory dependent that cannot run on a node keeps the primary off it, if the primary has somewhere else to go.
       if (s >= INFINITY && depUnit.kind !== 'clone') {
         // (With node-attribute: banned where no node with the same value can run it.)
