@@ -581,7 +581,12 @@ class Placement {
       const pulled = new Map(scores);
       for (const n of ws.nodes) {
         const d = loc.get(n.name);
-        if (d === undefined || d <= -INFINITY || d >= INFINITY || !pulled.has(n.name)) continue;
+        if (d === undefined || d >= INFINITY || !pulled.has(n.name)) continue;
+        // (Where a dependent that wants to be with it is banned, so is the primary — unless that leaves it nowhere.)
+        if (d <= -INFINITY) {
+          if (s > 0) pulled.set(n.name, -INFINITY);
+          continue;
+        }
         pulled.set(n.name, addScores(pulled.get(n.name)!, Math.round((d * s) / INFINITY)));
       }
       const runsSomewhere = (m: Map<string, number>) => ws.nodes.some((n) => (m.get(n.name) ?? -INFINITY) >= 0 && this.available(n.name));
