@@ -906,6 +906,10 @@ export function buildWorkingSet(cib: Cib, opts: { now?: number } = {}): WorkingS
         unpackHistory(ws, scratch, node, lr.ops.map((o) => o.attrs));
         const c = anon.clone;
         for (const inst of c.children) for (const p of primitives(inst)) if (p.id.replace(/:\d+$/, '') === anon.member) p.known.add(node);
+        // A hard error of any copy keeps every instance off that node (even a probe's: not active).
+        // (A cloned group's instance cannot run there either.)
+        for (const n of scratch.hardBanned) for (const inst of c.children) for (const p of primitives(inst)) p.hardBanned.add(n);
+        if (scratch.misconfigured) for (const inst of c.children) for (const p of primitives(inst)) p.misconfigured = true;
         const byNode = (anonIndex.get(c.id) ?? anonIndex.set(c.id, new Map()).get(c.id)!) as Map<string, number>;
         // A bundle's instance runs on its own guest node only.
         const pinned = c.children.findIndex((inst) => inst.pinnedTo === node);
@@ -948,8 +952,6 @@ export function buildWorkingSet(cib: Cib, opts: { now?: number } = {}): WorkingS
         const ni2 = ws.node.get(node)!;
         if (ni2.uncleanReason?.startsWith(`${lr.id} `)) ni2.uncleanReason = `${rsc.id}${ni2.uncleanReason.slice(lr.id.length)}`;
         rsc.blocked ||= scratch.blocked;
-        for (const n of scratch.hardBanned) for (const inst of anon.clone.children) for (const p of primitives(inst)) p.hardBanned.add(n);
-        if (scratch.misconfigured) for (const inst of anon.clone.children) for (const p of primitives(inst)) p.misconfigured = true;
         rsc.stopOnly ||= scratch.stopOnly;
         continue;
       }
