@@ -70,6 +70,19 @@ describe('membership (pure)', () => {
     expect(b.staleAnswer(9)).toBeUndefined();
   });
 
+  it('a leader that accepted a newer view made without it announces its own again after adoptAfterMs', () => {
+    // n1 led [n1,n2,n3] (generation 1); n2, not having seen n1 yet, announced [n2,n3] as 3 and n1 took it.
+    const n1 = new MembershipTracker('n1', 3, 300);
+    expect(n1.localView(['n1', 'n2', 'n3'], 0).announce).toEqual({ gen: 1, members: ['n1', 'n2', 'n3'] });
+    expect(n1.announcement(3, ['n2', 'n3'], 50)).toMatchObject({ generation: 3, members: ['n2', 'n3'] });
+    expect(n1.localView(['n1', 'n2', 'n3'], 200)).toEqual({});
+    const again = n1.localView(['n1', 'n2', 'n3'], 350);
+    expect(again.announce).toEqual({ gen: 4, members: ['n1', 'n2', 'n3'] });
+    expect(again.deliver).toMatchObject({ generation: 4, members: ['n1', 'n2', 'n3'] });
+    // Agreed now: nothing more to say.
+    expect(n1.localView(['n1', 'n2', 'n3'], 1000)).toEqual({});
+  });
+
   it('two leaders that used the same generation (before they saw each other) converge on the whole view', () => {
     // n2 led [n2,n3] as generation 1 and n3 took it; n1, not having heard it, leads [n1,n2,n3] also as 1.
     const n3 = new MembershipTracker('n3', 3, 300);

@@ -72,16 +72,25 @@ export class MembershipTracker {
       return {};
     }
     if (this.pendingSince !== undefined && now - this.pendingSince >= this.adoptAfterMs && !same(sorted, this.agreed.members)) {
-      // Nobody announced (the leader is not one of ours): adopt our own view.
-      const deliver = this.accept(++this.maxGen, sorted);
+      const gen = ++this.maxGen;
+      const deliver = this.accept(gen, sorted);
+      // We lead our view and the agreed one differs (a node announced before it saw us): announce
+      // ours again. Otherwise nobody announced (the leader is not one of ours): adopt it ourselves.
+      if (sorted[0] === this.me) return { announce: { gen, members: sorted }, ...(deliver ? { deliver } : {}) };
       return deliver ? { deliver } : {};
     }
     return {};
   }
 
-  /** An announcement from the cluster (or our own). Returns the view to deliver, if newer. */
-  announcement(gen: number, members: string[]): MembershipView | undefined {
-    return this.accept(gen, [...members].sort());
+  /**
+   * An announcement from the cluster (or our own). Returns the view to deliver, if newer. If we
+   * lead a different view of our own (its sender had not seen us yet), ours is announced again
+   * once `adoptAfterMs` has passed without the views agreeing (see `localView`).
+   */
+  announcement(gen: number, members: string[], now = Date.now()): MembershipView | undefined {
+    const delivered = this.accept(gen, [...members].sort());
+    if (this.local[0] === this.me && !same(this.local, this.agreed.members)) this.pendingSince ??= now;
+    return delivered;
   }
 
   /**
