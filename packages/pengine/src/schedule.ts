@@ -613,6 +613,16 @@ class Placement {
         if ((m.hardBanned.has(n.name) || m.misconfigured) && m === members[0]) scores.set(n.name, -INFINITY);
       }
     }
+    // A later member that cannot run on a node (its failures reached migration-threshold) keeps
+    // the whole group off it, when the group has somewhere it can run whole.
+    if (unit.kind === 'group' && members.length > 1) {
+      const memberBanned = (m: Rsc, node: string) => {
+        const threshold = parseScore(m.meta['migration-threshold'], INFINITY);
+        return (threshold > 0 && (m.failCount.get(node) ?? 0) >= threshold) || m.stopFailed.has(node) || m.hardBanned.has(node);
+      };
+      const whole = (node: string) => (scores.get(node) ?? -INFINITY) >= 0 && this.available(node) && members.every((m) => !memberBanned(m, node));
+      if (ws.nodes.some((n) => whole(n.name))) for (const n of ws.nodes) if (members.slice(1).some((m) => memberBanned(m, n.name))) scores.set(n.name, -INFINITY);
+    }
     unit.scores = scores;
     let chosen: string | null = null;
     const tv = this.ticketVerdict(members[0]!);
