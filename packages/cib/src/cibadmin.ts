@@ -10,8 +10,8 @@
  * 102 daemon not running, 105 no such object, 108 already exists.
  */
 import { readFileSync } from 'node:fs';
-import { EXIT, HaError, IpcClient, runtimePaths, socketPath, takeRootOption } from '@heartbeat-ts/cluster-glue';
-import { CibProtocol } from './protocol.js';
+import { EXIT, HaError, takeRootOption } from '@heartbeat-ts/cluster-glue';
+import { connectCib } from './protocol.js';
 
 const HELP = `Usage: cibadmin (-Q|-C|-M|-R|-D|-E) [-o SECTION] [-X XML | -x FILE | -p] [-A XPATH]
   -Q, --query      print the CIB, a section (-o) or what an XPath selects (-A)
@@ -77,7 +77,7 @@ if (op === 'erase' && !force) die(EXIT.USAGE, 'erasing the whole CIB needs --for
 
 const exitFor = (code: string): number => ({ ENOSUCH: 105, EEXIST: 108, EINVAL: 65, ENOTRUNNING: 102, EACCES: EXIT.INSUFFICIENT_PRIV, ETIMEDOUT: EXIT.TIMEOUT })[code] ?? EXIT.ERROR;
 try {
-  const c = await IpcClient.connect(CibProtocol, { path: socketPath(runtimePaths(root ? { root } : {}), 'cib'), name: 'cibadmin' });
+  const c = await connectCib('cibadmin', root);
   const sec = scope as never;
   if (op === 'query') {
     const r = await c.request('query', { ...(scope ? { section: sec } : {}), ...(xpath ? { xpath } : {}) });

@@ -6,8 +6,8 @@
  * 66 cannot read input, 102 the CIB daemon (for -L) is not running. --root DIR as every command.
  */
 import { readFileSync } from 'node:fs';
-import { EXIT, IpcClient, runtimePaths, socketPath, takeRootOption } from '@heartbeat-ts/cluster-glue';
-import { CibProtocol } from './protocol.js';
+import { EXIT, takeRootOption } from '@heartbeat-ts/cluster-glue';
+import { queryLiveCib } from './protocol.js';
 import { Cib } from './model.js';
 import { verifyCib } from './validate.js';
 import { XmlError } from './xml.js';
@@ -36,9 +36,7 @@ if (!file && !fromStdin) live = true;
 let text: string;
 if (live) {
   try {
-    const c = await IpcClient.connect(CibProtocol, { path: socketPath(runtimePaths(root ? { root } : {}), 'cib'), name: 'crm_verify' });
-    text = (await c.request('query', {})).xml;
-    c.close();
+    text = await queryLiveCib('crm_verify', root);
   } catch (e) {
     process.stderr.write(`crm_verify: cannot read the live CIB: ${(e as Error).message} (check a file with -x FILE)\n`);
     process.exit(102);

@@ -1,5 +1,5 @@
 /** The cib daemon's API (Unix socket <runDir>/cib.sock, cluster-glue IPC, protocol `cib` v1). */
-import { defineProtocol, s } from '@heartbeat-ts/cluster-glue';
+import { defineProtocol, IpcClient, runtimePaths, s, socketPath } from '@heartbeat-ts/cluster-glue';
 
 const section = s.optional(s.enum(['crm_config', 'nodes', 'resources', 'constraints', 'op_defaults', 'rsc_defaults', 'fencing-topology', 'tags', 'alerts', 'acls', 'status'] as const));
 const version = s.object({ version: s.string() });
@@ -25,3 +25,18 @@ export const CibProtocol = defineProtocol({
     diff: s.object({ op: s.enum(['create', 'modify', 'replace', 'delete', 'erase'] as const), before: s.string(), after: s.string(), paths: s.array(s.string()), patchset: s.string() }),
   },
 });
+
+/** A client of the CIB daemon of the node under `root` (the runtime root; default /), named for its logs. */
+export function connectCib(name: string, root?: string) {
+  return IpcClient.connect(CibProtocol, { path: socketPath(runtimePaths(root ? { root } : {}), 'cib'), name });
+}
+
+/** The whole CIB as the CIB daemon of that node has it (commands' -L/--live-check). */
+export async function queryLiveCib(name: string, root?: string): Promise<string> {
+  const c = await connectCib(name, root);
+  try {
+    return (await c.request('query', {})).xml;
+  } finally {
+    c.close();
+  }
+}

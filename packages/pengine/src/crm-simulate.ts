@@ -13,8 +13,8 @@
  * this scheduler does not decide yet (listed on stderr), 102 no CIB daemon (-L).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { CibProtocol, verifyCib } from '@heartbeat-ts/cib';
-import { EXIT, IpcClient, runtimePaths, serializeXml, socketPath, takeRootOption } from '@heartbeat-ts/cluster-glue';
+import { queryLiveCib, verifyCib } from '@heartbeat-ts/cib';
+import { EXIT, serializeXml, takeRootOption } from '@heartbeat-ts/cluster-glue';
 import { graphDot, graphXml, transitionGraph } from './graph.js';
 import type { Injections } from './inject.js';
 import { simulate, transitionSummaryText } from './simulate.js';
@@ -107,9 +107,7 @@ if (!file && !pipe && !live) fail('give a CIB with -x FILE, -p or -L');
 let text: string;
 if (live) {
   try {
-    const c = await IpcClient.connect(CibProtocol, { path: socketPath(runtimePaths(root ? { root } : {}), 'cib'), name: 'crm_simulate' });
-    text = (await c.request('query', {})).xml;
-    c.close();
+    text = await queryLiveCib('crm_simulate', root);
   } catch (e) {
     fail(`cannot read the live CIB: ${(e as Error).message} (simulate a file with -x FILE)`, 102);
   }
