@@ -19,6 +19,7 @@
 import type { Cib, Constraint, ResourceSet } from '@heartbeat-ts/cib';
 import { isElement, type XmlElement } from '@heartbeat-ts/cluster-glue';
 import { parseScore } from './scores.js';
+import { isTrue } from './working-set.js';
 
 /** A constraint between single resources (attributes as in the CIB's simple form). */
 export interface SimpleConstraint extends Constraint {
@@ -28,7 +29,6 @@ export interface SimpleConstraint extends Constraint {
   anyOfName?: string;
 }
 
-const isTrue = (v: string | undefined) => /^(true|yes|on|1|y)$/i.test((v ?? '').trim());
 const isFalse = (v: string | undefined) => /^(false|no|off|0|n)$/i.test((v ?? '').trim());
 
 const invert: Record<string, string> = { start: 'stop', stop: 'start', promote: 'demote', demote: 'promote', promoted: 'demoted', demoted: 'promoted', running: 'stopped', stopped: 'running' };

@@ -23,7 +23,7 @@ import { attributeSets } from '@heartbeat-ts/cib';
 import { isElement, type XmlElement, parseCrmDurationMs } from '@heartbeat-ts/cluster-glue';
 import { ruleHolds } from './rules.js';
 import { parseScore } from './scores.js';
-import { canMigrate, primitives, setValues, type NodeInfo, type Role, type Rsc, type WorkingSet } from './working-set.js';
+import { canMigrate, isTrue, primitives, setValues, type NodeInfo, type Role, type Rsc, type WorkingSet } from './working-set.js';
 
 export type GraphActionType = 'rsc_op' | 'pseudo_event' | 'crm_event';
 
@@ -52,7 +52,6 @@ export interface TransitionGraph {
   attrs: Record<string, string>;
 }
 
-const isTrue = (v: string | undefined) => /^(true|yes|on|1|y)$/i.test((v ?? '').trim());
 const collective = (r: Rsc) => r.kind !== 'primitive';
 /** A collective's action as a `first`: its completion pseudo-action. */
 const done: Record<string, string> = { start: 'running', stop: 'stopped', promote: 'promoted', demote: 'demoted' };

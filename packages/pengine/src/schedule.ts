@@ -16,7 +16,7 @@ import { paramDigest, type XmlElement } from '@heartbeat-ts/cluster-glue';
 import type { Constraint } from '@heartbeat-ts/cib';
 import { ruleHolds } from './rules.js';
 import { addScores, INFINITY, parseScore } from './scores.js';
-import { canMigrate, type NodeInfo, primitives, type Rsc, type WorkingSet } from './working-set.js';
+import { canMigrate, isTrue, type NodeInfo, primitives, type Rsc, type WorkingSet } from './working-set.js';
 
 export interface SummaryEntry {
   /** The line as crm_simulate prints it (without the leading "  * "). */
@@ -30,7 +30,6 @@ export interface Schedule {
   unsupported: string[];
 }
 
-const isTrue = (v: string | undefined) => /^(true|yes|on|1|y)$/i.test((v ?? '').trim());
 
 
 

@@ -141,7 +141,8 @@ export interface WorkingSet {
   now: number;
 }
 
-const isTrue = (v: string | undefined) => /^(true|yes|on|1|y)$/i.test((v ?? '').trim());
+/** A CIB boolean (Pacemaker's crm_is_true): true, yes, on, 1 or y, any case. */
+export const isTrue = (v: string | undefined) => /^(true|yes|on|1|y)$/i.test((v ?? '').trim());
 
 /** Name/value pairs of attribute sets, rules evaluated, in score order (higher first), first value wins. */
 export function setValues(sets: AttributeSet[], ctx: RuleContext = { attrs: {}, now: Date.now() / 1000 }): Record<string, string> {
