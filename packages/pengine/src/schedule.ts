@@ -774,6 +774,33 @@ function applyOrders(ws: WorkingSet): void {
   }
   const groups = [...ws.byId.values()].filter((r) => r.kind === 'group');
   for (const g of groups) for (let i = 1; i < g.children.length; i++) orders.push({ first: g.children[i - 1]!, then: g.children[i]!, firstAction: 'start', thenAction: 'start', interleave: false, symmetrical: true, ...(i === 1 && g.parent?.kind === 'clone' ? { secondOfClonedGroup: true } : {}) });
+  // A start made unrunnable by an ordering blocks the starts of what is colocated with it for
+  // sure ("due to colocation with ..."), once no instance of a collective can start.
+  const mandatoryColocations = ws.constraints.filter((c) => c.kind === 'rsc_colocation' && parseScore(c.attrs.score, 0) >= INFINITY && !/^(promoted|master)$/i.test(c.attrs['rsc-role'] ?? '') && !/^(promoted|master)$/i.test(c.attrs['with-rsc-role'] ?? ''));
+  const blockColocated = (p: Rsc) => {
+    let top = p;
+    while (top.parent) top = top.parent;
+    if (primitives(top).some((x) => x.next)) return;
+    const name = top.kind === 'clone' ? top.id : p.id;
+    for (const c of mandatoryColocations) {
+      if (c.attrs['with-rsc'] !== top.id) continue;
+      const dependent = ws.byId.get(c.attrs.rsc ?? '');
+      if (!dependent || dependent === top) continue;
+      // (One also ordered after a resource made unrunnable by its own first takes the
+      // ordering's reason: Pacemaker made its start required before.)
+      // (Nor does an interleaved clone: its instances follow their peers.)
+      if (p.blockedBy?.startsWith('unrunnable ') && orders.some((o) => o.first === p && o.then === dependent)) continue;
+      if (orders.some((o) => o.interleave && o.first === top && o.then === dependent)) continue;
+      for (const d of primitives(dependent)) {
+        if (!d.next) continue;
+        d.wouldRun = d.next;
+        d.blockedBy ??= `colocation with ${name}`;
+        d.heldByOrder = true;
+        d.next = null;
+        blockColocated(d);
+      }
+    }
+  };
   for (let round = 0; round < 50; round++) {
     let changed = false;
     for (const o of orders) {
@@ -784,7 +811,22 @@ function applyOrders(ws: WorkingSet): void {
           const where = primitives(inst)[0]?.next;
           if (!where) continue;
           if (o.first.children.some((f) => primitives(f).some((x) => x.next === where))) continue;
-          for (const p of primitives(inst)) p.next = null;
+          // The peer that was to be there but was held by an ordering names the reason; without
+          // one the instance is unassigned after its actions were made: its stop says no why.
+          const peer = o.first.children.flatMap(primitives).find((x) => x.wouldRun === where && x.heldByOrder);
+          for (const p of primitives(inst)) {
+            if (peer) {
+              const staying = p.active.size === 1 && p.active.has(where) && !p.failed.has(where);
+              p.blockedBy = `${staying && peer.active.size > 0 ? 'required' : 'unrunnable'} ${peer.id} ${o.firstAction}`;
+              p.wouldRun = where;
+              p.heldByOrder = true;
+            } else if (p.active.size) {
+              p.blockedBy ??= '';
+              p.heldByOrder = true;
+            }
+            p.next = null;
+            blockColocated(p);
+          }
           changed = true;
         }
       }
@@ -810,6 +852,7 @@ function applyOrders(ws: WorkingSet): void {
           p.blockedBy = `${required ? 'required' : 'unrunnable'} ${o.anyOfName ?? actionName(o.first, firstAction)}`;
           p.heldByOrder = true;
           p.next = null;
+          blockColocated(p);
           changed = true;
         }
         continue;
@@ -892,6 +935,11 @@ function applyNoQuorum(ws: WorkingSet): void {
       }
       continue;
     }
+    // freeze: nothing is promoted either (a promotion is a start of the promoted role).
+    if (policy === 'freeze' && promotableOf(p) && p.nextRole === 'Promoted' && cur.every((n) => p.active.get(n) !== 'Promoted')) {
+      p.nextRole = 'Unpromoted';
+      continue;
+    }
     // demote: a promoted instance stays, demoted; everything else stops as under stop.
     if (policy === 'demote' && promotableOf(p)) {
       if (p.next && cur.includes(p.next)) p.nextRole = 'Unpromoted';
@@ -932,7 +980,9 @@ function summaryForPromotable(ws: WorkingSet, r: Rsc, out: SummaryEntry[]): void
   const curRole = roleName(curRoleRaw);
   const failed = r.failed.has(cur);
   if (!next) {
-    entry(`Stop       ${r.id} ( ${curRole} ${cur} )  due to ${r.blockedBy ?? 'node availability'}${r.stopBlocked ? ' (blocked)' : ''}`);
+    if (r.blockedBy === '' && r.stopBlocked) entry(`Stop       ${r.id} ( ${curRole} ${cur} )  blocked`);
+    else if (r.blockedBy === '') entry(`Stop       ${r.id} ( ${curRole} ${cur} )`);
+    else entry(`Stop       ${r.id} ( ${curRole} ${cur} )  due to ${r.blockedBy ?? 'node availability'}${r.stopBlocked ? ' (blocked)' : ''}`);
     return;
   }
   if (next === cur) {
@@ -988,7 +1038,7 @@ function summaryFor(ws: WorkingSet, r: Rsc, out: SummaryEntry[]): void {
     entry(`Stop       ${r.id} ( ${cur} )  blocked`);
     return;
   }
-  const why = r.blockedBy ? `  due to ${r.blockedBy}` : '  due to node availability';
+  const why = r.blockedBy === '' ? '' : r.blockedBy ? `  due to ${r.blockedBy}` : '  due to node availability';
   entry(`Stop       ${r.id} ( ${cur} )${why}${r.stopBlocked ? ' (blocked)' : ''}`);
 }
 
@@ -1111,11 +1161,13 @@ export function schedule(ws: WorkingSet): Schedule {
         p.blocked = true;
         continue;
       }
+      const assigned = p.next !== null;
       p.next = null;
       p.stopBlocked = true;
-      // (A fencing device is not held by quorum: it just has nowhere to be.)
-      if (p.agent?.startsWith('stonith:')) delete p.blockedBy;
-      else p.blockedBy = policy === 'freeze' ? '' : 'no quorum';
+      // (A fencing device is not held by quorum: it just has nowhere to be.) Under freeze the
+      // stop only says why when the resource was left without a node.
+      if (p.agent?.startsWith('stonith:') && !(policy === 'freeze' && assigned)) delete p.blockedBy;
+      else p.blockedBy = policy === 'freeze' ? (assigned ? '' : 'node availability') : 'no quorum';
     }
   }
   const orphansOf = (owner?: Rsc) => ws.orphans.filter((o) => o.owner === owner).map((o) => o.rsc);
