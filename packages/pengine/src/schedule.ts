@@ -58,7 +58,6 @@ interface TicketVerdict {
 
 class Placement {
   /** Without quorum under no-quorum-policy=stop what runs will stop: its placement does not load its node. */
-  countLoad = true;
   private readonly done = new Set<Rsc>();
   private readonly noPromotion = new Map<Rsc, boolean>();
   private readonly inProgress = new Set<Rsc>();
@@ -436,13 +435,9 @@ class Placement {
   /** Takes a unit's needs from the node it was placed on, and counts it there. */
   load(unit: Rsc, node: string): void {
     const n = this.ws.node.get(node)!;
-    // Pacemaker counts the primitives placed on a node (a group's members each; a clone instance once).
-    // (Without quorum under the stop policy, what runs now will stop and does not count; the
-    // starts that would happen still spread over the nodes.)
-    const prims = primitives(unit);
-    const counted = this.countLoad ? prims.length : prims.filter((p) => !p.active.size).length;
-    if (unit.parent?.kind === 'clone') n.assigned += counted ? 1 : 0;
-    else n.assigned += this.countLoad ? Math.max(1, counted) : counted;
+    // Pacemaker counts the primitives placed on a node (a group's members each; a clone instance
+    // once), with or without quorum: placement does not depend on it.
+    n.assigned += unit.parent?.kind === 'clone' ? 1 : unit.kind === 'group' ? unit.children.filter((m) => m.next === node).length : 1;
     if (this.strategy !== 'default') for (const [k, v] of Object.entries(this.need(unit))) n.capacity[k] = (n.capacity[k] ?? 0) - v;
   }
 
@@ -650,7 +645,6 @@ class Placement {
       }
     }
     unit.next = chosen;
-    if (chosen) this.load(unit, chosen);
     if (unit.kind === 'group') {
       let blocked = false;
       for (const m of unit.children) {
@@ -668,6 +662,7 @@ class Placement {
         for (const m of unit.children.slice(stuck + 1)) if (m.next !== at) m.next = null;
       }
     }
+    if (chosen) this.load(unit, chosen);
     this.inProgress.delete(unit);
     this.done.add(unit);
   }
@@ -1101,7 +1096,6 @@ export function schedule(ws: WorkingSet): Schedule {
   const strandedOn = (p: Rsc) => [...p.active.keys()].find((n) => ws.node.get(n)?.unclean && !canFence(ws.node.get(n)!));
   // What ran on a fenced guest failed with it; the guest comes back with its container.
   for (const n of ws.nodes) if (n.unclean && n.remote?.container) for (const p of ws.byId.values()) if (p.kind === 'primitive' && p.active.has(n.name)) p.failed.add(n.name);
-  placement.countLoad = quorate || !['stop', 'suicide'].includes(ws.options.noQuorumPolicy.toLowerCase());
   const priority = (r: Rsc) => parseScore(r.meta.priority, 0);
   // Pacemaker sorts its resource list by priority for placement, and prints the summary in that order.
   // (Only placement strategies other than "default" sort by scores; default keeps priority, then CIB order.)
