@@ -205,8 +205,12 @@ function anonymousInstance(p: Rsc): boolean {
   return false;
 }
 
-function probeWanted(ws: WorkingSet, p: Rsc, n: NodeInfo): boolean {
-  if (!n.online || n.unclean || p.known.has(n.name) || p.orphan) return false;
+/**
+ * Whether p is probed on n: an online node without history of it (discovery allowing). With
+ * `pending`, the question is asked of a node still joining (a probe that cannot run yet).
+ */
+export function probeWanted(ws: WorkingSet, p: Rsc, n: NodeInfo, pending = false): boolean {
+  if (!(pending ? n.pending : n.online) || n.unclean || p.known.has(n.name) || p.orphan) return false;
   if (!isTrue(ws.cib.property('enable-startup-probes') ?? 'true')) return false;
   const names = new Set<string>();
   for (let x: Rsc | undefined = p; x; x = x.parent) names.add(x.id).add(x.id.replace(/:\d+$/, ''));

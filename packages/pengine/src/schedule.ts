@@ -14,6 +14,7 @@
  */
 import { paramDigest, type XmlElement } from '@heartbeat-ts/cluster-glue';
 import type { Constraint } from '@heartbeat-ts/cib';
+import { probeWanted } from './graph.js';
 import { ruleHolds } from './rules.js';
 import { addScores, INFINITY, parseScore } from './scores.js';
 import { canMigrate, isTrue, type NodeInfo, primitives, type Rsc, type WorkingSet } from './working-set.js';
@@ -1005,6 +1006,7 @@ function summaryFor(ws: WorkingSet, r: Rsc, out: SummaryEntry[]): void {
   if (active.length === 0) {
     if (next) entry(`Start      ${r.id} ( ${next} )`);
     else if (r.blockedBy && r.wouldRun) entry(`Start      ${r.id} ( ${r.wouldRun} )  due to ${r.blockedBy} (blocked)`);
+    else if (r.blockedBy === '' && r.wouldRun) entry(`Start      ${r.id} ( ${r.wouldRun} )  blocked`);
     return;
   }
   if (active.length > 1) {
@@ -1142,6 +1144,18 @@ export function schedule(ws: WorkingSet): Schedule {
     }
   }
   for (const r of order) placement.place(r);
+  // A resource active nowhere starts only after its probes: one on a node still joining cannot
+  // run yet, so the start waits ("blocked"). (A clone's instances are ordered through the clone.)
+  for (const p of ws.byId.values()) {
+    if (p.kind !== 'primitive' || p.active.size || !p.next) continue;
+    let top: Rsc | undefined = p;
+    while (top && top.kind !== 'clone') top = top.parent;
+    if (top) continue;
+    if (!ws.nodes.some((n) => probeWanted(ws, p, n, true))) continue;
+    p.wouldRun = p.next;
+    p.blockedBy = '';
+    p.next = null;
+  }
   checkDefinitions(ws);
   applyOrders(ws);
   if (!quorate) {

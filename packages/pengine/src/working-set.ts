@@ -14,6 +14,8 @@ export interface NodeInfo {
   id: string;
   name: string;
   online: boolean;
+  /** In the membership but not joined yet (Pacemaker's "pending"): runs nothing, probes wait. */
+  pending?: boolean;
   unclean: boolean;
   uncleanReason?: string;
   standby: boolean;
@@ -246,6 +248,11 @@ function nodeState(ws: WorkingSet, cib: Cib): void {
       const crmd = a.crmd === 'online' || (/^\d+$/.test(a.crmd ?? '') && Number(a.crmd) > 0);
       const join = a.join ?? 'down';
       const expected = a.expected ?? 'down';
+      const terminate = isTrue(attrs.terminate) || /^[1-9]\d*$/.test(attrs.terminate ?? '');
+      // (With fencing, one that is up but has not joined is pending, not lost.)
+      const shuttingDown = attrs.shutdown !== undefined && attrs.shutdown !== '0';
+      if (ws.options.stonithEnabled && !terminate && !shuttingDown && a.in_ccm !== undefined && join !== 'nack' && join !== 'member' && (inCcm || crmd)
+        && (expected === 'down' || (inCcm && crmd && (join === 'pending' || join === 'down')))) n.pending = true;
       if (inCcm && crmd && join === 'member') n.online = true;
       // Without fencing a node that is not online is simply down: what ran there counts as stopped.
       else if (!ws.options.stonithEnabled) n.online = false;
