@@ -367,7 +367,7 @@ class Placement {
         else if (there && score !== undefined) score = addScores(score, sc);
       }
       if (primitives(inst).some((p) => p.noPromote?.has(node))) continue;
-      if ([...member.active.values()][0] === 'Promoted' && score === undefined) score = 0;
+      if (member.active.get(node) === 'Promoted' && score === undefined) score = 0;
       if (score !== undefined && score >= 0) candidates.push({ inst, score });
     }
     if (this.noPromotion.get(c)) candidates.length = 0;
