@@ -65,7 +65,7 @@ class Builder {
 
   constructor(ws: WorkingSet) {
     const s = ws.cib.section('op_defaults');
-    this.opDefaults = s ? setValues(attributeSets(s, 'meta_attributes')) : {};
+    this.opDefaults = s ? setValues(attributeSets(s, 'meta_attributes'), { attrs: {}, now: ws.now }) : {};
   }
 
   get(key: string, node?: NodeInfo): GraphAction | undefined {

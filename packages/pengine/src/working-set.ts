@@ -147,7 +147,7 @@ export interface WorkingSet {
 export const isTrue = (v: string | undefined) => /^(true|yes|on|1|y)$/i.test((v ?? '').trim());
 
 /** Name/value pairs of attribute sets, rules evaluated, in score order (higher first), first value wins. */
-export function setValues(sets: AttributeSet[], ctx: RuleContext = { attrs: {}, now: Date.now() / 1000 }): Record<string, string> {
+export function setValues(sets: AttributeSet[], ctx: RuleContext): Record<string, string> {
   const out: Record<string, string> = {};
   const sorted = [...sets].sort((a, b) => parseScore(b.el.attrs.score, 0) - parseScore(a.el.attrs.score, 0));
   for (const s of sorted) {
@@ -219,10 +219,10 @@ function nodeState(ws: WorkingSet, cib: Cib): void {
   const addRemote = (name: string, id: string, attributes: AttributeSet[], utilization: AttributeSet[]) => {
     const def = remotes.get(name)!;
     const st = states.get(name) ?? cib.status.find((x) => x.id === id);
-    const attrs: Record<string, string> = { ...setValues(attributes), '#uname': name, '#id': id, '#kind': def.container ? 'container' : 'remote', '#is_dc': 'false' };
-    if (st) Object.assign(attrs, setValues(st.transient));
+    const attrs: Record<string, string> = { ...setValues(attributes, { attrs: {}, now: ws.now }), '#uname': name, '#id': id, '#kind': def.container ? 'container' : 'remote', '#is_dc': 'false' };
+    if (st) Object.assign(attrs, setValues(st.transient, { attrs: {}, now: ws.now }));
     const capacity: Record<string, number> = {};
-    for (const [k, v] of Object.entries(setValues(utilization))) capacity[k] = Number.parseInt(v, 10) || 0;
+    for (const [k, v] of Object.entries(setValues(utilization, { attrs: {}, now: ws.now }))) capacity[k] = Number.parseInt(v, 10) || 0;
     // Online once its connection is known to run (see remoteOnline()).
     const n: NodeInfo = { id, name, online: false, unclean: false, standby: isTrue(attrs.standby), maintenance: isTrue(attrs.maintenance), shutdown: false, attrs, assigned: 0, capacity, remote: { connection: name, ...(def.container ? { container: def.container } : {}) } };
     ws.nodes.push(n);
@@ -237,10 +237,10 @@ function nodeState(ws: WorkingSet, cib: Cib): void {
     if (def.el.attrs.type === 'remote') continue;
     const name = def.uname;
     const st = states.get(name) ?? cib.status.find((s) => s.id === def.id);
-    const attrs: Record<string, string> = { ...setValues(def.attributes), '#uname': name, '#id': def.id, '#kind': 'cluster', '#is_dc': String(cib.root.attrs['dc-uuid'] === def.id) };
-    if (st) Object.assign(attrs, setValues(st.transient));
+    const attrs: Record<string, string> = { ...setValues(def.attributes, { attrs: {}, now: ws.now }), '#uname': name, '#id': def.id, '#kind': 'cluster', '#is_dc': String(cib.root.attrs['dc-uuid'] === def.id) };
+    if (st) Object.assign(attrs, setValues(st.transient, { attrs: {}, now: ws.now }));
     const capacity: Record<string, number> = {};
-    for (const [k, v] of Object.entries(setValues(def.utilization))) capacity[k] = Number.parseInt(v, 10) || 0;
+    for (const [k, v] of Object.entries(setValues(def.utilization, { attrs: {}, now: ws.now }))) capacity[k] = Number.parseInt(v, 10) || 0;
     const n: NodeInfo = { id: def.id, name, online: false, unclean: false, standby: false, maintenance: false, shutdown: false, attrs, assigned: 0, capacity };
     if (st) {
       const a = st.attrs;
@@ -297,7 +297,7 @@ function expandBundle(ws: WorkingSet, b: BundleDef, def: CibResource, build: Bui
     return r;
   };
   {
-    const meta = { ...build.defaults(), ...setValues(def.meta), 'bundle-id': b.id };
+    const meta = { ...build.defaults(), ...setValues(def.meta, { attrs: {}, now: ws.now }), 'bundle-id': b.id };
     const members: Rsc[] = [];
     const containers: Rsc[] = [];
     const ipParts = b.ipStart?.split('.').map(Number);
@@ -360,8 +360,8 @@ function remoteOnline(ws: WorkingSet): void {
   }
 }
 
-function metaOf(sets: AttributeSet[], defaults: Record<string, string>): Record<string, string> {
-  return { ...defaults, ...setValues(sets) };
+function metaOf(sets: AttributeSet[], defaults: Record<string, string>, now: number): Record<string, string> {
+  return { ...defaults, ...setValues(sets, { attrs: {}, now }) };
 }
 
 /** A clone's instances: copies of its child with ids suffixed :0, :1, ... (group members too). */
@@ -381,6 +381,8 @@ function instantiate(c: Rsc, child: CibResource, count: number, ctx: Build): voi
 /** What building resources needs: rsc_defaults for an agent, and the resource templates by id. */
 interface Build {
   defaults: (agent?: RuleContext['agent']) => Record<string, string>;
+  /** Rules in attribute sets are evaluated at this time. */
+  now: number;
   templates: Map<string, Primitive>;
 }
 
@@ -407,21 +409,21 @@ function buildResource(r: CibResource, ctx: Build, parent?: Rsc): Rsc[] {
     const el = r.el;
     p.agent = `${el.attrs.class}:${el.attrs.provider ? `${el.attrs.provider}:` : ''}${el.attrs.type}`;
     // Precedence: its own meta-attributes, its parent's, then rsc_defaults (evaluated for its agent).
-    p.meta = { ...ctx.defaults({ class: el.attrs.class, provider: el.attrs.provider, type: el.attrs.type }), ...(parent?.meta ?? {}), ...metaOf(r.meta, {}) };
-    p.params = setValues(r.instance);
-    for (const [k, v] of Object.entries(setValues(r.utilization))) p.utilization[k] = Number.parseInt(v, 10) || 0;
+    p.meta = { ...ctx.defaults({ class: el.attrs.class, provider: el.attrs.provider, type: el.attrs.type }), ...(parent?.meta ?? {}), ...metaOf(r.meta, {}, ctx.now) };
+    p.params = setValues(r.instance, { attrs: {}, now: ctx.now });
+    for (const [k, v] of Object.entries(setValues(r.utilization, { attrs: {}, now: ctx.now }))) p.utilization[k] = Number.parseInt(v, 10) || 0;
     p.ops = r.ops.map((o) => ({ name: o.name, intervalMs: parseCrmDurationMs(o.interval ?? '0') ?? 0, ...(o.el.attrs['on-fail'] ? { onFail: o.el.attrs['on-fail'].toLowerCase() } : {}), ...(o.role ? { role: o.role } : {}), ...(o.timeout ? { timeout: o.timeout } : {}), attrs: o.el.attrs }));
     return [p];
   }
   if (r.kind === 'group') {
     const g = base(r.id, 'group');
-    g.meta = { ...(parent?.meta ?? {}), ...metaOf(r.meta, parent ? {} : ctx.defaults()) };
+    g.meta = { ...(parent?.meta ?? {}), ...metaOf(r.meta, parent ? {} : ctx.defaults(), ctx.now) };
     for (const c of r.children) g.children.push(...buildResource(c, ctx, g));
     return [g];
   }
   if (r.kind === 'clone' || r.kind === 'master') {
     const c = base(r.id, 'clone');
-    c.meta = metaOf(r.meta, ctx.defaults());
+    c.meta = metaOf(r.meta, ctx.defaults(), ctx.now);
     const promotable = r.kind === 'master' || isTrue(c.meta.promotable);
     const unique = isTrue(c.meta['globally-unique']);
     c.clone = {
@@ -844,7 +846,7 @@ export function buildWorkingSet(cib: Cib, opts: { now?: number } = {}): WorkingS
     if (legacyStickiness !== undefined && d['resource-stickiness'] === undefined) d['resource-stickiness'] = legacyStickiness;
     return d;
   };
-  const build: Build = { defaults: rscDefaults, templates };
+  const build: Build = { defaults: rscDefaults, templates, now: ws.now };
   const bundleList = bundleDefs(cib);
   for (const r of cib.resources) {
     if (r.kind === 'bundle') {
