@@ -126,7 +126,7 @@ function primitiveActions(b: Builder, ws: WorkingSet, p: Rsc): void {
     timeout: String(b.timeoutMs(p, name, intervalMs)),
   });
   const op = (task: string, n: NodeInfo, intervalMs = 0, extra: Record<string, string> = {}) =>
-    b.add('rsc_op', task, `${p.historyName ?? p.id}_${task}_${intervalMs}`, { rsc: p, node: n, intervalMs, meta: opMeta(task, intervalMs, n, extra), params: ws.paramsOn(p, n.name), ...(p.historyName ? { internalKey: `${p.id}_${task}_${intervalMs}` } : {}) });
+    b.add('rsc_op', task, `${p.historyName ?? p.id}_${task}_${intervalMs}`, { rsc: p, node: n, intervalMs, meta: opMeta(task, intervalMs, n, extra), params: { ...ws.paramsOn(p, n.name), ...p.ops.find((o) => o.name === task && o.intervalMs === intervalMs)?.params }, ...(p.historyName ? { internalKey: `${p.id}_${task}_${intervalMs}` } : {}) });
   const pseudoOp = (task: string) => b.add('pseudo_event', task, `${p.id}_${task}_0`, { rsc: p, meta: { timeout: String(b.timeoutMs(p, task, 0)) } });
 
   // Probes where its state is unknown.

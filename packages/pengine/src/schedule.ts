@@ -682,14 +682,17 @@ function checkDefinitions(ws: WorkingSet): void {
     if (cur.length !== 1 || cur[0] !== p.next || p.failed.has(p.next)) continue;
     const d = p.startDigests.get(p.next);
     if (!d) continue;
-    const params = ws.paramsOn(p, p.next);
+    // (The start's own instance attributes are parameters of the start, recorded in its digest.)
+    const startParams = p.ops.find((o) => o.name === 'start' && o.intervalMs === 0)?.params;
+    const params = { ...ws.paramsOn(p, p.next), ...startParams };
     if (paramDigest(params) === d.opDigest) continue;
     // As crm_simulate does (the CIB may be sanitized: secrets replaced), compare without the
     // secret parameters when their digest was recorded.
     // (Fencing devices' pcmk_* parameters are the fencer's, not the agent's: not in that digest.)
     const fence = p.agent?.startsWith('stonith:') === true;
     if (d.secureDigest && paramDigest(params, (k) => !d.secureParams!.includes(k) && !(fence && k.startsWith('pcmk_'))) === d.secureDigest) continue;
-    if (d.restartDigest && d.forceRestart && paramDigest(params, (k) => d.forceRestart!.includes(k)) === d.restartDigest) p.reload = true;
+    // (A start with parameters of its own restarts rather than reloads, so that they apply.)
+    if (d.restartDigest && d.forceRestart && !startParams && paramDigest(params, (k) => d.forceRestart!.includes(k)) === d.restartDigest) p.reload = true;
     // (Pacemaker gives no reason for operations recorded before feature set 2.0.)
     // (Nor for a result recorded without a digest, such as one crm_simulate injected.)
     else p.restartFor = Number((d.featureSet ?? '3').split('.')[0]) < 2 || d.opDigest === '' ? '' : 'resource definition change';

@@ -87,7 +87,7 @@ export interface Rsc {
   /** What it uses of a node's capacity (utilization). */
   utilization: Record<string, number>;
   /** Configured operations (name, interval in ms, on-fail). */
-  ops: { name: string; intervalMs: number; onFail?: string; role?: string; timeout?: string; attrs: Record<string, string> }[];
+  ops: { name: string; intervalMs: number; onFail?: string; role?: string; timeout?: string; attrs: Record<string, string>; params?: Record<string, string> }[];
   /** A failure with on-fail=block (or a failed stop that cannot be fenced): no actions for it. */
   blocked: boolean;
   /** A failure with on-fail=stop: stop it and do not start it again. */
@@ -379,6 +379,12 @@ function instantiate(c: Rsc, child: CibResource, count: number, ctx: Build): voi
 }
 
 /** What building resources needs: rsc_defaults for an agent, and the resource templates by id. */
+/** An operation's own instance attributes: parameters of that operation only (in its digest too). */
+function opParams(el: XmlElement, now: number): { params?: Record<string, string> } {
+  const sets = attributeSets(el, 'instance_attributes');
+  return sets.length ? { params: setValues(sets, { attrs: {}, now }) } : {};
+}
+
 interface Build {
   defaults: (agent?: RuleContext['agent']) => Record<string, string>;
   /** Rules in attribute sets are evaluated at this time. */
@@ -412,7 +418,7 @@ function buildResource(r: CibResource, ctx: Build, parent?: Rsc): Rsc[] {
     p.meta = { ...ctx.defaults({ class: el.attrs.class, provider: el.attrs.provider, type: el.attrs.type }), ...(parent?.meta ?? {}), ...metaOf(r.meta, {}, ctx.now) };
     p.params = setValues(r.instance, { attrs: {}, now: ctx.now });
     for (const [k, v] of Object.entries(setValues(r.utilization, { attrs: {}, now: ctx.now }))) p.utilization[k] = Number.parseInt(v, 10) || 0;
-    p.ops = r.ops.map((o) => ({ name: o.name, intervalMs: parseCrmDurationMs(o.interval ?? '0') ?? 0, ...(o.el.attrs['on-fail'] ? { onFail: o.el.attrs['on-fail'].toLowerCase() } : {}), ...(o.role ? { role: o.role } : {}), ...(o.timeout ? { timeout: o.timeout } : {}), attrs: o.el.attrs }));
+    p.ops = r.ops.map((o) => ({ name: o.name, intervalMs: parseCrmDurationMs(o.interval ?? '0') ?? 0, ...(o.el.attrs['on-fail'] ? { onFail: o.el.attrs['on-fail'].toLowerCase() } : {}), ...(o.role ? { role: o.role } : {}), ...(o.timeout ? { timeout: o.timeout } : {}), attrs: o.el.attrs, ...opParams(o.el, ctx.now) }));
     return [p];
   }
   if (r.kind === 'group') {
