@@ -1147,6 +1147,13 @@ export function schedule(ws: WorkingSet): Schedule {
     }
   }
   for (const r of order) placement.place(r);
+  // stop-all-resources: every managed resource is assigned nowhere.
+  if (isTrue(ws.cib.property('stop-all-resources') ?? 'false')) {
+    for (const p of ws.byId.values()) {
+      const managed = isTrue(p.meta['is-managed'] ?? 'true') && !ws.options.maintenanceMode && !isTrue(p.meta.maintenance);
+      if (p.kind === 'primitive' && managed && !p.blocked) p.next = null;
+    }
+  }
   // A resource active nowhere starts only after its probes: one on a node still joining cannot
   // run yet, so the start waits ("blocked"). (A clone's instances are ordered through the clone.)
   for (const p of ws.byId.values()) {

@@ -249,20 +249,28 @@ function nodeState(ws: WorkingSet, cib: Cib): void {
       const join = a.join ?? 'down';
       const expected = a.expected ?? 'down';
       const terminate = isTrue(attrs.terminate) || /^[1-9]\d*$/.test(attrs.terminate ?? '');
-      // (With fencing, one that is up but has not joined is pending, not lost.)
       const shuttingDown = attrs.shutdown !== undefined && attrs.shutdown !== '0';
-      if (ws.options.stonithEnabled && !terminate && !shuttingDown && a.in_ccm !== undefined && join !== 'nack' && join !== 'member' && (inCcm || crmd)
-        && (expected === 'down' || (inCcm && crmd && (join === 'pending' || join === 'down')))) n.pending = true;
+      const lost = (why: string) => {
+        n.unclean = true;
+        n.uncleanReason = why;
+      };
       if (inCcm && crmd && join === 'member') n.online = true;
       // Without fencing a node that is not online is simply down: what ran there counts as stopped.
-      else if (!ws.options.stonithEnabled) n.online = false;
-      else if (!inCcm && expected === 'member') {
-        n.unclean = true;
-        n.uncleanReason = 'peer is no longer part of the cluster';
-      } else if (inCcm && !crmd && expected === 'member' && join === 'member') {
-        n.unclean = true;
-        n.uncleanReason = 'peer process is no longer available';
-      }
+      // With fencing, Pacemaker's rules in its order: a node shutting down is just up or down; one
+      // never seen, refused, gone from the membership or without its controller is lost (fenced);
+      // one up but not joined (or expected down) is pending.
+      if (!ws.options.stonithEnabled || shuttingDown) {
+        // (up or down only)
+      } else if (a.in_ccm === undefined) lost('peer has not been seen by the cluster');
+      else if (join === 'banned') lost('peer failed Pacemaker membership criteria');
+      else if (!terminate && expected === 'down') n.pending = !n.online && (inCcm || crmd);
+      else if (terminate && join === 'down' && !inCcm && !crmd) {
+        // (just fenced)
+      } else if (!inCcm) lost('peer is no longer part of the cluster');
+      else if (!crmd) lost('peer process is no longer available');
+      else if (terminate) lost('termination was requested');
+      else if (join === 'pending' || join === 'down') n.pending = true;
+      else if (join !== 'member') lost('peer was in an unknown state');
       n.shutdown = attrs.shutdown !== undefined && attrs.shutdown !== '0';
     } else if (ws.options.stonithEnabled && isTrue(cib.property('startup-fencing') ?? 'true')) {
       // Never seen since the cluster started: it may run anything, so it is fenced (startup-fencing).
