@@ -267,7 +267,7 @@ class Placement {
     const firstOf = (inst: Rsc) => (inst.kind === 'group' ? inst.children[0] : inst);
     const banned = (inst: Rsc, node: string) =>
       primitives(inst).slice(0, 1).some((m) => {
-        const threshold = parseScore(m.meta['migration-threshold'], INFINITY);
+        const threshold = migrationThreshold(m);
         return (threshold > 0 && (m.failCount.get(node) ?? 0) >= threshold) || m.stopFailed.has(node) || m.hardBanned.has(node) || m.misconfigured;
       });
     const ok = (inst: Rsc, node: string) => !stopped && (!inst.pinnedTo || inst.pinnedTo === node) && primitives(inst).every((p) => this.mayRunOn(p, node)) && ticketRuns.get(inst) !== false && (scores.get(node) ?? -INFINITY) >= 0 && (perNode.get(node) ?? 0) < cl.nodeMax && !banned(inst, node) && this.fits(inst, node);
@@ -323,7 +323,7 @@ class Placement {
       if (inst.kind !== 'group') continue;
       let blocked = inst.next == null;
       for (const m of inst.children) {
-        const threshold = parseScore(m.meta['migration-threshold'], INFINITY);
+        const threshold = migrationThreshold(m);
         if (!blocked && (/^stopped$/i.test(m.meta['target-role'] ?? '') || (threshold > 0 && (m.failCount.get(inst.next!) ?? 0) >= threshold) || m.stopFailed.has(inst.next!))) blocked = true;
         m.next = blocked ? null : inst.next;
       }
@@ -467,7 +467,7 @@ class Placement {
     if (!first) return false;
     const s = this.baseScores(unit).get(node);
     if (s === undefined || s <= -INFINITY) return false;
-    const threshold = parseScore(first.meta['migration-threshold'], INFINITY);
+    const threshold = migrationThreshold(first);
     if (threshold > 0 && (first.failCount.get(node) ?? 0) >= threshold) return false;
     return !first.stopFailed.has(node);
   }
@@ -601,7 +601,7 @@ class Placement {
     for (const n of ws.nodes) {
       if (!this.available(n.name) || members.some((m) => !this.mayRunOn(m, n.name))) scores.set(n.name, -INFINITY);
       for (const m of members) {
-        const threshold = parseScore(m.meta['migration-threshold'], INFINITY);
+        const threshold = migrationThreshold(m);
         const fc = m.failCount.get(n.name) ?? 0;
         if (threshold > 0 && fc >= threshold && m === members[0]) scores.set(n.name, -INFINITY);
         if (m.stopFailed.has(n.name) && m === members[0]) scores.set(n.name, -INFINITY);
@@ -612,7 +612,7 @@ class Placement {
     // the whole group off it, when the group has somewhere it can run whole.
     if (unit.kind === 'group' && members.length > 1) {
       const memberBanned = (m: Rsc, node: string) => {
-        const threshold = parseScore(m.meta['migration-threshold'], INFINITY);
+        const threshold = migrationThreshold(m);
         return (threshold > 0 && (m.failCount.get(node) ?? 0) >= threshold) || m.stopFailed.has(node) || m.hardBanned.has(node);
       };
       const whole = (node: string) => (scores.get(node) ?? -INFINITY) >= 0 && this.available(node) && members.every((m) => !memberBanned(m, node));
@@ -649,7 +649,7 @@ class Placement {
     if (unit.kind === 'group') {
       let blocked = false;
       for (const m of unit.children) {
-        const threshold = parseScore(m.meta['migration-threshold'], INFINITY);
+        const threshold = migrationThreshold(m);
         const bad = chosen === null || blocked || /^stopped$/i.test(m.meta['target-role'] ?? '') || (threshold > 0 && (m.failCount.get(chosen) ?? 0) >= threshold) || this.locationScores(m).get(chosen) === -INFINITY;
         // (an asymmetric cluster's member without a constraint follows its group)
         if (bad) blocked = true;
@@ -954,6 +954,14 @@ function applyNoQuorum(ws: WorkingSet): void {
       p.next = null;
     }
   }
+}
+
+/**
+ * migration-threshold: failures on a node after which the resource is banned from it (0: never).
+ * A resource with a failure Pacemaker was told to ignore (on-fail=ignore) ignores it too.
+ */
+function migrationThreshold(r: Rsc): number {
+  return r.failureIgnored ? 0 : parseScore(r.meta['migration-threshold'], INFINITY);
 }
 
 function promotableOf(r: Rsc): boolean {

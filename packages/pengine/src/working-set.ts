@@ -88,6 +88,8 @@ export interface Rsc {
   utilization: Record<string, number>;
   /** Configured operations (name, interval in ms, on-fail). */
   ops: { name: string; intervalMs: number; onFail?: string; role?: string; timeout?: string; attrs: Record<string, string>; params?: Record<string, string> }[];
+  /** A failure was ignored (on-fail=ignore): migration-threshold no longer applies. */
+  failureIgnored?: boolean;
   /** A failure with on-fail=block (or a failed stop that cannot be fenced): no actions for it. */
   blocked: boolean;
   /** A failure with on-fail=stop: stop it and do not start it again. */
@@ -618,6 +620,7 @@ function unpackHistory(ws: WorkingSet, rsc: Rsc, node: string, ops: Record<strin
     if (!ok && !fencedHere) {
       const onFail = onFailOf(ws, rsc, op, interval);
       if (onFail === 'ignore') {
+        rsc.failureIgnored = true;
         if (op === 'stop') role = 'Stopped';
         else if (op === 'start' || op === 'migrate_from') role = 'Started';
         continue;
