@@ -154,7 +154,8 @@ export function setValues(sets: AttributeSet[], ctx: RuleContext): Record<string
   const sorted = [...sets].sort((a, b) => parseScore(b.el.attrs.score, 0) - parseScore(a.el.attrs.score, 0));
   for (const s of sorted) {
     if (s.rules.length && !s.rules.every((r) => ruleHolds(r, ctx))) continue;
-    for (const nv of s.nvpairs) if (!(nv.name in out) && nv.value !== undefined) out[nv.name] = nv.value;
+    // ("#default" means unset.)
+    for (const nv of s.nvpairs) if (!(nv.name in out) && nv.value !== undefined && nv.value.toLowerCase() !== '#default') out[nv.name] = nv.value;
   }
   return out;
 }
