@@ -695,7 +695,7 @@ function checkDefinitions(ws: WorkingSet): void {
     if (d.restartDigest && d.forceRestart && !startParams && paramDigest(params, (k) => d.forceRestart!.includes(k)) === d.restartDigest) p.reload = true;
     // (Pacemaker gives no reason for operations recorded before feature set 2.0.)
     // (Nor for a result recorded without a digest, such as one crm_simulate injected.)
-    else p.restartFor = Number((d.featureSet ?? '3').split('.')[0]) < 2 || d.opDigest === '' ? '' : 'resource definition change';
+    else p.restartFor = Number((d.featureSet ?? '3').split('.')[0]) < 2 || d.opDigest === '' || d.pending ? '' : 'resource definition change';
   }
 }
 

@@ -59,7 +59,7 @@ export interface Rsc {
   stopFailed: Set<string>;
   failCount: Map<string, number>;
   /** The digests recorded with the last start on each node (to see a changed definition). */
-  startDigests: Map<string, { opDigest: string; restartDigest?: string; forceRestart?: string[]; featureSet?: string; secureDigest?: string; secureParams?: string[] }>;
+  startDigests: Map<string, { pending?: boolean; opDigest: string; restartDigest?: string; forceRestart?: string[]; featureSet?: string; secureDigest?: string; secureParams?: string[] }>;
   /** Completed operation records per node, in call order (read by settleMigrations). */
   history?: Map<string, Record<string, string>[]>;
   /** Sources of completed migrations: stopped there to finish, not counted as active. */
@@ -591,6 +591,8 @@ function unpackHistory(ws: WorkingSet, rsc: Rsc, node: string, ops: Record<strin
       // In progress: a start or promote is taken as done, a stop as not done yet.
       if (op === 'start' || op === 'migrate_from') role = 'Started';
       else if (op === 'promote') role = 'Promoted';
+      // A start in progress is judged by its own digest (a restart Pacemaker gives no reason for).
+      if (op === 'start' && o['op-digest']) rsc.startDigests.set(node, { opDigest: o['op-digest'], ...(o['op-restart-digest'] ? { restartDigest: o['op-restart-digest'] } : {}), ...(o.crm_feature_set ? { featureSet: o.crm_feature_set } : {}), ...secureDigestOf(o), pending: true });
       continue;
     }
     // The expected result travels in the transition key (ACTION:TRANSITION:EXPECTED_RC:UUID): a
