@@ -302,10 +302,13 @@ class Placement {
       return chosen;
     };
     const pending: Rsc[] = [];
+    // (At first no node keeps more than its share of the instances: max / available nodes.)
+    const availableNodes = ws.nodes.filter((n) => this.available(n.name)).length;
+    const share = Math.max(1, availableNodes ? Math.floor(cl.max / availableNodes) : 1);
     for (const inst of c.children) {
       const cur = curOf(inst);
       // A failed instance is recovered wherever is best, not necessarily where it failed.
-      if (cur !== undefined && ok(inst, cur) && !firstOf(inst)!.failed.has(cur)) {
+      if (cur !== undefined && ok(inst, cur) && !firstOf(inst)!.failed.has(cur) && (perNode.get(cur) ?? 0) < share) {
         const b = best(inst);
         if (b === cur || (b !== null && own(inst, cur) >= own(inst, b))) {
           assign(inst, cur);
