@@ -603,8 +603,12 @@ function unpackHistory(ws: WorkingSet, rsc: Rsc, node: string, ops: Record<strin
     // A failure older than failure-timeout has expired: as if it had not happened.
     const timeout = failureTimeoutS(rsc);
     if (!ok && timeout > 0 && Number(o['last-rc-change'] ?? 0) > 0 && ws.now > Number(o['last-rc-change']) + timeout && op !== 'stop') continue;
-    // Hard errors keep it off the node for good; "not configured" keeps it off every node.
-    if (status === '0' && [2, 3, 4, 5].includes(rc)) rsc.hardBanned.add(node);
+    // Hard errors keep it off the node for good (unless failures of that operation are ignored;
+    // an agent or tool found not installed, status 7, cannot be ignored); "not configured" keeps
+    // it off every node.
+    const notInstalled = status === '7';
+    const ignoring = !ok && !notInstalled && onFailOf(ws, rsc, op, interval) === 'ignore';
+    if ((status === '0' && [2, 3, 4, 5].includes(rc) && !ignoring) || notInstalled) rsc.hardBanned.add(node);
     if (status === '0' && rc === 6) rsc.misconfigured = true;
     // "Not running", as expected (any operation): stopped there.
     if (status === '0' && rc === 7 && expectedRc === 7 && !(op === 'monitor' && interval > 0)) {
@@ -622,7 +626,7 @@ function unpackHistory(ws: WorkingSet, rsc: Rsc, node: string, ops: Record<strin
     const fencedHere = ws.node.get(node)?.unclean === true && ws.options.stonithEnabled;
     if (!ok && !fencedHere) {
       const onFail = onFailOf(ws, rsc, op, interval);
-      if (onFail === 'ignore') {
+      if (onFail === 'ignore' && !notInstalled) {
         rsc.failureIgnored = true;
         if (op === 'stop') role = 'Stopped';
         else if (op === 'start' || op === 'migrate_from') role = 'Started';
