@@ -381,7 +381,16 @@ class Placement {
     const nodeMax = parseScore(c.meta['promoted-node-max'] ?? c.meta['master-node-max'], 1);
     const promoted = new Set<Rsc>();
     const onNode = new Map<string, number>();
+    // A blocked instance stays as it is: promoted, it keeps its place among the promoted.
+    for (const inst of c.children) {
+      const member = inst.kind === 'group' ? inst.children[0]! : inst;
+      const at = [...member.active.entries()].find(([, role]) => role === 'Promoted')?.[0];
+      if (!at || !primitives(inst).some((p) => p.blocked)) continue;
+      promoted.add(inst);
+      onNode.set(at, (onNode.get(at) ?? 0) + 1);
+    }
     for (const x of candidates) {
+      if (promoted.has(x.inst)) continue;
       if (promoted.size >= cl.promotedMax) break;
       const n = x.inst.next!;
       if ((onNode.get(n) ?? 0) >= nodeMax) continue;

@@ -698,8 +698,11 @@ function unpackHistory(ws: WorkingSet, rsc: Rsc, node: string, ops: Record<strin
         if (!ok) failed = true;
         break;
       case 'demote':
-        // A failed demote leaves it unpromoted, and failed.
-        role = 'Unpromoted';
+        // A failed demote leaves it unpromoted, and failed — but promoted still when blocked there
+        // (on-fail=block), and stopped when the agent said it is not running.
+        if (!ok && onFailOf(ws, rsc, op, interval) === 'block') role = 'Promoted';
+        else if (!ok && status === '0' && rc === 7) role = 'Stopped';
+        else role = 'Unpromoted';
         if (!ok) failed = true;
         break;
       case 'monitor':
