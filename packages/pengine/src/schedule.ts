@@ -662,7 +662,9 @@ class Placement {
       let blocked = false;
       for (const m of unit.children) {
         const threshold = migrationThreshold(m);
-        const bad = chosen === null || blocked || /^stopped$/i.test(m.meta['target-role'] ?? '') || (threshold > 0 && (m.failCount.get(chosen) ?? 0) >= threshold) || this.locationScores(m).get(chosen) === -INFINITY;
+        // (An unmanaged member stays where it is: stopped, or elsewhere, it holds the rest back.)
+        const unmanagedAway = !isTrue(m.meta['is-managed'] ?? 'true') && chosen !== null && !m.active.has(chosen);
+        const bad = chosen === null || blocked || unmanagedAway || /^stopped$/i.test(m.meta['target-role'] ?? '') || (threshold > 0 && (m.failCount.get(chosen) ?? 0) >= threshold) || this.locationScores(m).get(chosen) === -INFINITY;
         // (an asymmetric cluster's member without a constraint follows its group)
         if (bad) blocked = true;
         m.next = blocked ? null : chosen;

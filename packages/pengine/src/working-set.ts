@@ -611,7 +611,7 @@ function unpackHistory(ws: WorkingSet, rsc: Rsc, node: string, ops: Record<strin
     if ((status === '0' && [2, 3, 4, 5].includes(rc) && !ignoring) || notInstalled) rsc.hardBanned.add(node);
     if (status === '0' && rc === 6) rsc.misconfigured = true;
     // "Not running", as expected (any operation): stopped there.
-    if (status === '0' && rc === 7 && expectedRc === 7 && !(op === 'monitor' && interval > 0)) {
+    if (status === '0' && rc === 7 && expectedRc === 7) {
       role = 'Stopped';
       failed = false;
       continue;
