@@ -347,7 +347,9 @@ class Placement {
       const member = inst.kind === 'group' ? inst.children[0]! : inst;
       const attrs = ws.node.get(node)!.attrs;
       const base = member.id.replace(/:\d+$/, '');
-      const raw = attrs[`master-${member.id}`] ?? attrs[`master-${base}`] ?? attrs[`promotion-${base}`];
+      // (Named as in the resource history — an anonymous instance's name there may differ.)
+      const known = member.cloneName ?? member.id;
+      const raw = attrs[`master-${known}`] ?? attrs[`master-${base}`] ?? attrs[`promotion-${base}`];
       let score = raw === undefined ? undefined : parseScore(raw, 0);
       for (const loc of this.locations) {
         if (loc.attrs.rsc !== c.id) continue;

@@ -80,6 +80,8 @@ export interface Rsc {
   orphan?: boolean;
   /** An anonymous clone instance's name in the status section when it differs (Pacemaker's operation keys use it). */
   historyName?: string;
+  /** The name its active history was last recorded under, when not its own (promotion scores go by it). */
+  cloneName?: string;
   /** Nodes whose status section has any history of it (no probe needed there). */
   known: Set<string>;
   /** Recurring operations running now per node, as "name_intervalMs" (from the history since the last start). */
@@ -984,7 +986,10 @@ export function buildWorkingSet(cib: Cib, opts: { now?: number } = {}): WorkingS
         for (const n of scratch.stopFailed) rsc.stopFailed.add(n);
         for (const [n, d] of scratch.startDigests) rsc.startDigests.set(n, d);
         for (const [n, r] of scratch.recurring) rsc.recurring.set(n, r);
-        if (lr.id !== rsc.id) rsc.historyName ??= lr.id;
+        if (lr.id !== rsc.id) {
+          rsc.historyName ??= lr.id;
+          rsc.cloneName = lr.id;
+        }
         // Reasons name the instance, not the name its history was recorded under.
         const ni2 = ws.node.get(node)!;
         if (ni2.uncleanReason?.startsWith(`${lr.id} `)) ni2.uncleanReason = `${rsc.id}${ni2.uncleanReason.slice(lr.id.length)}`;
