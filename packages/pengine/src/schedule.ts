@@ -1155,9 +1155,15 @@ export function schedule(ws: WorkingSet): Schedule {
   const fenceAction = (ws.cib.property('stonith-action') ?? 'reboot').toLowerCase().replace(/^poweroff$/, 'off');
   // Pacemaker lists fencing last node first.
   // (A guest node is "fenced" by recovering its container, whatever stonith-enabled says.)
+  // (A guest's "fencing" is the stop of its container: labelled "off" unless the container
+  // starts again somewhere — settled once everything is placed, see below.)
+  const guestFencing: { entry: SummaryEntry; container: Rsc }[] = [];
   for (const n of [...ws.nodes].reverse()) {
     if (!n.unclean || !canFence(n)) continue;
-    summary.push({ text: `Fence (${fenceAction}) ${n.name}${n.remote?.container ? ` (resource: ${n.remote.container})` : ''} '${n.uncleanReason ?? 'node is unclean'}'` });
+    const entry = { text: `Fence (${fenceAction}) ${n.name}${n.remote?.container ? ` (resource: ${n.remote.container})` : ''} '${n.uncleanReason ?? 'node is unclean'}'` };
+    summary.push(entry);
+    const container = n.remote?.container ? ws.byId.get(n.remote.container) : undefined;
+    if (container && n.uncleanReason === 'guest is unclean') guestFencing.push({ entry, container });
   }
   // Unfencing: with a fencing device that provides it, each node is unfenced ("Fence (on)")
   // before it runs anything, unless it was already (#node-unfenced); the first thing needing it
@@ -1243,6 +1249,10 @@ export function schedule(ws: WorkingSet): Schedule {
     }
   }
   for (const p of orphansOf(undefined)) summaryFor(ws, p, summary);
+  for (const { entry, container } of guestFencing) {
+    const startsAgain = primitives(container).some((p) => p.next && !p.blocked);
+    entry.text = entry.text.replace(/^Fence \([^)]*\)/, `Fence (${startsAgain ? 'reboot' : 'off'})`);
+  }
   return { summary, unsupported };
 }
 
