@@ -5,8 +5,8 @@
  *   changes: -u/--node-up, -d/--node-down, -f/--node-fail NODE; -i/--op-inject
  *            RSC_TASK_INTERVALMS@NODE=RC; -g/--ticket-grant, -r/--ticket-revoke, -b/--ticket-standby,
  *            -e/--ticket-activate TICKET; -q/--quorum true|false; -t/--set-datetime ISO8601
- *   output:  Transition Summary (-S/-R/-Q accepted; the execution and revised status sections are
- *            not printed yet), -s/--show-scores (placement scores of primitives), -G/--save-graph
+ *   output:  Current cluster status, Transition Summary, with -S/-R the Revised Cluster Status
+ *            (the "Executing Cluster Transition" section is not printed yet), -s/--show-scores (placement scores of primitives), -G/--save-graph
  *            FILE (transition graph XML), -D/--save-dotfile FILE, -I/--save-input FILE, --json
  *   --root DIR as every command (for -L).
  * Exit codes: 0, 64 usage, 66 unreadable input, 65 invalid CIB or injection, 69 the CIB uses what
@@ -18,6 +18,9 @@ import { EXIT, serializeXml, takeRootOption } from '@heartbeat-ts/cluster-glue';
 import { graphDot, graphXml, transitionGraph } from './graph.js';
 import type { Injections } from './inject.js';
 import { simulate, transitionSummaryText } from './simulate.js';
+import { clusterStatusText, settleTransition } from './status.js';
+import { buildWorkingSet } from './working-set.js';
+import { Cib } from '@heartbeat-ts/cib';
 
 const usage = `Usage: crm_simulate (-x FILE | -p | -L) [options]
   -x, --xml-file FILE        the CIB to simulate
@@ -31,7 +34,7 @@ const usage = `Usage: crm_simulate (-x FILE | -p | -L) [options]
   -b, --ticket-standby T     ticket to standby  -e, --ticket-activate T activate a ticket
   -q, --quorum BOOL          set have-quorum
   -t, --set-datetime TIME    evaluate rules and failure timeouts at this time (ISO 8601)
-  -S, --simulate, -R, --run  show the transition (accepted; the summary is printed)
+  -S, --simulate, -R, --run  carry the transition out and print the Revised Cluster Status
   -s, --show-scores          print placement scores (as placement computed them)
   -G, --save-graph FILE      write the transition graph XML
   -D, --save-dotfile FILE    write the transition graph in graphviz format
@@ -49,6 +52,7 @@ let live = false;
 let json = false;
 let quiet = false;
 let showScores = false;
+let run = false;
 let verbose = false;
 let graphFile: string | undefined;
 let dotFile: string | undefined;
@@ -90,7 +94,7 @@ for (let i = 0; i < args.length; i++) {
       now = Math.floor(ms / 1000);
       break;
     }
-    case '-S': case '--simulate': case '-R': case '--run': break;
+    case '-S': case '--simulate': case '-R': case '--run': run = true; break;
     case '-Q': case '--quiet': quiet = true; break;
     case '-s': case '--show-scores': showScores = true; break;
     case '-G': case '--save-graph': graphFile = value(); break;
@@ -118,6 +122,14 @@ if (live) {
     fail(`cannot read ${file ?? 'standard input'}: ${(e as Error).message}`, EXIT.NOINPUT);
   }
 }
+// The status as it is, before any requested change (as crm_simulate prints it first).
+// (Not worked out under -Q, which prints none of it.)
+let current = '';
+try {
+  if (!quiet || json) current = clusterStatusText(buildWorkingSet(Cib.parse(text!, file ?? '(input)'), now !== undefined ? { now } : {}));
+} catch (e) {
+  fail((e as Error).message, EXIT.DATAERR);
+}
 let sim;
 try {
   sim = simulate(text!, file ?? (live ? 'the live CIB' : '(stdin)'), { ...(now !== undefined ? { now } : {}), injections: { ...inj, ...(now !== undefined ? { now } : {}) } });
@@ -144,11 +156,20 @@ if (graphFile || dotFile) {
   if (graphFile) writeFileSync(graphFile, graphXml(g));
   if (dotFile) writeFileSync(dotFile, graphDot(g));
 }
+const summaryText = transitionSummaryText(sim!.schedule);
+let revised: string | undefined;
+if (run && (!quiet || json)) {
+  settleTransition(sim!.ws, sim!.schedule);
+  revised = clusterStatusText(sim!.ws);
+}
+const lines = (t: string) => t.replace(/\n$/, '').split('\n');
 if (json) {
-  process.stdout.write(`${JSON.stringify({ transitionSummary: sim!.schedule.summary.map((e) => e.text), ...(showScores ? { scores: scoreLines } : {}), unsupported: sim!.schedule.unsupported }, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify({ currentStatus: lines(current), transitionSummary: sim!.schedule.summary.map((e) => e.text), ...(revised !== undefined ? { revisedStatus: lines(revised) } : {}), ...(showScores ? { scores: scoreLines } : {}), unsupported: sim!.schedule.unsupported }, null, 2)}\n`);
 } else {
-  if (showScores) process.stdout.write(`${quiet ? '' : 'Allocation scores:\n'}${scoreLines.join('\n')}\n`);
-  if (!quiet || !showScores) process.stdout.write(transitionSummaryText(sim!.schedule));
+  if (!quiet) process.stdout.write(`Current cluster status:\n${current}\n`);
+  if (showScores) process.stdout.write(`${quiet ? '' : 'Allocation scores:\n'}${scoreLines.join('\n')}\n${quiet ? '' : '\n'}`);
+  if (!quiet || !showScores) process.stdout.write(summaryText);
+  if (revised !== undefined && !quiet) process.stdout.write(`\nRevised Cluster Status:\n${revised}`);
 }
 if (sim!.schedule.unsupported.length) {
   process.stderr.write(`crm_simulate: this CIB uses what heartbeat-ts's scheduler does not decide yet: ${sim!.schedule.unsupported.join(', ')}; the summary above may be incomplete\n`);

@@ -7,3 +7,4 @@ export * from './generate.js';
 export * from './graph.js';
 export * from './constraints.js';
 export * from './inject.js';
+export * from './status.js';

@@ -16,6 +16,20 @@ export function simulate(cibXml: string, file?: string, opts: { now?: number; in
   return { ws, schedule: schedule(ws) };
 }
 
+/** A section of a crm_simulate output (or expected summary file) by its heading, up to the next heading. */
+export function sectionOf(text: string, heading: string): string[] {
+  const lines = text.split('\n');
+  const start = lines.findIndex((l) => l === `${heading}:`);
+  if (start < 0) return [];
+  const out: string[] = [];
+  for (const l of lines.slice(start + 1)) {
+    if (/^\S/.test(l)) break;
+    out.push(l);
+  }
+  while (out.length && !out[out.length - 1]!.trim()) out.pop();
+  return out;
+}
+
 export function transitionSummaryText(s: Schedule): string {
   return `Transition Summary:\n${s.summary.map((e) => `  * ${e.text}\n`).join('')}`;
 }

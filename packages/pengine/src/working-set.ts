@@ -14,6 +14,8 @@ export interface NodeInfo {
   id: string;
   name: string;
   online: boolean;
+  /** In the cluster membership (in_ccm), whatever else its state (an unclean node may be). */
+  inMembership?: boolean;
   /** In the membership but not joined yet (Pacemaker's "pending"): runs nothing, probes wait. */
   pending?: boolean;
   unclean: boolean;
@@ -90,6 +92,8 @@ export interface Rsc {
   utilization: Record<string, number>;
   /** Configured operations (name, interval in ms, on-fail). */
   ops: { name: string; intervalMs: number; onFail?: string; role?: string; timeout?: string; attrs: Record<string, string>; params?: Record<string, string> }[];
+  /** An operation in progress (status -1): start, stop, promote... ("probe" for a one-off monitor). */
+  pendingTask?: string;
   /** A failure was ignored (on-fail=ignore): migration-threshold no longer applies. */
   failureIgnored?: boolean;
   /** A failure with on-fail=block (or a failed stop that cannot be fenced): no actions for it. */
@@ -260,6 +264,7 @@ function nodeState(ws: WorkingSet, cib: Cib): void {
         n.uncleanReason = why;
       };
       if (inCcm && crmd && join === 'member') n.online = true;
+      if (inCcm) n.inMembership = true;
       // Without fencing a node that is not online is simply down: what ran there counts as stopped.
       // With fencing, Pacemaker's rules in its order: a node shutting down is just up or down; one
       // never seen, refused, gone from the membership or without its controller is lost (fenced);
@@ -593,6 +598,7 @@ function unpackHistory(ws: WorkingSet, rsc: Rsc, node: string, ops: Record<strin
       // In progress: a start or promote is taken as done, a stop as not done yet.
       if (op === 'start' || op === 'migrate_from') role = 'Started';
       else if (op === 'promote') role = 'Promoted';
+      rsc.pendingTask = op === 'monitor' && interval === 0 ? 'probe' : op;
       // A start in progress is judged by its own digest (a restart Pacemaker gives no reason for).
       if (op === 'start' && o['op-digest']) rsc.startDigests.set(node, { opDigest: o['op-digest'], ...(o['op-restart-digest'] ? { restartDigest: o['op-restart-digest'] } : {}), ...(o.crm_feature_set ? { featureSet: o.crm_feature_set } : {}), ...secureDigestOf(o), pending: true });
       continue;

@@ -9,7 +9,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseXml } from '@heartbeat-ts/cluster-glue';
 import { graphShape, graphXml, transitionGraph } from '../src/graph.js';
-import { normalizeLine, simulate, transitionSummaryOf } from '../src/simulate.js';
+import { normalizeLine, sectionOf, simulate, transitionSummaryOf } from '../src/simulate.js';
+import { clusterStatusText, settleTransition } from '../src/status.js';
+import { buildWorkingSet } from '../src/working-set.js';
+import { Cib } from '@heartbeat-ts/cib';
 
 const dir = join(__dirname, '../../../../shared/pacemaker-scheduler');
 const baselineFile = join(__dirname, 'corpus-baseline.json');
@@ -72,5 +75,35 @@ describe('the scheduler corpus (transition graph)', () => {
     const baseline = JSON.parse(readFileSync(graphBaselineFile, 'utf8')) as { identical: string[] };
     expect(baseline.identical.filter((c) => !identical.includes(c)), 'cases whose graph matched before and no longer does').toEqual([]);
     expect(identical.filter((c) => !baseline.identical.includes(c)), 'cases whose graph matches now: add them to test/graph-baseline.json (HBTS_UPDATE_BASELINE=1)').toEqual([]);
+  });
+});
+
+const statusBaselineFile = join(__dirname, 'status-baseline.json');
+
+describe('the scheduler corpus (cluster status sections)', () => {
+  it('prints "Current cluster status" and "Revised Cluster Status" as Pacemaker does on every case listed in the baseline', () => {
+    const cases = readdirSync(join(dir, 'xml')).filter((f) => f.endsWith('.xml')).map((f) => f.slice(0, -4)).sort();
+    const norm = (lines: string[]) => lines.map(normalizeLine).filter(Boolean);
+    const current: string[] = [];
+    const revised: string[] = [];
+    for (const c of cases) {
+      const xml = readFileSync(join(dir, 'xml', `${c}.xml`), 'utf8');
+      const want = readFileSync(join(dir, 'summary', `${c}.summary`), 'utf8');
+      const before = clusterStatusText(buildWorkingSet(Cib.parse(xml, `${c}.xml`))).split('\n');
+      if (JSON.stringify(norm(before)) === JSON.stringify(norm(sectionOf(want, 'Current cluster status')))) current.push(c);
+      const sim = simulate(xml, `${c}.xml`);
+      settleTransition(sim.ws, sim.schedule);
+      const after = clusterStatusText(sim.ws).split('\n');
+      const wantAfter = sectionOf(want, 'Revised Cluster Status');
+      if (wantAfter.length && JSON.stringify(norm(after)) === JSON.stringify(norm(wantAfter))) revised.push(c);
+    }
+    if (process.env.HBTS_UPDATE_BASELINE === '1') {
+      writeFileSync(statusBaselineFile, `${JSON.stringify({ about: 'Corpus cases whose status sections, as crm_simulate prints them, equal Pacemaker 2.1.5\'s (white space ignored). A ratchet: none may drop out; HBTS_UPDATE_BASELINE=1 rewrites it.', currentCount: current.length, revisedCount: revised.length, current, revised }, null, 1)}\n`);
+    }
+    const baseline = JSON.parse(readFileSync(statusBaselineFile, 'utf8')) as { current: string[]; revised: string[] };
+    expect(baseline.current.filter((c) => !current.includes(c)), 'current status matched before and no longer does').toEqual([]);
+    expect(current.filter((c) => !baseline.current.includes(c)), 'current status matches now: update test/status-baseline.json (HBTS_UPDATE_BASELINE=1)').toEqual([]);
+    expect(baseline.revised.filter((c) => !revised.includes(c)), 'revised status matched before and no longer does').toEqual([]);
+    expect(revised.filter((c) => !baseline.revised.includes(c)), 'revised status matches now: update test/status-baseline.json (HBTS_UPDATE_BASELINE=1)').toEqual([]);
   });
 });

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseXml } from '@heartbeat-ts/cluster-glue';
+import { normalizeLine, sectionOf } from '../src/simulate.js';
 
 const bin = join(__dirname, '../dist/src/crm-simulate.js');
 const corpus = join(__dirname, '../../../../shared/pacemaker-scheduler/xml');
@@ -27,6 +28,19 @@ describe('crm_simulate', () => {
     expect(readFileSync(join(dir, 'g.xml'), 'utf8')).toContain('operation_key="rsc1_running_0"');
     expect(readFileSync(join(dir, 'g.dot'), 'utf8')).toContain('"child_rsc1_start_0 node1" -> "child_rsc2_start_0 node1"');
     expect(parseXml(readFileSync(join(dir, 'in.xml'), 'utf8')).name).toBe('cib');
+  });
+
+  it('prints the current status, the summary and (with -S) the revised status as Pacemaker does', () => {
+    const want = readFileSync(join(corpus, '../summary/promoted-8.summary'), 'utf8');
+    const r = run('-x', join(corpus, 'promoted-8.xml'), '-S');
+    expect(r.code).toBe(0);
+    const section = (text: string, heading: string) => sectionOf(text, heading).map(normalizeLine).filter(Boolean);
+    for (const heading of ['Current cluster status', 'Transition Summary', 'Revised Cluster Status']) {
+      expect(section(r.out, heading).length, heading).toBeGreaterThan(0);
+      expect(section(r.out, heading), heading).toEqual(section(want, heading));
+    }
+    // Without -S nothing is carried out: no revised status.
+    expect(run('-x', join(corpus, 'promoted-8.xml')).out).not.toContain('Revised Cluster Status');
   });
 
   it('injects node events and operation results before scheduling, as Pacemaker does', () => {

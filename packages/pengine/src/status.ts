@@ -1,0 +1,261 @@
+/**
+ * The cluster status as crm_simulate (and crm_mon) print it: the "Node List" and the "Full List
+ * of Resources", in Pacemaker 2.1's text format. Pure: a working set in, lines out.
+ *
+ * - Nodes: members online or offline are summarized ("Online: [ a b ]", "OFFLINE: [ c ]",
+ *   "RemoteOnline", "RemoteOFFLINE", "GuestOnline"); one that is unclean, pending, in standby or
+ *   maintenance gets a line of its own ("Node c: UNCLEAN (offline)").
+ * - Resources, in configuration order: a primitive as "id\t(class:provider:type):\t Started node"
+ *   with FAILED / ORPHANED and flags (UNCLEAN, LOCKED, disabled, blocked, unmanaged, failure
+ *   ignored); a group as its members; a clone lists what it cannot summarize instance by instance,
+ *   then "Promoted: [ ... ]", "Unpromoted: [ ... ]" or "Started: [ ... ]", and "Stopped: [ ... ]".
+ * Bundles are not rendered yet (they are listed by id only).
+ */
+import type { Schedule } from './schedule.js';
+import { isTrue, primitives, type NodeInfo, type Rsc, type WorkingSet } from './working-set.js';
+
+/** Node names in Pacemaker's order: case-insensitive, runs of digits compared as numbers. */
+export function compareNodeNames(a: string, b: string): number {
+  const re = /(\d+)|(\D+)/g;
+  const pa = a.toLowerCase().match(re) ?? [];
+  const pb = b.toLowerCase().match(re) ?? [];
+  for (let i = 0; i < Math.min(pa.length, pb.length); i++) {
+    const x = pa[i]!;
+    const y = pb[i]!;
+    const nx = /^\d/.test(x);
+    const ny = /^\d/.test(y);
+    if (nx && ny && Number(x) !== Number(y)) return Number(x) - Number(y);
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  return pa.length - pb.length;
+}
+const byName = compareNodeNames;
+
+/** The "Node List" section's lines (each ends without a newline). */
+export function nodeListLines(ws: WorkingSet): string[] {
+  const out: string[] = ['  * Node List:'];
+  const online: string[] = [];
+  const offline: string[] = [];
+  const remoteOnline: string[] = [];
+  const remoteOffline: string[] = [];
+  const guestOnline: string[] = [];
+  const running = (n: NodeInfo) => [...ws.byId.values()].some((r) => r.kind === 'primitive' && r.active.has(n.name));
+  for (const n of [...ws.nodes].sort((a, b) => byName(a.name, b.name))) {
+    const guest = n.remote?.container !== undefined;
+    const remote = n.remote !== undefined && !guest;
+    // (A guest's uncleanness is the scheduler's conclusion, not part of its state; an offline
+    // node's standby is not shown.)
+    const unclean = n.unclean && !guest;
+    if (unclean || n.pending || (n.standby && n.online) || n.maintenance) {
+      out.push(`    * ${guest ? 'GuestNode' : remote ? 'RemoteNode' : 'Node'} ${n.name}: ${nodeState({ ...n, unclean }, running(n))}`);
+    } else if (remote ? connectionUp(ws, n) : n.online) (guest ? guestOnline : remote ? remoteOnline : online).push(n.name);
+    else if (remote) remoteOffline.push(n.name);
+    else if (!guest) offline.push(n.name);
+  }
+  const list = (label: string, names: string[]) => {
+    if (names.length) out.push(`    * ${label}: [ ${names.join(' ')} ]`);
+  };
+  list('Online', online);
+  list('OFFLINE', offline);
+  list('RemoteOnline', remoteOnline);
+  list('RemoteOFFLINE', remoteOffline);
+  list('GuestOnline', guestOnline);
+  return out;
+}
+
+/** A remote node is up as far as its history goes when its connection is active and did not fail. */
+function connectionUp(ws: WorkingSet, n: NodeInfo): boolean {
+  const conn = ws.byId.get(n.remote!.connection);
+  return conn ? conn.active.size > 0 && conn.failed.size === 0 : n.online;
+}
+
+function nodeState(n: NodeInfo, hasResources: boolean): string {
+  // (An unclean member still in the membership counts as online, as Pacemaker has it.)
+  if (n.unclean) return n.online || n.inMembership ? 'UNCLEAN (online)' : n.pending ? 'UNCLEAN (pending)' : 'UNCLEAN (offline)';
+  if (n.pending) return 'pending';
+  if (n.standby) return n.online ? (hasResources ? 'standby (with active resources)' : 'standby') : 'OFFLINE (standby)';
+  if (n.maintenance) return n.online ? 'maintenance' : 'OFFLINE (maintenance)';
+  return n.online ? 'online' : 'OFFLINE';
+}
+
+/** The "Full List of Resources" section's lines. */
+export function resourceListLines(ws: WorkingSet): string[] {
+  const out: string[] = ['  * Full List of Resources:'];
+  const bundled = new Set<Rsc>();
+  for (const b of ws.bundles ?? []) {
+    for (const m of b.members) bundled.add(m);
+    if (b.clone) bundled.add(b.clone);
+  }
+  // (Orphans are shown only while active.)
+  // (Listed as Pacemaker keeps them: by priority, then in configuration order.)
+  const priority = (r: Rsc) => Number.parseInt(r.meta.priority ?? '0', 10) || 0;
+  const tops = [...ws.resources.filter((r) => !bundled.has(r) && !r.implicit).sort((a, b) => priority(b) - priority(a)), ...ws.orphans.filter((o) => !o.owner && o.rsc.active.size).map((o) => o.rsc)];
+  if (!tops.length && !(ws.bundles ?? []).length) return [...out, '    * No resources'];
+  for (const r of tops) resourceLines(ws, r, 4, out);
+  return out;
+}
+
+function resourceLines(ws: WorkingSet, r: Rsc, indent: number, out: string[]): void {
+  const pad = ' '.repeat(indent);
+  if (r.kind === 'primitive') {
+    out.push(`${pad}* ${primitiveLine(ws, r, r.id)}`);
+    return;
+  }
+  if (r.kind === 'group') {
+    const flags = [...(managed(ws, r) ? [] : ['unmanaged']), ...(disabled(r) ? ['disabled'] : [])];
+    out.push(`${pad}* Resource Group: ${r.id}${flags.length ? ` (${flags.join(', ')})` : ''}:`);
+    for (const m of r.children) out.push(`${pad}  * ${primitiveLine(ws, m, m.id)}`);
+    return;
+  }
+  cloneLines(ws, r, indent, out);
+}
+
+function cloneLines(ws: WorkingSet, c: Rsc, indent: number, out: string[]): void {
+  const pad = ' '.repeat(indent);
+  const cl = c.clone!;
+  const attrs = [...(cl.promotable ? ['promotable'] : []), ...(cl.unique ? ['unique'] : []), ...(managed(ws, c) ? [] : ['unmanaged']), ...(disabled(c) ? ['disabled'] : [])];
+  const childId = ws.cib.resources.find((x) => x.id === c.id)?.el.children.find((e): e is { name: string; attrs: Record<string, string>; children: [] } => 'name' in e && ['primitive', 'group'].includes(e.name))?.attrs.id ?? cl.template;
+  out.push(`${pad}* Clone Set: ${c.id} [${childId}]${attrs.length ? ` (${attrs.join(', ')})` : ''}:`);
+  const orphans = ws.orphans.filter((o) => o.owner === c && primitives(o.rsc).some((p) => p.active.size)).map((o) => o.rsc);
+  const instances = [...c.children, ...orphans];
+  const promotedOn: string[] = [];
+  const startedOn: string[] = [];
+  const inner = indent + 2;
+  for (const inst of instances) {
+    const prims = primitives(inst);
+    const activeNodes = new Set(prims.flatMap((p) => [...p.active.keys()]));
+    const partially = activeNodes.size > 0;
+    let full = false;
+    if (cl.unique) full = partially || !inst.orphan;
+    else if (prims.some((p) => p.pendingTask && p.pendingTask !== 'probe')) full = true;
+    else if (!partially) continue;
+    else if (prims.some((p) => p.orphan || !managed(ws, p) || p.failed.size > 0)) full = true;
+    else if (prims.every((p) => p.active.size > 0) && activeNodes.size === 1) {
+      const node = [...activeNodes][0]!;
+      const n = ws.node.get(node);
+      if (n && !n.online && n.unclean) full = true;
+      else if (prims.some((p) => p.active.get(node) === 'Promoted')) promotedOn.push(node);
+      else startedOn.push(node);
+    } else full = true;
+    if (!full) continue;
+    if (inst.kind === 'group') {
+      out.push(`${' '.repeat(inner)}* Resource Group: ${inst.id}:`);
+      for (const m of inst.children) out.push(`${' '.repeat(inner + 2)}* ${primitiveLine(ws, m, cl.unique ? m.id : m.id.replace(/:\d+$/, ''))}`);
+    } else out.push(`${' '.repeat(inner)}* ${primitiveLine(ws, inst, cl.unique ? inst.id : inst.id.replace(/:\d+$/, ''))}`);
+  }
+  const ipad = ' '.repeat(inner);
+  if (promotedOn.length) out.push(`${ipad}* Promoted: [ ${promotedOn.sort(byName).join(' ')} ]`);
+  if (startedOn.length) {
+    const targetUnpromoted = /^(unpromoted|slave)$/i.test(c.meta['target-role'] ?? '');
+    out.push(`${ipad}* ${cl.promotable ? `Unpromoted${targetUnpromoted ? ' (target-role)' : ''}` : 'Started'}: [ ${startedOn.sort(byName).join(' ')} ]`);
+  }
+  const active = promotedOn.length + startedOn.length;
+  if (!cl.unique && cl.max > active) {
+    const running = new Set(instances.flatMap((i) => primitives(i).flatMap((p) => [...p.active.keys()])));
+    const allowed = allowedNodes(ws, c);
+    const stopped = allowed.filter((n) => !running.has(n)).sort(byName);
+    if (stopped.length) out.push(`${ipad}* ${disabled(c) ? 'Stopped (disabled)' : 'Stopped'}: [ ${stopped.join(' ')} ]`);
+  }
+}
+
+/** Nodes a clone may run on, as Pacemaker lists its stopped copies: every node of a symmetric cluster, else those a location constraint names. */
+function allowedNodes(ws: WorkingSet, c: Rsc): string[] {
+  const cluster = ws.nodes.filter((n) => !n.remote?.container || true).map((n) => n.name);
+  if (ws.options.symmetric) return cluster;
+  const ids = new Set([c.id, ...primitives(c).map((p) => p.id.replace(/:\d+$/, ''))]);
+  const named = new Set<string>();
+  for (const k of ws.constraints) {
+    if (k.kind !== 'rsc_location' || !ids.has(k.attrs.rsc ?? '')) continue;
+    if (k.attrs.node) named.add(k.attrs.node);
+    else if (k.rules.length) for (const n of cluster) named.add(n);
+  }
+  for (const p of primitives(c)) for (const n of p.known) named.add(n);
+  return cluster.filter((n) => named.has(n));
+}
+
+function managed(ws: WorkingSet, r: Rsc): boolean {
+  return isTrue(r.meta['is-managed'] ?? 'true') && !isTrue(r.meta.maintenance ?? 'false') && !ws.options.maintenanceMode;
+}
+
+function disabled(r: Rsc): boolean {
+  return /^stopped$/i.test(r.meta['target-role'] ?? '');
+}
+
+function promotableChild(r: Rsc): boolean {
+  for (let p = r.parent; p; p = p.parent) if (p.kind === 'clone') return p.clone?.promotable === true;
+  return false;
+}
+
+const PENDING: Record<string, string> = { start: 'Starting', stop: 'Stopping', promote: 'Promoting', demote: 'Demoting', migrate_to: 'Migrating', migrate_from: 'Migrating' };
+
+/** One primitive's line (without the leading "* "). */
+function primitiveLine(ws: WorkingSet, p: Rsc, name: string): string {
+  const agent = p.agent ?? 'unknown:unknown';
+  const nodes = [...p.active.keys()];
+  const multiple = nodes.length > 1;
+  const node = multiple ? undefined : nodes[0] ?? p.lockedTo;
+  const role = nodes.length ? p.active.get(nodes[0]!)! : 'Stopped';
+  const shownRole = role === 'Started' && promotableChild(p) ? 'Unpromoted' : role;
+  const failed = nodes.some((n) => p.failed.has(n));
+  let s = `${name}\t(${agent}):\t`;
+  if (p.orphan) s += ' ORPHANED';
+  if (failed) s += ` FAILED${role === 'Promoted' ? ' Promoted' : ''}`;
+  else s += ` ${p.pendingTask && PENDING[p.pendingTask] && nodes.length ? PENDING[p.pendingTask] : shownRole}`;
+  if (node) s += ` ${node}`;
+  const flags: string[] = [];
+  const n = node ? ws.node.get(node) : undefined;
+  if (n && !n.online && n.unclean) flags.push('UNCLEAN');
+  if (node && node === p.lockedTo) flags.push('LOCKED');
+  if (p.pendingTask === 'monitor') flags.push('Monitoring');
+  const target = p.meta['target-role'];
+  if (target && /^stopped$/i.test(target)) flags.push('disabled');
+  else if (target && promotableChild(p) && /^(unpromoted|slave)$/i.test(target)) flags.push(`target-role:${target}`);
+  if (p.blocked) flags.push('blocked');
+  else if (!managed(ws, p)) flags.push('unmanaged');
+  if (p.failureIgnored) flags.push('failure ignored');
+  if (flags.length) s += ` (${flags.join(', ')})`;
+  // (In the order the status section lists the nodes.)
+  const statusOrder = (x: string) => ws.cib.status.findIndex((st) => (st.attrs.uname ?? st.id) === x);
+  if (multiple) s += ` [ ${nodes.sort((a, b) => statusOrder(a) - statusOrder(b)).join(' ')} ]`;
+  return s;
+}
+
+/** Both sections, as crm_simulate prints them under "Current cluster status:". */
+export function clusterStatusText(ws: WorkingSet): string {
+  return `${[...nodeListLines(ws), '', ...resourceListLines(ws)].join('\n')}\n`;
+}
+
+/**
+ * Settles a scheduled working set into the state its transition leads to, as crm_simulate's
+ * "Revised Cluster Status" shows it: what is placed runs there in its next role (failures
+ * recovered), what is not placed is stopped, fenced nodes are down and clean. Blocked and
+ * unmanaged resources stay as they are. Mutates `ws`; give it the working set `schedule` ran on.
+ */
+export function settleTransition(ws: WorkingSet, schedule: Schedule): void {
+  const fenced = new Set<string>();
+  for (const e of schedule.summary) {
+    const m = /^Fence \((\w+)\) (\S+)/.exec(e.text);
+    if (m && m[1] !== 'on') fenced.add(m[2]!);
+  }
+  for (const n of ws.nodes) {
+    if (!fenced.has(n.name)) continue;
+    n.unclean = false;
+    n.online = false;
+    n.inMembership = false;
+    n.pending = false;
+  }
+  for (const p of ws.byId.values()) {
+    if (p.kind !== 'primitive' || p.blocked || !managed(ws, p)) continue;
+    const wasStopped = p.active.size === 0;
+    p.active = new Map();
+    p.failed = new Set();
+    delete p.pendingTask;
+    if (p.next && !(wasStopped && p.blockedBy !== undefined && !p.next)) p.active.set(p.next, p.nextRole === 'Promoted' ? 'Promoted' : 'Started');
+  }
+  // Remote and guest nodes are up where their connection now runs.
+  for (const n of ws.nodes) {
+    if (!n.remote) continue;
+    const conn = ws.byId.get(n.remote.connection);
+    if (conn) n.online = conn.active.size > 0;
+  }
+}
