@@ -901,14 +901,24 @@ function applyOrders(ws: WorkingSet): void {
   }
   // A stop that must wait for a blocked resource's stop cannot happen: stopping a first means
   // stopping its thens before (symmetrical orders), and stop-then-stop orders say it outright.
-  const blockStops = (blocker: Rsc, waiting: Rsc) => {
-    if (!primitives(blocker).some((p) => p.blocked && p.active.size)) return;
-    for (const p of primitives(waiting)) {
-      const cur = [...p.active.keys()];
-      if (cur.length === 1 && p.next !== cur[0]) p.stopBlocked = true;
+  // (Transitively: a stop that cannot happen holds up those that wait for it. A restart's stop
+  // too: the resource then just stops — blocked.)
+  const stopBlocker = (r: Rsc) => primitives(r).find((p) => (p.blocked && p.active.size) || p.stopBlocked);
+  const waits = [...orders.filter((o) => o.symmetrical).map((o) => ({ on: o.then, waiting: o.first })), ...stopOrders.map((o) => ({ on: o.first, waiting: o.then }))];
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const w of waits) {
+      const blocker = stopBlocker(w.on);
+      if (!blocker) continue;
+      for (const p of primitives(w.waiting)) {
+        const cur = [...p.active.keys()];
+        if (p.stopBlocked || cur.length !== 1 || (p.next === cur[0] && p.restartFor === undefined)) continue;
+        p.stopBlocked = true;
+        p.stopBlockedBy = blocker.id;
+        changed = true;
+      }
     }
-  };
-  for (const o of orders) if (o.symmetrical) blockStops(o.then, o.first);
+  }
   // A resource may migrate only if what it is ordered after does not move the plain way: a
   // first that stops and starts elsewhere (rather than migrating) makes it a move
   // ("unrunnable FIRST stop"); one that only stops does not.
@@ -925,7 +935,6 @@ function applyOrders(ws: WorkingSet): void {
       if (c.length === 1 && p.next && p.next !== c[0] && canMigrate(ws, p, c[0]!)) p.noMigrate = ws.node.get(p.id)?.remote ? ' ' : `unrunnable ${o.first.id} stop`;
     }
   }
-  for (const o of stopOrders) blockStops(o.first, o.then);
 }
 
 /**
@@ -1045,6 +1054,16 @@ function summaryFor(ws: WorkingSet, r: Rsc, out: SummaryEntry[]): void {
     return;
   }
   const cur = active[0]!;
+  // A restart or move whose stop waits for a stop that cannot happen: it only "stops", blocked.
+  // (In a group the member after a restarting one names that one's stop, as Pacemaker made it
+  // required first.)
+  if (next && r.stopBlocked && r.stopBlockedBy) {
+    const group = r.parent?.kind === 'group' ? r.parent : undefined;
+    const before = group?.children[group.children.indexOf(r) - 1];
+    const why = next === cur && before && before.restartFor !== undefined && before.stopBlocked ? `required ${before.id} stop` : `unrunnable ${r.stopBlockedBy} stop`;
+    entry(`Stop       ${r.id} ( ${cur} )  due to ${why} (blocked)`);
+    return;
+  }
   if (next === cur) {
     if (failed) entry(`Recover    ${r.id} ( ${cur} )`);
     else if (r.restartFor !== undefined) entry(`Restart    ${r.id} ( ${cur} )${r.restartFor ? `  due to ${r.restartFor}` : ''}`);
