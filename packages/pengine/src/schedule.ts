@@ -747,7 +747,7 @@ function starts(ws: WorkingSet, p: Rsc): boolean {
  * Repeated until nothing changes, so it follows chains.
  */
 function applyOrders(ws: WorkingSet): void {
-  type Order = { first: Rsc; anyOf?: Rsc[]; minFirst?: number; anyOfName?: string; secondOfClonedGroup?: boolean; then: Rsc; firstAction: string; thenAction: string; interleave: boolean; symmetrical: boolean };
+  type Order = { viaContainer?: boolean; first: Rsc; anyOf?: Rsc[]; minFirst?: number; anyOfName?: string; secondOfClonedGroup?: boolean; then: Rsc; firstAction: string; thenAction: string; interleave: boolean; symmetrical: boolean };
   const orders: Order[] = [];
   const stopOrders: { first: Rsc; then: Rsc }[] = [];
   const restartOnly: { first: Rsc; then: Rsc; firstAction: string }[] = [];
@@ -776,7 +776,7 @@ function applyOrders(ws: WorkingSet): void {
     // clone-min on the first clone (or the older require-all="false"): `then` needs only that many instances.
     const min = first.kind !== 'clone' ? 0 : first.meta['clone-min'] !== undefined ? Math.max(0, parseInt(first.meta['clone-min'], 10) || 0) : c.attrs['require-all'] !== undefined && !isTrue(c.attrs['require-all']) ? 1 : 0;
     const relaxed = min > 0 ? { minFirst: min, anyOfName: `clone-one-or-more:${c.id}` } : anyOf ? { anyOf, anyOfName: c.anyOfName! } : {};
-    orders.push({ first, ...relaxed, then, firstAction, thenAction, interleave: min === 0 && first.kind === 'clone' && then.kind === 'clone' && isTrue(then.meta.interleave), symmetrical: isTrue(c.attrs.symmetrical ?? 'true') });
+    orders.push({ ...(c.id.endsWith('-container-rsc_order') ? { viaContainer: true } : {}), first, ...relaxed, then, firstAction, thenAction, interleave: min === 0 && first.kind === 'clone' && then.kind === 'clone' && isTrue(then.meta.interleave), symmetrical: isTrue(c.attrs.symmetrical ?? 'true') });
   }
   // What runs on a guest node starts after the guest's container (and restarts with it).
   for (const p of ws.byId.values()) {
@@ -816,6 +816,9 @@ function applyOrders(ws: WorkingSet): void {
       }
     }
   };
+  // (A resource's implicit order after its container (meta container) comes after its group's:
+  // a group member restarted along names the member before it.)
+  orders.sort((a, b) => Number(a.viaContainer === true) - Number(b.viaContainer === true));
   for (let round = 0; round < 50; round++) {
     let changed = false;
     for (const o of orders) {
