@@ -363,13 +363,13 @@ class Placement {
         if (!primary) continue;
         const pu = primary.parent?.kind === 'group' || primary.parent?.kind === 'clone' ? primary.parent : primary;
         // A colocation loop: the primary is being placed further up; it decides, this link does not.
-      if (this.inProgress.has(pu)) continue;
-      this.place(pu);
+        if (this.inProgress.has(pu)) continue;
+        this.place(pu);
         const there = this.placedOn(pu.kind === 'clone' ? pu : primary, col.attrs['with-rsc-role']).has(node);
         const sc = parseScore(col.attrs.score, 0);
         if (sc >= INFINITY && !there) score = -INFINITY;
         else if (sc <= -INFINITY && there) score = -INFINITY;
-        else if (there && score !== undefined) score = addScores(score, sc);
+        else if (there && (score !== undefined || sc >= INFINITY)) score = addScores(score ?? 0, sc);
       }
       if (primitives(inst).some((p) => p.noPromote?.has(node))) continue;
       if (member.active.get(node) === 'Promoted' && score === undefined) score = 0;
@@ -791,7 +791,8 @@ function applyOrders(ws: WorkingSet): void {
   for (const g of groups) for (let i = 1; i < g.children.length; i++) orders.push({ first: g.children[i - 1]!, then: g.children[i]!, firstAction: 'start', thenAction: 'start', interleave: false, symmetrical: true, ...(i === 1 && g.parent?.kind === 'clone' ? { secondOfClonedGroup: true } : {}) });
   // A start made unrunnable by an ordering blocks the starts of what is colocated with it for
   // sure ("due to colocation with ..."), once no instance of a collective can start.
-  const mandatoryColocations = ws.constraints.filter((c) => c.kind === 'rsc_colocation' && parseScore(c.attrs.score, 0) >= INFINITY && !/^(promoted|master)$/i.test(c.attrs['rsc-role'] ?? '') && !/^(promoted|master)$/i.test(c.attrs['with-rsc-role'] ?? ''));
+  const promotedRole = (role?: string) => /^(promoted|master)$/i.test(role ?? '');
+  const mandatoryColocations = ws.constraints.filter((c) => c.kind === 'rsc_colocation' && parseScore(c.attrs.score, 0) >= INFINITY && !promotedRole(c.attrs['with-rsc-role']));
   const blockColocated = (p: Rsc) => {
     let top = p;
     while (top.parent) top = top.parent;
@@ -806,6 +807,15 @@ function applyOrders(ws: WorkingSet): void {
       // (Nor does an interleaved clone: its instances follow their peers.)
       if (p.blockedBy?.startsWith('unrunnable ') && orders.some((o) => o.first === p && o.then === dependent)) continue;
       if (orders.some((o) => o.interleave && o.first === top && o.then === dependent)) continue;
+      // Only its promoted role colocated: it starts, but is not promoted.
+      if (promotedRole(c.attrs['rsc-role'])) {
+        for (const d of primitives(dependent)) {
+          if (!d.next || d.nextRole !== 'Promoted') continue;
+          d.promoteBlockedBy ??= `colocation with ${name}`;
+          d.nextRole = 'Unpromoted';
+        }
+        continue;
+      }
       for (const d of primitives(dependent)) {
         if (!d.next) continue;
         d.wouldRun = d.next;
@@ -1005,6 +1015,7 @@ function summaryForPromotable(ws: WorkingSet, r: Rsc, out: SummaryEntry[]): void
   const roleName = (x: string) => (x === 'Started' ? 'Unpromoted' : x);
   if (active.length === 0) {
     if (next && nextRole === 'Promoted') entry(`Promote    ${r.id} ( Stopped -> Promoted ${next} )`);
+    else if (next && r.promoteBlockedBy) entry(`Promote    ${r.id} ( Stopped -> Promoted ${next} )  due to ${r.promoteBlockedBy} (blocked)`);
     else if (next) entry(`Start      ${r.id} ( ${next} )`);
     // (One that would have been promoted shows its promotion, just "blocked".)
     else if (r.blockedBy && r.wouldRun && r.nextRole === 'Promoted') entry(`Promote    ${r.id} ( Stopped -> Promoted ${r.wouldRun} )  blocked`);

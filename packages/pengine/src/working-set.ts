@@ -112,6 +112,8 @@ export interface Rsc {
   wouldRun?: string;
   /** Its stop must wait for a blocked resource ordered after it: it cannot happen. */
   stopBlocked?: boolean;
+  /** Its promotion cannot happen: why ("colocation with X"); it starts unpromoted. */
+  promoteBlockedBy?: string;
   /** The resource whose stop it waits for (when it was to restart or move). */
   stopBlockedBy?: string;
   /** Only reloadable parameters changed: reload in place. */
