@@ -889,7 +889,12 @@ function applyOrders(ws: WorkingSet): void {
       // instances stopping and starting again do.
       // (Interleaved, a new instance starting on the same node counts too.)
       const firstStarting = primitives(o.first).filter((p) => starts(ws, p) && (o.first.kind !== 'clone' || p.active.size > 0 || o.interleave));
-      if (!firstStarting.length) continue;
+      // (A resource after a whole clone also restarts when an instance of the clone was
+      // unassigned by its interleaving after its actions were made: the clone's start became
+      // required.)
+      const instanceStops = o.first.kind === 'clone' && !o.interleave && o.then.kind === 'primitive' && o.symmetrical && o.firstAction === 'start'
+        && primitives(o.first).some((p) => p.active.size > 0 && !p.next && p.heldByOrder && p.blockedBy === '');
+      if (!firstStarting.length && !instanceStops) continue;
       for (const p of thenPrims) {
         const cur = [...p.active.keys()];
         if (p.restartFor !== undefined || p.blocked || !p.next || cur.length !== 1 || cur[0] !== p.next || p.failed.has(cur[0]!)) continue;
