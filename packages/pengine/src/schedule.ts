@@ -894,7 +894,8 @@ function applyOrders(ws: WorkingSet): void {
       // required.)
       const instanceStops = o.first.kind === 'clone' && !o.interleave && o.then.kind === 'primitive' && o.symmetrical && o.firstAction === 'start'
         && primitives(o.first).some((p) => p.active.size > 0 && !p.next && p.heldByOrder && p.blockedBy === '');
-      if (!firstStarting.length && !instanceStops) continue;
+      // (After "any of" a set or clone-min instances, a first that starts again restarts nothing.)
+      if ((!firstStarting.length && !instanceStops) || o.minFirst || o.anyOf) continue;
       for (const p of thenPrims) {
         const cur = [...p.active.keys()];
         if (p.restartFor !== undefined || p.blocked || !p.next || cur.length !== 1 || cur[0] !== p.next || p.failed.has(cur[0]!)) continue;
