@@ -378,7 +378,11 @@ class Placement {
     if (this.noPromotion.get(c)) candidates.length = 0;
     // Ties: the instance promoted now stays promoted, then instance order.
     const promotedNow = (x: Rsc) => Number(primitives(x).some((p) => [...p.active.values()].includes('Promoted')));
-    candidates.sort((a, b) => b.score - a.score || promotedNow(b.inst) - promotedNow(a.inst) || a.inst.instance! - b.inst.instance!);
+    // Ties: the higher current role, then (as for any instance) an active one, one that did not
+    // fail, the lower number.
+    const activeNow = (i: Rsc) => Number(primitives(i).some((p) => p.active.size > 0));
+    const failedNow = (i: Rsc) => Number(primitives(i).some((p) => p.failed.size > 0));
+    candidates.sort((a, b) => b.score - a.score || promotedNow(b.inst) - promotedNow(a.inst) || activeNow(b.inst) - activeNow(a.inst) || failedNow(a.inst) - failedNow(b.inst) || a.inst.instance! - b.inst.instance!);
     // At most promoted-max in all, and promoted-node-max (default 1) on any one node.
     const nodeMax = parseScore(c.meta['promoted-node-max'] ?? c.meta['master-node-max'], 1);
     const promoted = new Set<Rsc>();
