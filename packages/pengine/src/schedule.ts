@@ -1128,6 +1128,23 @@ function sortForPlacement(ws: WorkingSet, placement: Placement, list: Rsc[]): Rs
     const s = placement.locationScores(r);
     const at = current(r);
     if (at !== undefined && s.has(at)) s.set(at, addScores(s.get(at)!, parseScore(r.meta['resource-stickiness'], r.kind === 'clone' ? 1 : 0)));
+    // (A primitive or group member whose failures reached migration-threshold is banned there,
+    // and so is what is colocated with it for sure.)
+    const banned = (x: Rsc) => {
+      const out = new Set<string>();
+      for (const p of primitives(x)) {
+        const threshold = migrationThreshold(p);
+        for (const [n, count] of p.failCount) if (threshold > 0 && count >= threshold) out.add(n);
+      }
+      return out;
+    };
+    // (An anonymous clone's failures ban the whole clone.)
+    if (r.kind !== 'clone' || !r.clone?.unique) for (const n of banned(r)) s.set(n, -INFINITY);
+    for (const c of ws.constraints) {
+      if (c.kind !== 'rsc_colocation' || c.attrs.rsc !== r.id || parseScore(c.attrs.score, 0) < INFINITY) continue;
+      const primary = ws.byId.get(c.attrs['with-rsc'] ?? '');
+      if (primary) for (const n of banned(primary)) s.set(n, -INFINITY);
+    }
     return [r, s];
   }));
   const weight = (r: Rsc, node: string | undefined) => (node === undefined ? -INFINITY : scores.get(r)!.get(node) ?? -INFINITY);
