@@ -371,6 +371,18 @@ class Placement {
         else if (sc <= -INFINITY && there) score = -INFINITY;
         else if (there && (score !== undefined || sc >= INFINITY)) score = addScores(score ?? 0, sc);
       }
+      // What must run with the promoted role pulls the promotion to where it runs and sticks.
+      for (const col of this.colocations) {
+        if (col.attrs['with-rsc'] !== c.id || !/^(promoted|master)$/i.test(col.attrs['with-rsc-role'] ?? '') || score === undefined) continue;
+        const dependent = ws.byId.get(col.attrs.rsc ?? '');
+        if (!dependent || dependent.kind === 'clone') continue;
+        const prims = primitives(dependent);
+        if (!prims.some((p) => p.active.has(node))) continue;
+        const sticky = prims.filter((p) => p.active.has(node)).reduce((sum, p) => addScores(sum, parseScore(p.meta['resource-stickiness'], 0)), 0);
+        const factor = parseScore(col.attrs.score, 0) / INFINITY;
+        if (sticky >= INFINITY && factor > 0) score = addScores(score, INFINITY);
+        else if (factor > 0) score = addScores(score, Math.round(sticky * factor));
+      }
       if (primitives(inst).some((p) => p.noPromote?.has(node))) continue;
       if (member.active.get(node) === 'Promoted' && score === undefined) score = 0;
       if (score !== undefined && score >= 0) candidates.push({ inst, score });
