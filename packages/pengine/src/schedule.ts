@@ -247,8 +247,8 @@ class Placement {
       if (col.attrs.rsc !== c.id) continue;
       const primary = ws.byId.get(col.attrs['with-rsc'] ?? '');
       if (!primary || primary === c) continue;
-      // A colocation of the promoted role only decides promotion (see promote()).
-      if (/^(promoted|master)$/i.test(col.attrs['rsc-role'] ?? '')) continue;
+      // A colocation of the promoted or the unpromoted role only decides promotion (see promote()).
+      if (/^(promoted|master|unpromoted|slave)$/i.test(col.attrs['rsc-role'] ?? '') && c.clone?.promotable) continue;
       this.colocateWith(scores, col, primary, true);
     }
     c.scores = scores;
@@ -370,6 +370,12 @@ class Placement {
         if (sc >= INFINITY && !there) score = -INFINITY;
         else if (sc <= -INFINITY && there) score = -INFINITY;
         else if (there && (score !== undefined || sc >= INFINITY)) score = addScores(score ?? 0, sc);
+      }
+      // The unpromoted role kept with a resource: not promoted where that resource is.
+      for (const col of this.colocations) {
+        if (col.attrs.rsc !== c.id || !/^(unpromoted|slave)$/i.test(col.attrs['rsc-role'] ?? '') || parseScore(col.attrs.score, 0) < INFINITY) continue;
+        const primary = ws.byId.get(col.attrs['with-rsc'] ?? '');
+        if (primary && primitives(primary).some((p) => p.next === node)) score = -INFINITY;
       }
       // What must run with the promoted role pulls the promotion to where it runs and sticks.
       for (const col of this.colocations) {
