@@ -320,7 +320,9 @@ class Placement {
     // An instance banned from where it runs (its failures reached migration-threshold) stops
     // rather than moving while another instance number is free to start elsewhere.
     const bannedHere = (inst: Rsc) => Number(curOf(inst) !== undefined && banned(inst, curOf(inst)!));
-    pending.sort((a, b) => bannedHere(a) - bannedHere(b));
+    // (Instances active somewhere, even where they cannot stay, are placed before inactive ones.)
+    const inactive = (inst: Rsc) => Number(curOf(inst) === undefined);
+    pending.sort((a, b) => bannedHere(a) - bannedHere(b) || inactive(a) - inactive(b));
     for (const inst of pending) assign(inst, best(inst));
     for (const inst of c.children) {
       if (inst.kind !== 'group') continue;
@@ -1069,7 +1071,8 @@ function summaryForPromotable(ws: WorkingSet, r: Rsc, out: SummaryEntry[]): void
     else if (curRole === 'Promoted' && nextRole === 'Unpromoted') entry(`Demote     ${r.id} ( Promoted -> Unpromoted ${cur} )`);
     return;
   }
-  entry(`${failed ? 'Recover' : 'Move   '}    ${r.id} ( ${curRole} ${cur} -> ${nextRole} ${next} )`);
+  // (Moving in the same role: the role after the nodes.)
+  entry(`${failed ? 'Recover' : 'Move   '}    ${r.id} ( ${curRole === nextRole ? `${cur} -> ${next} ${curRole}` : `${curRole} ${cur} -> ${nextRole} ${next}`} )`);
 }
 
 function summaryFor(ws: WorkingSet, r: Rsc, out: SummaryEntry[]): void {
