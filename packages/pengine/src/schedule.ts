@@ -1209,6 +1209,12 @@ export function schedule(ws: WorkingSet): Schedule {
   const strandedOn = (p: Rsc) => [...p.active.keys()].find((n) => ws.node.get(n)?.unclean && !canFence(ws.node.get(n)!));
   // What ran on a fenced guest failed with it; the guest comes back with its container.
   for (const n of ws.nodes) if (n.unclean && n.remote?.container) for (const p of ws.byId.values()) if (p.kind === 'primitive' && p.active.has(n.name)) p.failed.add(n.name);
+  // (Fencing a guest is recovering its container: the container counts as failed where it runs.)
+  for (const n of ws.nodes) {
+    const container = n.unclean && n.remote?.container ? ws.byId.get(n.remote.container) : undefined;
+    if (!container || !isTrue(container.meta['is-managed'] ?? 'true')) continue;
+    for (const p of primitives(container)) for (const host of p.active.keys()) p.failed.add(host);
+  }
   const priority = (r: Rsc) => parseScore(r.meta.priority, 0);
   // Pacemaker sorts its resource list by priority for placement, and prints the summary in that order.
   // (Only placement strategies other than "default" sort by scores; default keeps priority, then CIB order.)
