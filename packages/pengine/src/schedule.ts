@@ -1208,13 +1208,15 @@ export function schedule(ws: WorkingSet): Schedule {
   const canFence = (n: NodeInfo) => (n.remote?.container !== undefined || ws.options.stonithEnabled) && (quorate || n.online || n.remote?.container !== undefined);
   const strandedOn = (p: Rsc) => [...p.active.keys()].find((n) => ws.node.get(n)?.unclean && !canFence(ws.node.get(n)!));
   // What ran on a fenced guest failed with it; the guest comes back with its container.
-  for (const n of ws.nodes) if (n.unclean && n.remote?.container) for (const p of ws.byId.values()) if (p.kind === 'primitive' && p.active.has(n.name)) p.failed.add(n.name);
-  // (Fencing a guest is recovering its container: the container counts as failed where it runs.)
+  // (A guest with resources active on it is fenced by recovering its container: the container
+  // counts as failed where it runs. An empty one fenced along with its host just moves.)
   for (const n of ws.nodes) {
     const container = n.unclean && n.remote?.container ? ws.byId.get(n.remote.container) : undefined;
     if (!container || !isTrue(container.meta['is-managed'] ?? 'true')) continue;
+    if (![...ws.byId.values()].some((p) => p.kind === 'primitive' && p.active.has(n.name))) continue;
     for (const p of primitives(container)) for (const host of p.active.keys()) p.failed.add(host);
   }
+  for (const n of ws.nodes) if (n.unclean && n.remote?.container) for (const p of ws.byId.values()) if (p.kind === 'primitive' && p.active.has(n.name)) p.failed.add(n.name);
   const priority = (r: Rsc) => parseScore(r.meta.priority, 0);
   // Pacemaker sorts its resource list by priority for placement, and prints the summary in that order.
   // (Only placement strategies other than "default" sort by scores; default keeps priority, then CIB order.)
