@@ -811,7 +811,8 @@ function applyOrders(ws: WorkingSet): void {
     for (const n of p.active.keys()) {
       const container = ws.node.get(n)?.remote?.container;
       const c = container ? ws.byId.get(container) : undefined;
-      if (c && c !== p && p.next === n) orders.push({ first: c, then: p, firstAction: 'start', thenAction: 'start', interleave: false, symmetrical: true });
+      // (First among the orders: a restart it causes names the container.)
+      if (c && c !== p && p.next === n) orders.unshift({ first: c, then: p, firstAction: 'start', thenAction: 'start', interleave: false, symmetrical: true });
     }
   }
   const groups = [...ws.byId.values()].filter((r) => r.kind === 'group');
@@ -1208,15 +1209,21 @@ export function schedule(ws: WorkingSet): Schedule {
   const canFence = (n: NodeInfo) => (n.remote?.container !== undefined || ws.options.stonithEnabled) && (quorate || n.online || n.remote?.container !== undefined);
   const strandedOn = (p: Rsc) => [...p.active.keys()].find((n) => ws.node.get(n)?.unclean && !canFence(ws.node.get(n)!));
   // What ran on a fenced guest failed with it; the guest comes back with its container.
-  // (A guest with resources active on it is fenced by recovering its container: the container
-  // counts as failed where it runs. An empty one fenced along with its host just moves.)
+  // What ran on a guest that is down (its host fenced, or its container failed) failed with it;
+  // a guest fenced for a failure of its own restarts with its container (what runs on it
+  // restarts after it). Either way, a guest with resources active on it is fenced by
+  // recovering its container: the container counts as failed where it runs (an empty one
+  // fenced along with its host just moves).
+  const containerOf = (n: NodeInfo) => primitives(ws.byId.get(n.remote!.container!) ?? ({ kind: 'group', children: [] } as unknown as Rsc));
+  const guestDown = (n: NodeInfo) => containerOf(n).some((c) => c.failed.size > 0 || [...c.active.keys()].some((h) => ws.node.get(h)?.unclean));
+  const guestsDown = ws.nodes.filter((n) => n.unclean && n.remote?.container && guestDown(n));
   for (const n of ws.nodes) {
     const container = n.unclean && n.remote?.container ? ws.byId.get(n.remote.container) : undefined;
     if (!container || !isTrue(container.meta['is-managed'] ?? 'true')) continue;
     if (![...ws.byId.values()].some((p) => p.kind === 'primitive' && p.active.has(n.name))) continue;
     for (const p of primitives(container)) for (const host of p.active.keys()) p.failed.add(host);
   }
-  for (const n of ws.nodes) if (n.unclean && n.remote?.container) for (const p of ws.byId.values()) if (p.kind === 'primitive' && p.active.has(n.name)) p.failed.add(n.name);
+  for (const n of guestsDown) for (const p of ws.byId.values()) if (p.kind === 'primitive' && p.active.has(n.name)) p.failed.add(n.name);
   const priority = (r: Rsc) => parseScore(r.meta.priority, 0);
   // Pacemaker sorts its resource list by priority for placement, and prints the summary in that order.
   // (Only placement strategies other than "default" sort by scores; default keeps priority, then CIB order.)
@@ -1252,10 +1259,12 @@ export function schedule(ws: WorkingSet): Schedule {
   const guestFencing: { entry: SummaryEntry; container: Rsc }[] = [];
   for (const n of [...ws.nodes].reverse()) {
     if (!n.unclean || !canFence(n)) continue;
-    const entry = { text: `Fence (${fenceAction}) ${n.name}${n.remote?.container ? ` (resource: ${n.remote.container})` : ''} '${n.uncleanReason ?? 'node is unclean'}'` };
+    // (A guest's fencing is a pseudo-event Pacemaker always explains the same way.)
+    const why = n.remote?.container ? 'guest is unclean' : n.uncleanReason ?? 'node is unclean';
+    const entry = { text: `Fence (${fenceAction}) ${n.name}${n.remote?.container ? ` (resource: ${n.remote.container})` : ''} '${why}'` };
     summary.push(entry);
     const container = n.remote?.container ? ws.byId.get(n.remote.container) : undefined;
-    if (container && n.uncleanReason === 'guest is unclean') guestFencing.push({ entry, container });
+    if (container) guestFencing.push({ entry, container });
   }
   // Unfencing: with a fencing device that provides it, each node is unfenced ("Fence (on)")
   // before it runs anything, unless it was already (#node-unfenced); the first thing needing it
