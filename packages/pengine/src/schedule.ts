@@ -238,7 +238,8 @@ class Placement {
     const ws = this.ws;
     const cl = c.clone!;
     const scores = this.locationScores(c);
-    const tmpl = ws.byId.get(cl.template);
+    // (A constraint on the clone's child applies to the clone.)
+    const tmpl = ws.byId.get(cl.template) ?? c.children[0];
     if (tmpl && this.locations.some((x) => x.attrs.rsc === cl.template)) for (const [n, v] of this.locationScores({ ...tmpl, id: cl.template })) scores.set(n, addScores(scores.get(n) ?? 0, v));
     this.applyHealth(c, scores);
     for (const n of ws.nodes) if (!this.available(n.name)) scores.set(n.name, -INFINITY);
@@ -1215,7 +1216,7 @@ export function schedule(ws: WorkingSet): Schedule {
   // recovering its container: the container counts as failed where it runs (an empty one
   // fenced along with its host just moves).
   const containerOf = (n: NodeInfo) => primitives(ws.byId.get(n.remote!.container!) ?? ({ kind: 'group', children: [] } as unknown as Rsc));
-  const guestDown = (n: NodeInfo) => containerOf(n).some((c) => c.failed.size > 0 || [...c.active.keys()].some((h) => ws.node.get(h)?.unclean));
+  const guestDown = (n: NodeInfo) => containerOf(n).some((c) => c.failed.size > 0 || c.active.size === 0 || [...c.active.keys()].some((h) => ws.node.get(h)?.unclean));
   const guestsDown = ws.nodes.filter((n) => n.unclean && n.remote?.container && guestDown(n));
   for (const n of ws.nodes) {
     const container = n.unclean && n.remote?.container ? ws.byId.get(n.remote.container) : undefined;

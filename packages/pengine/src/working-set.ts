@@ -1037,6 +1037,15 @@ export function buildWorkingSet(cib: Cib, opts: { now?: number } = {}): WorkingS
     if (r.active.size > 1 && (r.meta['multiple-active'] ?? '').toLowerCase() === 'block') r.blocked = true;
   }
   if (!remotesKnown) remoteOnline(ws);
+  // A guest whose container runs nowhere while resources are active on it: they are thought
+  // active there, so the guest is fenced (by starting its container).
+  for (const n of ws.nodes) {
+    const container = n.remote?.container ? ws.byId.get(n.remote.container) : undefined;
+    if (!container || container.active.size || n.unclean) continue;
+    if (![...ws.byId.values()].some((p) => p.kind === 'primitive' && p.active.has(n.name))) continue;
+    n.unclean = true;
+    n.uncleanReason = 'guest is unclean';
+  }
   containers(ws);
   // shutdown-lock: what runs on a node shutting down cleanly stops there and stays for it.
   if (isTrue(cib.property('shutdown-lock'))) {
