@@ -930,15 +930,21 @@ export function buildWorkingSet(cib: Cib, opts: { now?: number } = {}): WorkingS
   const implicit = (id: string) => guestNames.has(id) || bundleIds.some((b) => id.startsWith(`${b}-`));
   // Cluster nodes' history first: it tells which remote nodes are up, whose history comes next.
   const remoteState = (st: (typeof cib.status)[number]) => ws.node.get(st.attrs.uname ?? st.id)?.remote !== undefined;
+  // (Remote nodes that are up before those that are not, as Pacemaker's passes go.)
   const ordered = [...cib.status.filter((st) => !remoteState(st)), ...cib.status.filter(remoteState)];
   let remotesKnown = false;
-  for (const st of ordered) {
-    const node = st.attrs.uname ?? st.id;
-    if (!ws.node.has(node)) continue;
+  for (let i = 0; i < ordered.length; i++) {
+    let st = ordered[i]!;
     if (remoteState(st) && !remotesKnown) {
       remoteOnline(ws);
       remotesKnown = true;
+      const up = (x: (typeof cib.status)[number]) => Number(ws.node.get(x.attrs.uname ?? x.id)?.online === true);
+      const rest = ordered.slice(i).sort((a, b) => up(b) - up(a));
+      ordered.splice(i, rest.length, ...rest);
+      st = ordered[i]!;
     }
+    const node = st.attrs.uname ?? st.id;
+    if (!ws.node.has(node)) continue;
     // A node that left cleanly runs nothing: its history does not make anything active —
     // unless with fencing something there still looks active: then it is fenced to be sure.
     const ni = ws.node.get(node)!;
