@@ -170,7 +170,9 @@ class Placement {
     const scores = new Map<string, number>();
     let allowed: Set<string> | undefined;
     // Symmetric: every node allowed at 0; otherwise only the nodes a constraint names.
-    if (this.ws.options.symmetric) for (const n of this.ws.nodes) scores.set(n.name, 0);
+    // (A guest's implicit connection may go wherever its container goes, symmetric or not.)
+    const guestConnection = r.implicit === true && this.ws.node.get(r.id)?.remote?.container !== undefined;
+    if (this.ws.options.symmetric || guestConnection) for (const n of this.ws.nodes) scores.set(n.name, 0);
     for (const c of this.locations) {
       const a = c.attrs;
       // (A constraint on a bundle places its containers and IPs.)
