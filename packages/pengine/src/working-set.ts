@@ -5,7 +5,7 @@
  * with its fail counts — all read from the status section's operation history. Pure.
  */
 import { attributeSets, type AttributeSet, Cib, type Primitive, resourceOf, type Resource as CibResource } from '@heartbeat-ts/cib';
-import { isElement, parseCrmDurationMs, type XmlElement } from '@heartbeat-ts/cluster-glue';
+import { isElement, paramDigest, parseCrmDurationMs, type XmlElement } from '@heartbeat-ts/cluster-glue';
 import { simpleConstraints, type SimpleConstraint } from './constraints.js';
 import { ruleHolds, type RuleContext } from './rules.js';
 import { INFINITY, parseScore } from './scores.js';
@@ -94,6 +94,8 @@ export interface Rsc {
   ops: { name: string; intervalMs: number; onFail?: string; role?: string; timeout?: string; attrs: Record<string, string>; params?: Record<string, string> }[];
   /** An operation in progress (status -1): start, stop, promote... ("probe" for a one-off monitor). */
   pendingTask?: string;
+  /** Nodes where its fail count is to be cleared (the failed operation's definition changed). */
+  failcountCleared?: Set<string>;
   /** A failure was ignored (on-fail=ignore): migration-threshold no longer applies. */
   failureIgnored?: boolean;
   /** A failure with on-fail=block (or a failed stop that cannot be fenced): no actions for it. */
@@ -587,6 +589,14 @@ function unpackHistory(ws: WorkingSet, rsc: Rsc, node: string, ops: Record<strin
   const sorted = ops.filter((o) => Number(o['call-id'] ?? -1) >= 0 && o['op-status'] !== '1' && o['op-status'] !== '-1').sort((a, b) => Number(a['call-id']) - Number(b['call-id']) || changed(a) - changed(b));
   const done = sorted.filter((o, i) => sorted[i + 1]?.['call-id'] !== o['call-id']);
   const pending = ops.filter((o) => o['op-status'] === '-1');
+  // The last failure of a start or probe whose parameters changed since: its fail count is to be
+  // cleared (Pacemaker schedules clear_failcount and does not ban for it).
+  for (const o of ops) {
+    if (!(o.id ?? '').endsWith('_last_failure_0') || !['start', 'monitor'].includes(o.operation ?? '') || Number(o.interval ?? 0) !== 0 || !o['op-digest']) continue;
+    const op = o.operation!;
+    const params = { ...ws.paramsOn(rsc, node), ...rsc.ops.find((x) => x.name === op && x.intervalMs === 0)?.params };
+    if (paramDigest(params) !== o['op-digest']) (rsc.failcountCleared ??= new Set()).add(node);
+  }
   let role: Role = 'Stopped';
   let failed = false;
   for (const o of [...done, ...pending]) {
@@ -821,6 +831,8 @@ function failCounts(ws: WorkingSet, rsc: Rsc): void {
       if (pattern.test(k.replace(/^last-failure-/, 'fail-count-')) && k.startsWith('last-failure-')) last = Math.max(last, Number(v) || 0);
     }
     if (timeout > 0 && last > 0 && ws.now > last + timeout) total = 0;
+    // (A fail count to be cleared — the failed operation's definition changed — does not hold it off.)
+    if (rsc.failcountCleared?.has(n.name)) total = 0;
     if (total > 0) rsc.failCount.set(n.name, total);
   }
 }
