@@ -304,6 +304,23 @@ function nodeState(ws: WorkingSet, cib: Cib): void {
     ws.node.set(name, n);
   }
   for (const name of remotes.keys()) if (!ws.node.has(name)) addRemote(name, name, [], []);
+  // A remote connection known only from the status section (its configuration removed): its
+  // node still exists, shutting down, so that what runs there is moved away.
+  const configured = new Set<string>();
+  const walk = (el: XmlElement) => {
+    if (el.attrs.id) configured.add(el.attrs.id);
+    for (const c of el.children) if (isElement(c)) walk(c);
+  };
+  for (const r of cib.resources) walk(r.el);
+  for (const st of cib.status) {
+    for (const lr of st.lrm) {
+      const a = lr.attrs;
+      if (a.class !== 'ocf' || a.provider !== 'pacemaker' || a.type !== 'remote' || configured.has(lr.id) || ws.node.has(lr.id)) continue;
+      remotes.set(lr.id, {});
+      addRemote(lr.id, lr.id, [], []);
+      ws.node.get(lr.id)!.shutdown = true;
+    }
+  }
 }
 
 /**
@@ -572,7 +589,7 @@ function onFailOf(ws: WorkingSet, rsc: Rsc, op: string, intervalMs: number): str
   // A resource inside a container is recovered by restarting the container.
   if (rsc.meta.container) return 'restart-container';
   // A remote connection that drops (anything but a failed start or probe) leaves the node unknown.
-  if (ws.node.get(rsc.id)?.remote && op !== 'start' && !(op === 'monitor' && intervalMs === 0)) return 'reset-remote';
+  if (ws.node.get(rsc.id)?.remote && !rsc.orphan && op !== 'start' && !(op === 'monitor' && intervalMs === 0)) return 'reset-remote';
   if (op === 'stop') return ws.options.stonithEnabled ? 'fence' : 'block';
   return 'restart';
 }
