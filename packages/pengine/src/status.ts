@@ -252,10 +252,16 @@ export function settleTransition(ws: WorkingSet, schedule: Schedule): void {
     delete p.pendingTask;
     if (p.next && !(wasStopped && p.blockedBy !== undefined && !p.next)) p.active.set(p.next, p.nextRole === 'Promoted' ? 'Promoted' : 'Started');
   }
-  // Remote and guest nodes are up where their connection now runs.
-  for (const n of ws.nodes) {
+  // Remote and guest nodes are up where their connection now runs; one whose connection was
+  // known only from the status section is gone with it.
+  const orphaned = new Set(ws.orphans.map((o) => o.rsc));
+  for (const n of [...ws.nodes]) {
     if (!n.remote) continue;
-    const conn = ws.byId.get(n.remote.connection);
+    const conn = ws.byId.get(n.remote.connection) ?? ws.orphans.find((o) => o.rsc.id === n.remote!.connection)?.rsc;
     if (conn) n.online = conn.active.size > 0;
+    if (conn && orphaned.has(conn) && !conn.active.size) {
+      ws.nodes.splice(ws.nodes.indexOf(n), 1);
+      ws.node.delete(n.name);
+    }
   }
 }
