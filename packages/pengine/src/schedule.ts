@@ -1101,7 +1101,9 @@ function summaryFor(ws: WorkingSet, r: Rsc, out: SummaryEntry[]): void {
     // Active on several nodes (multiple-active): block leaves it; stop_only stops it; stop_start (default) restarts it.
     const policy = (r.meta['multiple-active'] ?? 'stop_start').toLowerCase();
     if (policy === 'block') return;
-    if (policy === 'stop_only' || !next) for (const n of active) entry(`Stop       ${r.id} ( ${n} )  due to node availability`);
+    // (Its role is one for all its nodes: promoted anywhere, it shows promoted everywhere.)
+    const role = [...r.active.values()].includes('Promoted') ? 'Promoted ' : '';
+    if (policy === 'stop_only' || !next) for (const n of active) entry(`Stop       ${r.id} ( ${role}${n} )  due to node availability`);
     else entry(`${failed ? 'Recover' : active.includes(next) ? 'Restart' : 'Move   '}    ${r.id} ( ${active.includes(next) ? next : `${active[0]} -> ${next}`} )${failed && policy === 'stop_unexpected' ? '  due to being multiply active' : ''}`);
     return;
   }
@@ -1134,7 +1136,9 @@ function summaryFor(ws: WorkingSet, r: Rsc, out: SummaryEntry[]): void {
     return;
   }
   const why = r.blockedBy === '' ? '' : r.blockedBy ? `  due to ${r.blockedBy}` : '  due to node availability';
-  entry(`Stop       ${r.id} ( ${cur} )${why}${r.stopBlocked ? ' (blocked)' : ''}`);
+  // (One promoted there — an orphan of a promotable clone — shows its role.)
+  const role = r.active.get(cur) === 'Promoted' ? 'Promoted ' : '';
+  entry(`Stop       ${r.id} ( ${role}${cur} )${why}${r.stopBlocked ? ' (blocked)' : ''}`);
 }
 
 /**
