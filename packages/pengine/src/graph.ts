@@ -23,7 +23,7 @@ import { attributeSets } from '@heartbeat-ts/cib';
 import { isElement, type XmlElement, parseCrmDurationMs } from '@heartbeat-ts/cluster-glue';
 import { ruleHolds } from './rules.js';
 import { parseScore } from './scores.js';
-import { canMigrate, isTrue, primitives, setValues, type NodeInfo, type Role, type Rsc, type WorkingSet } from './working-set.js';
+import { canMigrate, isManaged, isTrue, primitives, setValues, type NodeInfo, type Role, type Rsc, type WorkingSet } from './working-set.js';
 
 export type GraphActionType = 'rsc_op' | 'pseudo_event' | 'crm_event';
 
@@ -104,7 +104,7 @@ class Builder {
 }
 
 function managed(ws: WorkingSet, r: Rsc): boolean {
-  return isTrue(r.meta['is-managed'] ?? 'true') && !ws.options.maintenanceMode && !isTrue(r.meta.maintenance);
+  return isManaged(ws, r);
 }
 
 function roleOf(r: Rsc, node: string): Role | undefined {

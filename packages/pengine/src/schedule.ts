@@ -17,7 +17,7 @@ import type { Constraint } from '@heartbeat-ts/cib';
 import { probeWanted } from './graph.js';
 import { ruleHolds } from './rules.js';
 import { addScores, INFINITY, parseScore } from './scores.js';
-import { canMigrate, isTrue, type NodeInfo, primitives, type Rsc, type WorkingSet } from './working-set.js';
+import { canMigrate, isManaged, isTrue, type NodeInfo, primitives, type Rsc, type WorkingSet } from './working-set.js';
 
 export interface SummaryEntry {
   /** The line as crm_simulate prints it (without the leading "  * "). */
@@ -667,7 +667,7 @@ class Placement {
     const tv = this.ticketVerdict(members[0]!);
     // Blocked by a failure, frozen by a lost ticket, or not managed: it stays as it is, wherever
     // that is (and loads that node) — a stopped one stays stopped.
-    const unmanaged = members.every((m) => !isTrue(m.meta['is-managed'] ?? 'true') || isTrue(m.meta.maintenance)) || ws.options.maintenanceMode;
+    const unmanaged = members.every((m) => !isManaged(ws, m));
     if ((unit.kind !== 'group' && members.some((m) => m.blocked)) || tv.freeze || unmanaged) {
       unit.next = [...members[0]!.active.keys()][0] ?? null;
       for (const m of members) m.next = [...m.active.keys()][0] ?? null;
@@ -1080,7 +1080,7 @@ function summaryForPromotable(ws: WorkingSet, r: Rsc, out: SummaryEntry[]): void
 }
 
 function summaryFor(ws: WorkingSet, r: Rsc, out: SummaryEntry[]): void {
-  const managed = isTrue(r.meta['is-managed'] ?? 'true') && !ws.options.maintenanceMode && !isTrue(r.meta.maintenance);
+  const managed = isManaged(ws, r);
   if (!managed || r.blocked) return;
   if (promotableOf(r)) {
     summaryForPromotable(ws, r, out);
@@ -1213,7 +1213,7 @@ export function schedule(ws: WorkingSet): Schedule {
     }
   }
   // (A node still in our membership can be fenced even without quorum.)
-  const canFence = (n: NodeInfo) => (n.remote?.container !== undefined || ws.options.stonithEnabled) && (quorate || n.online || n.remote?.container !== undefined);
+  const canFence = (n: NodeInfo) => n.remote?.container !== undefined || (ws.options.stonithEnabled && ws.options.haveFencingDevice && (quorate || n.online));
   const strandedOn = (p: Rsc) => [...p.active.keys()].find((n) => ws.node.get(n)?.unclean && !canFence(ws.node.get(n)!));
   // What ran on a fenced guest failed with it; the guest comes back with its container.
   // What ran on a guest that is down (its host fenced, or its container failed) failed with it;
@@ -1288,7 +1288,7 @@ export function schedule(ws: WorkingSet): Schedule {
   // stop-all-resources: every managed resource is assigned nowhere.
   if (isTrue(ws.cib.property('stop-all-resources') ?? 'false')) {
     for (const p of ws.byId.values()) {
-      const managed = isTrue(p.meta['is-managed'] ?? 'true') && !ws.options.maintenanceMode && !isTrue(p.meta.maintenance);
+      const managed = isManaged(ws, p);
       if (p.kind === 'primitive' && managed && !p.blocked) p.next = null;
     }
   }

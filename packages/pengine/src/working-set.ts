@@ -137,6 +137,7 @@ export interface WorkingSet {
     startFailureIsFatal: boolean;
     stopOrphans: boolean;
     placementStrategy: string;
+    haveFencingDevice: boolean;
   };
   nodes: NodeInfo[];
   node: Map<string, NodeInfo>;
@@ -155,6 +156,21 @@ export interface WorkingSet {
   /** The constraints with resource sets, tags and templates expanded (see constraints.ts). */
   constraints: SimpleConstraint[];
   now: number;
+}
+
+/** Whether a section configures a fencing device (a primitive or template of class stonith). */
+function hasFencingDevice(el: XmlElement | undefined): boolean {
+  if (!el) return false;
+  if ((el.name === 'primitive' || el.name === 'template') && el.attrs.class === 'stonith') return true;
+  return el.children.some((c) => isElement(c) && hasFencingDevice(c));
+}
+
+/**
+ * Whether the scheduler may act on a resource: managed (is-managed), not in maintenance (its own
+ * or the cluster's), and not left alone because fencing is enabled without any device.
+ */
+export function isManaged(ws: WorkingSet, r: Rsc): boolean {
+  return isTrue(r.meta['is-managed'] ?? 'true') && !ws.options.maintenanceMode && !isTrue(r.meta.maintenance) && !(ws.options.stonithEnabled && !ws.options.haveFencingDevice);
 }
 
 /** A CIB boolean (Pacemaker's crm_is_true): true, yes, on, 1 or y, any case. */
@@ -885,6 +901,9 @@ export function buildWorkingSet(cib: Cib, opts: { now?: number } = {}): WorkingS
       startFailureIsFatal: isTrue(prop('start-failure-is-fatal', 'true')),
       stopOrphans: isTrue(prop('stop-orphan-resources', 'true')),
       placementStrategy: prop('placement-strategy', 'default'),
+      // A fencing device configured (or watchdog self-fencing): without one, fencing is enabled
+      // in vain — nothing can be fenced and Pacemaker leaves every resource unmanaged.
+      haveFencingDevice: isTrue(prop('have-watchdog', 'false')) || hasFencingDevice(cib.section('resources')),
     },
     nodes: [],
     node: new Map(),
