@@ -1087,7 +1087,14 @@ function summaryFor(ws: WorkingSet, r: Rsc, out: SummaryEntry[]): void {
     return;
   }
   const fenced = (n: string) => ws.node.get(n)?.unclean === true;
-  const active = [...r.active.keys()];
+  let active = [...r.active.keys()];
+  // (One that needs no fencing — a fencing device, requires=quorum or nothing — is not multiply
+  // active for a copy on a node being fenced: that one is just gone.)
+  const requires = (r.meta.requires ?? (r.agent?.startsWith('stonith:') ? 'quorum' : 'fencing')).toLowerCase();
+  if (active.length > 1 && (requires === 'nothing' || requires === 'quorum')) {
+    const clean = active.filter((n) => !fenced(n));
+    if (clean.length === 1) active = clean;
+  }
   const next = r.next ?? null;
   const failed = active.some((n) => r.failed.has(n));
   const entry = (text: string) => out.push({ text, rsc: r.id });

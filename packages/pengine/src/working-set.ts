@@ -671,7 +671,7 @@ function unpackHistory(ws: WorkingSet, rsc: Rsc, node: string, ops: Record<strin
       failed = false;
       continue;
     }
-    if (op === 'monitor' && interval === 0 && status === '0' && rc === 5) {
+    if (op === 'monitor' && interval === 0 && ((status === '0' && rc === 5) || notInstalled)) {
       // A probe finding the software missing: not running here.
       role = 'Stopped';
       failed = false;
