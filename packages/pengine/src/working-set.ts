@@ -823,6 +823,16 @@ function settleMigrations(ws: WorkingSet, r: Rsc): void {
     const tStop = tOps.findLastIndex((o) => o.operation === 'stop' && isOk(o));
     const targetUp = ws.node.get(target)?.online === true;
     if (isOk(m)) {
+      // Stopped on the source since, migrate_from never recorded, and nothing on the target
+      // newer than the migrate_to (by time: they are different nodes): it is active on the target.
+      const changedAt = (o: Record<string, string>) => Number(o['last-rc-change'] ?? o['last-run'] ?? 0);
+      const tLast = tOps[tOps.length - 1];
+      if (stoppedAfter && from < 0 && targetUp && !r.active.has(target) && (!tLast || changedAt(tLast) < changedAt(m))) {
+        r.active.set(target, 'Started');
+        // (Thought active there from a half-done migration: it will not migrate again from it.)
+        r.noMigrate = ' ';
+        continue;
+      }
       if (stoppedAfter || mi !== ops.length - 1) continue;
       if (from >= 0 && isOk(tOps[from]!) && tStop < from) {
         if (r.active.has(target) && r.active.size > 1 && !r.failed.has(target)) {
