@@ -822,10 +822,11 @@ function settleMigrations(ws: WorkingSet, r: Rsc): void {
     const from = tOps.findLastIndex((o) => o.operation === 'migrate_from' && o.migrate_source === source);
     const tStop = tOps.findLastIndex((o) => o.operation === 'stop' && isOk(o));
     const targetUp = ws.node.get(target)?.online === true;
+    // (Operations on different nodes are compared by time.)
+    const changedAt = (o: Record<string, string>) => Number(o['last-rc-change'] ?? o['last-run'] ?? 0);
     if (isOk(m)) {
       // Stopped on the source since, migrate_from never recorded, and nothing on the target
-      // newer than the migrate_to (by time: they are different nodes): it is active on the target.
-      const changedAt = (o: Record<string, string>) => Number(o['last-rc-change'] ?? o['last-run'] ?? 0);
+      // newer than the migrate_to: it is active on the target.
       const tLast = tOps[tOps.length - 1];
       if (stoppedAfter && from < 0 && targetUp && !r.active.has(target) && (!tLast || changedAt(tLast) < changedAt(m))) {
         r.active.set(target, 'Started');
@@ -849,7 +850,9 @@ function settleMigrations(ws: WorkingSet, r: Rsc): void {
     }
     // migrate_to failed.
     if (r.active.has(source) && !stoppedAfter) r.failed.add(source);
-    if (targetUp && tStop < 0 && from < 0 && !r.active.has(target)) {
+    // (A stop on the target older than the failed migrate_to does not count.)
+    const tStopNewer = tStop >= 0 && changedAt(tOps[tStop]!) >= changedAt(m);
+    if (targetUp && !tStopNewer && from < 0 && !r.active.has(target)) {
       r.active.set(target, 'Started');
       if (r.active.has(source)) r.failed.add(target);
       else r.restartFor ??= '';
