@@ -726,6 +726,12 @@ function checkDefinitions(ws: WorkingSet): void {
     if (p.kind !== 'primitive' || !p.next || p.blocked || p.implicit) continue;
     const cur = [...p.active.keys()];
     if (cur.length !== 1 || cur[0] !== p.next || p.failed.has(p.next)) continue;
+    // Another agent than the one its history ran: restarted (Pacemaker gives no reason).
+    if (p.agentChangedOn?.has(p.next)) {
+      p.restartFor = '';
+      p.definitionChanged = 'definition';
+      continue;
+    }
     const d = p.startDigests.get(p.next);
     if (!d) continue;
     // (The start's own instance attributes are parameters of the start, recorded in its digest.)
@@ -742,6 +748,27 @@ function checkDefinitions(ws: WorkingSet): void {
     // (Pacemaker gives no reason for operations recorded before feature set 2.0.)
     // (Nor for a result recorded without a digest, such as one crm_simulate injected.)
     else p.restartFor = Number((d.featureSet ?? '3').split('.')[0]) < 2 || d.opDigest === '' || d.pending ? '' : 'resource definition change';
+    p.definitionChanged = 'parameters';
+  }
+}
+
+/**
+ * With unfencing in use (a device provides it), a device restarted (or reloaded) on a node for
+ * a changed definition unfences that node again first, and what runs there and needs unfencing
+ * restarts after it ("due to required stonith").
+ */
+function unfenceChangedDevices(ws: WorkingSet, summary: SummaryEntry[]): void {
+  const devices = [...ws.byId.values()].filter((r) => r.kind === 'primitive' && r.agent?.startsWith('stonith:'));
+  if (!ws.options.stonithEnabled || !devices.some((d) => (d.meta.provides ?? '').toLowerCase() === 'unfencing')) return;
+  for (const d of devices) {
+    const n = d.next ? ws.node.get(d.next) : undefined;
+    if (!n || !d.definitionChanged || (d.restartFor === undefined && !d.reload) || !n.online || n.unclean || n.shutdown) continue;
+    summary.push({ text: `Fence (on) ${n.name} 'Device ${d.definitionChanged} changed'` });
+    for (const p of ws.byId.values()) {
+      if (p.kind !== 'primitive' || p.agent?.startsWith('stonith:') || p.next !== n.name || !p.active.has(n.name) || p.failed.has(n.name) || p.restartFor !== undefined) continue;
+      if ((p.meta.requires ?? 'unfencing').toLowerCase() !== 'unfencing') continue;
+      p.restartFor = 'required stonith';
+    }
   }
 }
 
@@ -1312,6 +1339,7 @@ export function schedule(ws: WorkingSet): Schedule {
     p.next = null;
   }
   checkDefinitions(ws);
+  unfenceChangedDevices(ws, summary);
   applyOrders(ws);
   if (!quorate) {
     applyNoQuorum(ws);

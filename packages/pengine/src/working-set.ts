@@ -94,6 +94,8 @@ export interface Rsc {
   ops: { name: string; intervalMs: number; onFail?: string; role?: string; timeout?: string; attrs: Record<string, string>; params?: Record<string, string> }[];
   /** An operation in progress (status -1): start, stop, promote... ("probe" for a one-off monitor). */
   pendingTask?: string;
+  /** Nodes whose history of it was recorded under another agent (class, provider or type). */
+  agentChangedOn?: Set<string>;
   /** Nodes where its fail count is to be cleared (the failed operation's definition changed). */
   failcountCleared?: Set<string>;
   /** A failure was ignored (on-fail=ignore): migration-threshold no longer applies. */
@@ -118,6 +120,8 @@ export interface Rsc {
   promoteBlockedBy?: string;
   /** The resource whose stop it waits for (when it was to restart or move). */
   stopBlockedBy?: string;
+  /** Why its definition changed where it runs (a new agent, or new parameters). */
+  definitionChanged?: 'definition' | 'parameters';
   /** Only reloadable parameters changed: reload in place. */
   reload?: boolean;
   /** An ordering restarts it: "required X start". */
@@ -1077,6 +1081,9 @@ export function buildWorkingSet(cib: Cib, opts: { now?: number } = {}): WorkingS
       // History of a resource no longer configured: an orphan, stopped if it still runs.
       if (!rsc && !anon && !lr.id.includes(':') && !implicit(lr.id)) rsc = orphan(ws, lr.id, lr.attrs);
       if (!rsc || rsc.kind !== 'primitive') continue;
+      // (Its history recorded under another agent: the definition changed there.)
+      const recorded = [lr.attrs.class, lr.attrs.provider, lr.attrs.type].filter(Boolean).join(':');
+      if (lr.attrs.type && rsc.agent && recorded !== rsc.agent) (rsc.agentChangedOn ??= new Set()).add(node);
       unpackHistory(ws, rsc, node, lr.ops.map((o) => o.attrs));
       // shutdown-lock: stopped by its node's clean shutdown, it waits for that node (until the limit).
       const lockedAt = Number(lr.attrs['shutdown-lock'] ?? 0);
