@@ -1193,7 +1193,8 @@ function sortForPlacement(ws: WorkingSet, placement: Placement, list: Rsc[]): Rs
   const scores = new Map(list.map((r) => {
     const s = placement.locationScores(r);
     const at = current(r);
-    if (at !== undefined && s.has(at)) s.set(at, addScores(s.get(at)!, parseScore(r.meta['resource-stickiness'], r.kind === 'clone' ? 1 : 0)));
+    // (A clone's stickiness is its instances', not its own.)
+    if (at !== undefined && s.has(at) && r.kind !== 'clone') s.set(at, addScores(s.get(at)!, parseScore(r.meta['resource-stickiness'], 0)));
     // (A primitive or group member whose failures reached migration-threshold is banned there,
     // and so is what is colocated with it for sure.)
     const banned = (x: Rsc) => {
