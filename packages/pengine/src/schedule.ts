@@ -549,7 +549,7 @@ class Placement {
     if (this.inProgress.has(pu)) return;
     this.place(pu);
     const sc = parseScore(col.attrs.score, 0);
-    const placed = this.placedOn(pu.kind === 'clone' ? pu : primary, col.attrs['with-rsc-role']);
+    const placed = this.placedOn(pu.kind === 'clone' ? pu : primary, col.attrs['with-rsc-role'], !addInfinity);
     const where = this.sameAttribute(placed, col.attrs['node-attribute']);
     for (const n of this.ws.nodes) {
       const there = where.has(n.name);
@@ -560,15 +560,16 @@ class Placement {
   }
 
   /** Nodes a placed resource will run on (a clone: its instances'; with a role: only instances in it). */
-  placedOn(r: Rsc, role?: string): Set<string> {
+  placedOn(r: Rsc, role?: string, partial = false): Set<string> {
     const out = new Set<string>();
     const promoted = /^(promoted|master)$/i.test(role ?? '');
     const unpromoted = /^(unpromoted|slave)$/i.test(role ?? '');
-    // A clone of groups is somewhere only where a whole instance runs.
+    // A clone of groups is somewhere only where a whole instance runs (for another clone; a
+    // primitive or group follows an instance placed there even if not all its members run).
     if (r.kind === 'clone' && r.children[0]?.kind === 'group') {
       for (const inst of r.children) {
         const at = inst.children[0]?.next;
-        if (at && inst.children.every((m) => m.next === at) && (!promoted || inst.children.every((m) => m.nextRole === 'Promoted'))) out.add(at);
+        if (at && (partial || inst.children.every((m) => m.next === at)) && (!promoted || inst.children.every((m) => m.nextRole === 'Promoted'))) out.add(at);
       }
       return out;
     }
@@ -784,6 +785,8 @@ function runnable(r: Rsc, action: string): boolean {
   // A blocked resource stays where it is, but its start could not happen where it is not allowed.
   const prims = primitives(r).map((p) => (p.blocked && p.next && (p.scores?.get(p.next) ?? 0) < 0 ? { ...p, next: null } : p));
   if (action === 'promote') return prims.some((p) => p.next && p.nextRole === 'Promoted');
+  // (A clone of groups runs where a whole instance can: its "running" waits for every member.)
+  if (r.kind === 'clone' && r.children[0]?.kind === 'group') return r.children.some((inst) => inst.children.every((m) => m.next));
   if (r.kind === 'clone') return prims.some((p) => p.next);
   return prims.every((p) => p.next);
 }
