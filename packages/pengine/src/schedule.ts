@@ -677,7 +677,9 @@ class Placement {
       this.done.add(unit);
       return;
     }
-    const stopped = /^stopped$/i.test(unit.meta['target-role'] ?? '') || members[0]!.stopOnly || !tv.run;
+    // (A group's target-role is its members' unless they set their own: it is stopped when its
+    // first member is; the others are checked below.)
+    const stopped = /^stopped$/i.test((unit.kind === 'group' ? members[0]!.meta : unit.meta)['target-role'] ?? '') || members[0]!.stopOnly || !tv.run;
     if (!stopped) {
       const current = new Set(members[0]!.active.keys());
       let best = -INFINITY;
@@ -849,7 +851,9 @@ function applyOrders(ws: WorkingSet): void {
     }
   }
   const groups = [...ws.byId.values()].filter((r) => r.kind === 'group');
-  for (const g of groups) for (let i = 1; i < g.children.length; i++) orders.push({ first: g.children[i - 1]!, then: g.children[i]!, firstAction: 'start', thenAction: 'start', interleave: false, symmetrical: true, ...(i === 1 && g.parent?.kind === 'clone' ? { secondOfClonedGroup: true } : {}) });
+  // (An unordered group — ordered=false — has no order among its members.)
+  const unordered = (g: Rsc) => g.kind === 'group' && g.meta.ordered !== undefined && !isTrue(g.meta.ordered);
+  for (const g of groups) for (let i = 1; i < g.children.length && !unordered(g); i++) orders.push({ first: g.children[i - 1]!, then: g.children[i]!, firstAction: 'start', thenAction: 'start', interleave: false, symmetrical: true, ...(i === 1 && g.parent?.kind === 'clone' ? { secondOfClonedGroup: true } : {}) });
   // A start made unrunnable by an ordering blocks the starts of what is colocated with it for
   // sure ("due to colocation with ..."), once no instance of a collective can start.
   const promotedRole = (role?: string) => /^(promoted|master)$/i.test(role ?? '');
@@ -921,7 +925,7 @@ function applyOrders(ws: WorkingSet): void {
       }
       // An order to a group reaches its first member; the members after it follow in sequence.
       // (Likewise each instance of a clone of groups.)
-      const thenPrims = o.then.kind === 'group' ? o.then.children.slice(0, 1) : o.then.kind === 'clone' && o.then.children[0]?.kind === 'group' ? o.then.children.map((g) => g.children[0]!).filter(Boolean) : primitives(o.then);
+      const thenPrims = o.then.kind === 'group' ? o.then.children.slice(0, unordered(o.then) ? undefined : 1) : o.then.kind === 'clone' && o.then.children[0]?.kind === 'group' ? o.then.children.map((g) => g.children[0]!).filter(Boolean) : primitives(o.then);
       const firstRunnable = o.anyOf ? o.anyOf.some((f) => runnable(f, o.firstAction)) : o.minFirst ? o.first.children.filter((f) => runnable(f, o.firstAction)).length >= o.minFirst : runnable(o.first, o.firstAction);
       if (!firstRunnable) {
         for (const p of thenPrims) {
