@@ -1369,7 +1369,14 @@ export function schedule(ws: WorkingSet): Schedule {
       else p.blockedBy = policy === 'freeze' ? (assigned ? '' : 'node availability') : 'no quorum';
     }
   }
-  const orphansOf = (owner?: Rsc) => ws.orphans.filter((o) => o.owner === owner).map((o) => o.rsc);
+  // (A clone's extra instances in instance order, a cloned group's members in group order.)
+  const orphanKey = (o: Rsc, owner?: Rsc) => [Number(o.id.split(':').pop()) || 0, owner?.clone?.memberIds.indexOf(o.id.replace(/:\d+$/, '')) ?? 0] as const;
+  const orphansOf = (owner?: Rsc) => ws.orphans.filter((o) => o.owner === owner).map((o) => o.rsc).sort((a, b) => {
+    if (!owner) return 0;
+    const [na, ma] = orphanKey(a, owner);
+    const [nb, mb] = orphanKey(b, owner);
+    return na - nb || ma - mb;
+  });
   // A bundle lists replica by replica: IP, container, guest connection, instance.
   const bundleOf = new Map<Rsc, NonNullable<WorkingSet['bundles']>[number]>();
   for (const b of ws.bundles ?? []) {

@@ -533,7 +533,8 @@ export function primitives(r: Rsc): Rsc[] {
  * leaves it alone. Kept out of placement; listed after what it belonged to.
  */
 function orphan(ws: WorkingSet, id: string, attrs: Record<string, string>, clone?: Rsc): Rsc {
-  const r: Rsc = { id, kind: 'primitive', children: [], meta: {}, params: {}, active: new Map(), failed: new Set(), stopFailed: new Set(), failCount: new Map(), startDigests: new Map(), known: new Set(), recurring: new Map(), ops: [], utilization: {}, blocked: !ws.options.stopOrphans, stopOnly: true, hardBanned: new Set(), misconfigured: false, orphan: true, next: null };
+  // (stop-orphan-resources concerns resources no longer configured, not extra clone instances.)
+  const r: Rsc = { id, kind: 'primitive', children: [], meta: {}, params: {}, active: new Map(), failed: new Set(), stopFailed: new Set(), failCount: new Map(), startDigests: new Map(), known: new Set(), recurring: new Map(), ops: [], utilization: {}, blocked: !clone && !ws.options.stopOrphans, stopOnly: true, hardBanned: new Set(), misconfigured: false, orphan: true, next: null };
   r.agent = `${attrs.class ?? 'ocf'}:${attrs.provider ? `${attrs.provider}:` : ''}${attrs.type ?? ''}`;
   if (clone) {
     const member = clone.children[0] && clone.children[0].kind === 'group' ? clone.children[0].children.find((m) => m.id.replace(/:\d+$/, '') === id.replace(/:\d+$/, '')) : clone.children[0];
@@ -1058,7 +1059,8 @@ export function buildWorkingSet(cib: Cib, opts: { now?: number } = {}): WorkingS
         // A second active history of the same member on one node (globally-unique turned off):
         // an orphan, numbered after clone-max.
         if (ws.byId.get(`${anon.member}:${idx}`)?.active.has(node)) {
-          const used = new Set([...byNode.values(), ...ws.orphans.filter((o) => o.owner === c).map((o) => Number(o.rsc.id.split(':').pop()))]);
+          // (Per member: a cloned group's extra instance keeps one number for all its members.)
+          const used = new Set([...byNode.values(), ...ws.orphans.filter((o) => o.owner === c && o.rsc.id.replace(/:\d+$/, '') === anon.member).map((o) => Number(o.rsc.id.split(':').pop()))]);
           idx = [...Array(c.children.length + used.size + 1).keys()].find((i) => i >= c.children.length && !used.has(i))!;
         }
         rsc = ws.byId.get(`${anon.member}:${idx}`) ?? orphan(ws, `${anon.member}:${idx}`, lr.attrs, c);
