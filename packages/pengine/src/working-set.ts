@@ -637,7 +637,24 @@ function unpackHistory(ws: WorkingSet, rsc: Rsc, node: string, ops: Record<strin
   }
   let role: Role = 'Stopped';
   let failed = false;
-  for (const o of [...done, ...pending]) {
+  // An operation in progress is newer than the completed ones, but for those of a later
+  // transition of the same controller (by the transition key's number and uuid).
+  const transitionOf = (o: Record<string, string>) => {
+    const [, t, , uuid] = (o['transition-key'] ?? '').split(':');
+    return { n: Number(t), uuid: uuid ?? '' };
+  };
+  const merged = [...done];
+  for (const p of pending) {
+    const tp = transitionOf(p);
+    const at = merged.findIndex((c) => {
+      if (c['op-status'] === '-1') return false;
+      const tc = transitionOf(c);
+      return tc.uuid === tp.uuid && Number.isFinite(tp.n) && Number.isFinite(tc.n) && tp.n >= 0 && tp.n < tc.n;
+    });
+    if (at < 0) merged.push(p);
+    else merged.splice(at, 0, p);
+  }
+  for (const o of merged) {
     const op = o.operation ?? '';
     // OCF_DEGRADED (190) and OCF_DEGRADED_PROMOTED (191) are successes: running, and running promoted.
     const rawRc = Number(o['rc-code'] ?? 0);
