@@ -388,6 +388,13 @@ class Placement {
         const dependent = ws.byId.get(col.attrs.rsc ?? '');
         if (!dependent || dependent.kind === 'clone') continue;
         const prims = primitives(dependent);
+        // (One banned from the node by its failures pushes the promotion away from it.)
+        const factorBan = parseScore(col.attrs.score, 0) >= INFINITY;
+        // (For a group, its first member speaks for it.)
+        if (factorBan && prims.slice(0, 1).some((p) => migrationThreshold(p) > 0 && (p.failCount.get(node) ?? 0) >= migrationThreshold(p))) {
+          score = -INFINITY;
+          continue;
+        }
         if (!prims.some((p) => p.active.has(node))) continue;
         const sticky = prims.filter((p) => p.active.has(node)).reduce((sum, p) => addScores(sum, parseScore(p.meta['resource-stickiness'], 0)), 0);
         const factor = parseScore(col.attrs.score, 0) / INFINITY;
