@@ -402,7 +402,6 @@ class Placement {
         else if (factor > 0) score = addScores(score, Math.round(sticky * factor));
       }
       if (primitives(inst).some((p) => p.noPromote?.has(node))) continue;
-      if (member.active.get(node) === 'Promoted' && score === undefined) score = 0;
       // (The final priority is the clone's own weight on the node with that added, unless the
       // instance's score is already negative.)
       if (score !== undefined && score >= 0) score = addScores(score, c.scores?.get(node) ?? 0);
