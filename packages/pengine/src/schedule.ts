@@ -785,6 +785,8 @@ function unfenceChangedDevices(ws: WorkingSet, summary: SummaryEntry[]): void {
 function actionName(r: Rsc, action: string): string {
   if (r.kind === 'primitive') return `${r.id} ${action}`;
   const pseudo: Record<string, string> = { start: 'running', stop: 'stopped', promote: 'promoted', demote: 'demoted' };
+  // (A clone with notifications completes its promotion with the notification after it.)
+  if (r.kind === 'clone' && action === 'promote' && isTrue(r.meta.notify ?? 'false')) return `${r.id} notified`;
   return `${r.id} ${pseudo[action] ?? action}`;
 }
 
@@ -980,7 +982,8 @@ function applyOrders(ws: WorkingSet): void {
     for (const o of restartOnly) {
       const firstActs = primitives(o.first).filter((p) => (o.firstAction === 'stop' ? p.active.size > 0 && (p.next !== [...p.active.keys()][0] || starts(ws, p)) : starts(ws, p) && (o.first.kind !== 'clone' || p.active.size > 0)));
       if (!firstActs.length) continue;
-      for (const p of primitives(o.then)) {
+      // (A group restarts from its first member; the others follow it in sequence.)
+      for (const p of o.then.kind === 'group' ? o.then.children.slice(0, 1) : primitives(o.then)) {
         const cur = [...p.active.keys()];
         if (p.restartFor !== undefined || p.blocked || !p.next || cur.length !== 1 || cur[0] !== p.next || p.failed.has(cur[0]!)) continue;
         p.restartFor = o.firstAction === 'stop' ? '' : `required ${actionName(o.first, o.firstAction)}`;
