@@ -1154,6 +1154,9 @@ function summaryFor(ws: WorkingSet, r: Rsc, out: SummaryEntry[]): void {
     // (Its role is one for all its nodes: promoted anywhere, it shows promoted everywhere.)
     const role = [...r.active.values()].includes('Promoted') ? 'Promoted ' : '';
     if (policy === 'stop_only' || !next) for (const n of active) entry(`Stop       ${r.id} ( ${role}${n} )  due to node availability`);
+    // (A primitive promoted by its agent, outside any promotable clone, shows its role change
+    // when it moves from its first node.)
+    else if (role && next !== active[0]) entry(`${failed ? 'Recover' : 'Move   '}    ${r.id} ( Promoted ${active[0]} -> Started ${next} )`);
     else entry(`${failed ? 'Recover' : active.includes(next) ? 'Restart' : 'Move   '}    ${r.id} ( ${active.includes(next) ? next : `${active[0]} -> ${next}`} )${failed && policy === 'stop_unexpected' ? '  due to being multiply active' : ''}`);
     return;
   }
