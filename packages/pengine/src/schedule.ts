@@ -622,6 +622,9 @@ class Placement {
       const s = parseScore(c.attrs.score, 0);
       if (s === 0) continue;
       const depUnit = dep.parent?.kind === 'group' ? dep.parent : dep;
+      // (influence=false — or the dependent not critical — once the primary is active: no pull.)
+      const influence = c.attrs.influence !== undefined && /^(true|false|yes|no|on|off|1|0|y|n)$/i.test(c.attrs.influence) ? isTrue(c.attrs.influence) : isTrue(depUnit.meta.critical ?? 'true');
+      if (!influence && primitives(unit).some((p) => p.active.size > 0)) continue;
       const loc = this.baseScores(depUnit);
       // (Pacemaker drops a dependent's pull that would leave the primary nowhere to run.)
       const pulled = new Map(scores);
