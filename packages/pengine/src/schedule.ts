@@ -669,8 +669,10 @@ class Placement {
         const threshold = migrationThreshold(m);
         return (threshold > 0 && (m.failCount.get(node) ?? 0) >= threshold) || m.stopFailed.has(node) || m.hardBanned.has(node);
       };
-      const whole = (node: string) => (scores.get(node) ?? -INFINITY) >= 0 && this.available(node) && members.every((m) => !memberBanned(m, node));
-      if (ws.nodes.some((n) => whole(n.name))) for (const n of ws.nodes) if (members.slice(1).some((m) => memberBanned(m, n.name))) scores.set(n.name, -INFINITY);
+      // (A member that is not critical — critical=false — does not move its group: it just stops.)
+      const critical = (m: Rsc) => isTrue(m.meta.critical ?? 'true');
+      const whole = (node: string) => (scores.get(node) ?? -INFINITY) >= 0 && this.available(node) && members.every((m) => !critical(m) || !memberBanned(m, node));
+      if (ws.nodes.some((n) => whole(n.name))) for (const n of ws.nodes) if (members.slice(1).some((m) => critical(m) && memberBanned(m, n.name))) scores.set(n.name, -INFINITY);
     }
     unit.scores = scores;
     let chosen: string | null = null;
