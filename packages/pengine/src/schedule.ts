@@ -403,8 +403,19 @@ class Placement {
       }
       if (primitives(inst).some((p) => p.noPromote?.has(node))) continue;
       // (The final priority is the clone's own weight on the node with that added, unless the
-      // instance's score is already negative.)
-      if (score !== undefined && score >= 0) score = addScores(score, c.scores?.get(node) ?? 0);
+      // instance's score is already negative — a weight that includes the preferences of what
+      // must run with the clone.)
+      if (score !== undefined && score >= 0) {
+        score = addScores(score, c.scores?.get(node) ?? 0);
+        for (const col of this.colocations) {
+          if (col.attrs['with-rsc'] !== c.id || /^(promoted|master)$/i.test(col.attrs['with-rsc-role'] ?? '')) continue;
+          const dependent = ws.byId.get(col.attrs.rsc ?? '');
+          if (!dependent || dependent.kind !== 'primitive' || dependent.parent) continue;
+          const pref = this.locationScores(dependent).get(node);
+          const factor = parseScore(col.attrs.score, 0) / INFINITY;
+          if (pref !== undefined && Math.abs(pref) < INFINITY && factor > 0) score = addScores(score, Math.round(pref * factor));
+        }
+      }
       if (score !== undefined && score >= 0) candidates.push({ inst, score });
     }
     if (this.noPromotion.get(c)) candidates.length = 0;

@@ -693,7 +693,9 @@ function unpackHistory(ws: WorkingSet, rsc: Rsc, node: string, ops: Record<strin
       failed = false;
       continue;
     }
-    if (op === 'monitor' && interval === 0 && ((status === '0' && rc === 5) || notInstalled)) {
+    // (Whatever status older controllers recorded with it.)
+    if (op === 'monitor' && interval === 0 && (rc === 5 || notInstalled)) {
+      rsc.hardBanned.add(node);
       // A probe finding the software missing: not running here.
       role = 'Stopped';
       failed = false;
