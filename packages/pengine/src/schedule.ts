@@ -579,8 +579,10 @@ class Placement {
   /** Nodes a placed resource will run on (a clone: its instances'; with a role: only instances in it). */
   placedOn(r: Rsc, role?: string, partial = false): Set<string> {
     const out = new Set<string>();
-    const promoted = /^(promoted|master)$/i.test(role ?? '');
-    const unpromoted = /^(unpromoted|slave)$/i.test(role ?? '');
+    // (A role asked of a clone that is not promotable means nothing: any instance will do.)
+    const roleless = r.kind === 'clone' && !r.clone?.promotable;
+    const promoted = !roleless && /^(promoted|master)$/i.test(role ?? '');
+    const unpromoted = !roleless && /^(unpromoted|slave)$/i.test(role ?? '');
     // A clone of groups is somewhere only where a whole instance runs (for another clone; a
     // primitive or group follows an instance placed there even if not all its members run).
     if (r.kind === 'clone' && r.children[0]?.kind === 'group') {
