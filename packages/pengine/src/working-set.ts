@@ -307,7 +307,7 @@ function nodeState(ws: WorkingSet, cib: Cib): void {
       else if (terminate) lost('termination was requested');
       else if (join === 'pending' || join === 'down') n.pending = true;
       else if (join !== 'member') lost('peer was in an unknown state');
-      n.shutdown = attrs.shutdown !== undefined && attrs.shutdown !== '0';
+      n.shutdown = shuttingDown;
     } else if (ws.options.stonithEnabled && isTrue(cib.property('startup-fencing') ?? 'true')) {
       // Never seen since the cluster started: it may run anything, so it is fenced (startup-fencing).
       n.unclean = true;
@@ -439,13 +439,13 @@ function instantiate(c: Rsc, child: CibResource, count: number, ctx: Build): voi
   for (let i = 0; i < count; i++) c.children.push(copy(template, i, c));
 }
 
-/** What building resources needs: rsc_defaults for an agent, and the resource templates by id. */
 /** An operation's own instance attributes: parameters of that operation only (in its digest too). */
 function opParams(el: XmlElement, now: number): { params?: Record<string, string> } {
   const sets = attributeSets(el, 'instance_attributes');
   return sets.length ? { params: setValues(sets, { attrs: {}, now }) } : {};
 }
 
+/** What building resources needs: rsc_defaults for an agent, and the resource templates by id. */
 interface Build {
   defaults: (agent?: RuleContext['agent']) => Record<string, string>;
   /** Rules in attribute sets are evaluated at this time. */
@@ -572,9 +572,14 @@ function containers(ws: WorkingSet): void {
 }
 
 /** The digest of the parameters without the secret ones (op-secure-params), when recorded. */
-function secureDigestOf(o: Record<string, string>): { secureDigest?: string; secureParams?: string[] } {
-  if (!o['op-secure-digest']) return {};
-  return { secureDigest: o['op-secure-digest'], secureParams: (o['op-secure-params'] ?? '').split(/\s+/).filter(Boolean) };
+/** The digests an operation history entry recorded, by which a definition change is judged. */
+function recordedDigests(o: Record<string, string>) {
+  return {
+    opDigest: o['op-digest'] ?? '',
+    ...(o['op-restart-digest'] ? { restartDigest: o['op-restart-digest'] } : {}),
+    ...(o.crm_feature_set ? { featureSet: o.crm_feature_set } : {}),
+    ...(o['op-secure-digest'] ? { secureDigest: o['op-secure-digest'], secureParams: (o['op-secure-params'] ?? '').split(/\s+/).filter(Boolean) } : {}),
+  };
 }
 
 /* Intervals in the status section are in milliseconds. */
@@ -654,6 +659,7 @@ function unpackHistory(ws: WorkingSet, rsc: Rsc, node: string, ops: Record<strin
     if (at < 0) merged.push(p);
     else merged.splice(at, 0, p);
   }
+  const timeout = failureTimeoutS(rsc);
   for (const o of merged) {
     const op = o.operation ?? '';
     // OCF_DEGRADED (190) and OCF_DEGRADED_PROMOTED (191) are successes: running, and running promoted.
@@ -669,22 +675,21 @@ function unpackHistory(ws: WorkingSet, rsc: Rsc, node: string, ops: Record<strin
       else if (op === 'promote') role = 'Promoted';
       rsc.pendingTask = op === 'monitor' && interval === 0 ? 'probe' : op;
       // A start in progress is judged by its own digest (a restart Pacemaker gives no reason for).
-      if (op === 'start' && o['op-digest']) rsc.startDigests.set(node, { opDigest: o['op-digest'], ...(o['op-restart-digest'] ? { restartDigest: o['op-restart-digest'] } : {}), ...(o.crm_feature_set ? { featureSet: o.crm_feature_set } : {}), ...secureDigestOf(o), pending: true });
+      if (op === 'start' && o['op-digest']) rsc.startDigests.set(node, { ...recordedDigests(o), pending: true });
       continue;
     }
-    // The expected result travels in the transition key (ACTION:TRANSITION:EXPECTED_RC:UUID): a
-    // Stopped-role monitor expects 7.
+    // The expected result travels in the transition key (ACTION:TRANSITION:EXPECTED_RC:UUID).
     // A Stopped-role monitor expects 7: 7 is fine, 0 means it runs where it should not (a failure).
     const stoppedMonitor = op === 'monitor' && interval > 0 && expectedRc === 7;
     const ok = status === '0' && (stoppedMonitor ? rc === 7 : rc === 0 || (op === 'monitor' && (rc === 7 || rc === 8) && interval === 0) || (op === 'monitor' && rc === 8));
     // A failure older than failure-timeout has expired: as if it had not happened.
-    const timeout = failureTimeoutS(rsc);
     if (!ok && timeout > 0 && Number(o['last-rc-change'] ?? 0) > 0 && ws.now > Number(o['last-rc-change']) + timeout && op !== 'stop') continue;
     // Hard errors keep it off the node for good (unless failures of that operation are ignored;
     // an agent or tool found not installed, status 7, cannot be ignored); "not configured" keeps
     // it off every node.
     const notInstalled = status === '7';
-    const ignoring = !ok && !notInstalled && onFailOf(ws, rsc, op, interval) === 'ignore';
+    const onFail = ok ? undefined : onFailOf(ws, rsc, op, interval);
+    const ignoring = !ok && !notInstalled && onFail === 'ignore';
     if ((status === '0' && [2, 3, 4, 5].includes(rc) && !ignoring) || notInstalled) rsc.hardBanned.add(node);
     if (status === '0' && rc === 6) rsc.misconfigured = true;
     // "Not running", as expected (any operation): stopped there.
@@ -704,7 +709,6 @@ function unpackHistory(ws: WorkingSet, rsc: Rsc, node: string, ops: Record<strin
     // On a node about to be fenced a failure has no consequence beyond the fencing.
     const fencedHere = ws.node.get(node)?.unclean === true && ws.options.stonithEnabled;
     if (!ok && !fencedHere) {
-      const onFail = onFailOf(ws, rsc, op, interval);
       if (onFail === 'ignore' && !notInstalled) {
         rsc.failureIgnored = true;
         if (op === 'stop') role = 'Stopped';
@@ -757,7 +761,7 @@ function unpackHistory(ws: WorkingSet, rsc: Rsc, node: string, ops: Record<strin
         failed = !ok;
         if (ok && o['op-digest']) {
           const force = o['op-force-restart']?.split(/\s+/).filter(Boolean);
-          rsc.startDigests.set(node, { opDigest: o['op-digest'], ...(o['op-restart-digest'] ? { restartDigest: o['op-restart-digest'] } : {}), ...(force ? { forceRestart: force } : {}), ...(o.crm_feature_set ? { featureSet: o.crm_feature_set } : {}), ...secureDigestOf(o) });
+          rsc.startDigests.set(node, { ...recordedDigests(o), ...(force ? { forceRestart: force } : {}) });
         }
         break;
       case 'stop':
@@ -779,7 +783,7 @@ function unpackHistory(ws: WorkingSet, rsc: Rsc, node: string, ops: Record<strin
       case 'demote':
         // A failed demote leaves it unpromoted, and failed — but promoted still when blocked there
         // (on-fail=block), and stopped when the agent said it is not running.
-        if (!ok && onFailOf(ws, rsc, op, interval) === 'block') role = 'Promoted';
+        if (!ok && onFail === 'block') role = 'Promoted';
         else if (!ok && status === '0' && rc === 7) role = 'Stopped';
         else role = 'Unpromoted';
         if (!ok) failed = true;
@@ -793,7 +797,7 @@ function unpackHistory(ws: WorkingSet, rsc: Rsc, node: string, ops: Record<strin
           } else if (rc === 0 || rc === 8) {
             role = rc === 8 || role === 'Promoted' ? 'Promoted' : 'Started';
             // A probe that found it running: its definition is judged by the probe's digest.
-            rsc.startDigests.set(node, { opDigest: o['op-digest'] ?? '', ...(o['op-restart-digest'] ? { restartDigest: o['op-restart-digest'] } : {}), ...(o.crm_feature_set ? { featureSet: o.crm_feature_set } : {}), ...secureDigestOf(o) });
+            rsc.startDigests.set(node, recordedDigests(o));
           }
           else {
             role = role === 'Stopped' ? 'Started' : role;
