@@ -17,7 +17,7 @@ import type { Constraint } from '@heartbeat-ts/cib';
 import { probeWanted } from './graph.js';
 import { ruleHolds } from './rules.js';
 import { addScores, INFINITY, parseScore } from './scores.js';
-import { canMigrate, isManaged, isTrue, type NodeInfo, primitives, type Rsc, type WorkingSet } from './working-set.js';
+import { activeOnNode, canMigrate, isManaged, isTrue, type NodeInfo, primitives, type Rsc, type WorkingSet } from './working-set.js';
 
 export interface SummaryEntry {
   /** The line as crm_simulate prints it (without the leading "  * "). */
@@ -27,12 +27,11 @@ export interface SummaryEntry {
 
 export interface Schedule {
   summary: SummaryEntry[];
+  /** The nodes fenced (powered off or rebooted) by this transition; unfencing is not listed. */
+  fenced: string[];
   /** What this engine does not decide yet and the input uses. */
   unsupported: string[];
 }
-
-
-
 
 /** rsc-pattern: an extended regular expression matched anywhere in the id; a leading "!" inverts it. */
 function patternMatches(pattern: string, id: string): boolean {
@@ -1287,19 +1286,21 @@ export function schedule(ws: WorkingSet): Schedule {
   // (A node still in our membership can be fenced even without quorum.)
   const canFence = (n: NodeInfo) => n.remote?.container !== undefined || (ws.options.stonithEnabled && ws.options.haveFencingDevice && (quorate || n.online));
   const strandedOn = (p: Rsc) => [...p.active.keys()].find((n) => ws.node.get(n)?.unclean && !canFence(ws.node.get(n)!));
-  // What ran on a fenced guest failed with it; the guest comes back with its container.
   // What ran on a guest that is down (its host fenced, or its container failed) failed with it;
   // a guest fenced for a failure of its own restarts with its container (what runs on it
   // restarts after it). Either way, a guest with resources active on it is fenced by
   // recovering its container: the container counts as failed where it runs (an empty one
   // fenced along with its host just moves).
-  const containerOf = (n: NodeInfo) => primitives(ws.byId.get(n.remote!.container!) ?? ({ kind: 'group', children: [] } as unknown as Rsc));
+  const containerOf = (n: NodeInfo) => {
+    const container = ws.byId.get(n.remote!.container!);
+    return container ? primitives(container) : [];
+  };
   const guestDown = (n: NodeInfo) => containerOf(n).some((c) => c.failed.size > 0 || c.active.size === 0 || [...c.active.keys()].some((h) => ws.node.get(h)?.unclean));
   const guestsDown = ws.nodes.filter((n) => n.unclean && n.remote?.container && guestDown(n));
   for (const n of ws.nodes) {
     const container = n.unclean && n.remote?.container ? ws.byId.get(n.remote.container) : undefined;
     if (!container || !isTrue(container.meta['is-managed'] ?? 'true')) continue;
-    if (![...ws.byId.values()].some((p) => p.kind === 'primitive' && p.active.has(n.name))) continue;
+    if (!activeOnNode(ws, n.name)) continue;
     for (const p of primitives(container)) for (const host of p.active.keys()) p.failed.add(host);
   }
   for (const n of guestsDown) for (const p of ws.byId.values()) if (p.kind === 'primitive' && p.active.has(n.name)) p.failed.add(n.name);
@@ -1322,9 +1323,8 @@ export function schedule(ws: WorkingSet): Schedule {
     } else {
       n.shutdown = true;
       // Its connection cannot come back: what still runs there can only be stopped by fencing it.
-      const stillActive = [...ws.byId.values()].some((p) => p.kind === 'primitive' && p.active.has(n.name));
       if (n.fenceRevocable && r.active.size) n.uncleanReason = 'resources are active but connection is unrecoverable';
-      else if (stillActive && ws.options.stonithEnabled && !n.unclean && !n.remote?.container && [...r.active.keys()].some((h) => ws.node.get(h)?.unclean)) {
+      else if (activeOnNode(ws, n.name) && ws.options.stonithEnabled && !n.unclean && !n.remote?.container && [...r.active.keys()].some((h) => ws.node.get(h)?.unclean)) {
         n.unclean = true;
         n.uncleanReason = 'resources are active but connection is unrecoverable';
       }
@@ -1335,15 +1335,18 @@ export function schedule(ws: WorkingSet): Schedule {
   // (A guest node is "fenced" by recovering its container, whatever stonith-enabled says.)
   // (A guest's "fencing" is the stop of its container: labelled "off" unless the container
   // starts again somewhere — settled once everything is placed, see below.)
-  const guestFencing: { entry: SummaryEntry; container: Rsc }[] = [];
+  // (A guest's fencing is a pseudo-event Pacemaker always explains the same way.)
+  const fenceText = (action: string, n: NodeInfo) =>
+    n.remote?.container ? `Fence (${action}) ${n.name} (resource: ${n.remote.container}) 'guest is unclean'` : `Fence (${action}) ${n.name} '${n.uncleanReason ?? 'node is unclean'}'`;
+  const guestFencing: { entry: SummaryEntry; node: NodeInfo; container: Rsc }[] = [];
+  const fenced: string[] = [];
   for (const n of [...ws.nodes].reverse()) {
     if (!n.unclean || !canFence(n)) continue;
-    // (A guest's fencing is a pseudo-event Pacemaker always explains the same way.)
-    const why = n.remote?.container ? 'guest is unclean' : n.uncleanReason ?? 'node is unclean';
-    const entry = { text: `Fence (${fenceAction}) ${n.name}${n.remote?.container ? ` (resource: ${n.remote.container})` : ''} '${why}'` };
+    fenced.push(n.name);
+    const entry = { text: fenceText(fenceAction, n) };
     summary.push(entry);
     const container = n.remote?.container ? ws.byId.get(n.remote.container) : undefined;
-    if (container) guestFencing.push({ entry, container });
+    if (container) guestFencing.push({ entry, node: n, container });
   }
   // Unfencing: with a fencing device that provides it, each node is unfenced ("Fence (on)")
   // before it runs anything, unless it was already (#node-unfenced); the first thing needing it
@@ -1437,10 +1440,10 @@ export function schedule(ws: WorkingSet): Schedule {
     }
   }
   for (const p of orphansOf(undefined)) summaryFor(ws, p, summary);
-  for (const { entry, container } of guestFencing) {
+  for (const { entry, node, container } of guestFencing) {
     const startsAgain = primitives(container).some((p) => p.next && !p.blocked);
-    entry.text = entry.text.replace(/^Fence \([^)]*\)/, `Fence (${startsAgain ? 'reboot' : 'off'})`);
+    entry.text = fenceText(startsAgain ? 'reboot' : 'off', node);
   }
-  return { summary, unsupported };
+  return { summary, fenced, unsupported };
 }
 

@@ -12,7 +12,7 @@
  * Bundles are not rendered yet (they are listed by id only).
  */
 import type { Schedule } from './schedule.js';
-import { isTrue, primitives, type NodeInfo, type Rsc, type WorkingSet } from './working-set.js';
+import { activeOnNode, isTrue, primitives, type NodeInfo, type Rsc, type WorkingSet } from './working-set.js';
 
 /** Node names in Pacemaker's order: case-insensitive, runs of digits compared as numbers. */
 export function compareNodeNames(a: string, b: string): number {
@@ -29,7 +29,6 @@ export function compareNodeNames(a: string, b: string): number {
   }
   return pa.length - pb.length;
 }
-const byName = compareNodeNames;
 
 /** The "Node List" section's lines (each ends without a newline). */
 export function nodeListLines(ws: WorkingSet): string[] {
@@ -39,15 +38,14 @@ export function nodeListLines(ws: WorkingSet): string[] {
   const remoteOnline: string[] = [];
   const remoteOffline: string[] = [];
   const guestOnline: string[] = [];
-  const running = (n: NodeInfo) => [...ws.byId.values()].some((r) => r.kind === 'primitive' && r.active.has(n.name));
-  for (const n of [...ws.nodes].sort((a, b) => byName(a.name, b.name))) {
+  for (const n of [...ws.nodes].sort((a, b) => compareNodeNames(a.name, b.name))) {
     const guest = n.remote?.container !== undefined;
     const remote = n.remote !== undefined && !guest;
     // (A guest's uncleanness is the scheduler's conclusion, not part of its state; an offline
     // node's standby is not shown.)
     const unclean = n.unclean && !guest;
     if (unclean || n.pending || (n.standby && n.online) || n.maintenance) {
-      out.push(`    * ${guest ? 'GuestNode' : remote ? 'RemoteNode' : 'Node'} ${n.name}: ${nodeState({ ...n, unclean }, running(n))}`);
+      out.push(`    * ${guest ? 'GuestNode' : remote ? 'RemoteNode' : 'Node'} ${n.name}: ${nodeState({ ...n, unclean }, activeOnNode(ws, n.name))}`);
     } else if (remote ? connectionUp(ws, n) : n.online) (guest ? guestOnline : remote ? remoteOnline : online).push(n.name);
     else if (remote) remoteOffline.push(n.name);
     else if (!guest) offline.push(n.name);
@@ -144,23 +142,23 @@ function cloneLines(ws: WorkingSet, c: Rsc, indent: number, out: string[]): void
     } else out.push(`${' '.repeat(inner)}* ${primitiveLine(ws, inst, cl.unique ? inst.id : inst.id.replace(/:\d+$/, ''))}`);
   }
   const ipad = ' '.repeat(inner);
-  if (promotedOn.length) out.push(`${ipad}* Promoted: [ ${promotedOn.sort(byName).join(' ')} ]`);
+  if (promotedOn.length) out.push(`${ipad}* Promoted: [ ${promotedOn.sort(compareNodeNames).join(' ')} ]`);
   if (startedOn.length) {
     const targetUnpromoted = /^(unpromoted|slave)$/i.test(c.meta['target-role'] ?? '');
-    out.push(`${ipad}* ${cl.promotable ? `Unpromoted${targetUnpromoted ? ' (target-role)' : ''}` : 'Started'}: [ ${startedOn.sort(byName).join(' ')} ]`);
+    out.push(`${ipad}* ${cl.promotable ? `Unpromoted${targetUnpromoted ? ' (target-role)' : ''}` : 'Started'}: [ ${startedOn.sort(compareNodeNames).join(' ')} ]`);
   }
   const active = promotedOn.length + startedOn.length;
   if (!cl.unique && cl.max > active) {
     const running = new Set(instances.flatMap((i) => primitives(i).flatMap((p) => [...p.active.keys()])));
     const allowed = allowedNodes(ws, c);
-    const stopped = allowed.filter((n) => !running.has(n)).sort(byName);
+    const stopped = allowed.filter((n) => !running.has(n)).sort(compareNodeNames);
     if (stopped.length) out.push(`${ipad}* ${disabled(c) ? 'Stopped (disabled)' : 'Stopped'}: [ ${stopped.join(' ')} ]`);
   }
 }
 
 /** Nodes a clone may run on, as Pacemaker lists its stopped copies: every node of a symmetric cluster, else those a location constraint names. */
 function allowedNodes(ws: WorkingSet, c: Rsc): string[] {
-  const cluster = ws.nodes.filter((n) => !n.remote?.container || true).map((n) => n.name);
+  const cluster = ws.nodes.map((n) => n.name);
   if (ws.options.symmetric) return cluster;
   const ids = new Set([c.id, ...primitives(c).map((p) => p.id.replace(/:\d+$/, ''))]);
   const named = new Set<string>();
@@ -232,11 +230,7 @@ export function clusterStatusText(ws: WorkingSet): string {
  * unmanaged resources stay as they are. Mutates `ws`; give it the working set `schedule` ran on.
  */
 export function settleTransition(ws: WorkingSet, schedule: Schedule): void {
-  const fenced = new Set<string>();
-  for (const e of schedule.summary) {
-    const m = /^Fence \((\w+)\) (\S+)/.exec(e.text);
-    if (m && m[1] !== 'on') fenced.add(m[2]!);
-  }
+  const fenced = new Set(schedule.fenced);
   for (const n of ws.nodes) {
     if (!fenced.has(n.name)) continue;
     n.unclean = false;
@@ -246,11 +240,10 @@ export function settleTransition(ws: WorkingSet, schedule: Schedule): void {
   }
   for (const p of ws.byId.values()) {
     if (p.kind !== 'primitive' || p.blocked || !managed(ws, p)) continue;
-    const wasStopped = p.active.size === 0;
     p.active = new Map();
     p.failed = new Set();
     delete p.pendingTask;
-    if (p.next && !(wasStopped && p.blockedBy !== undefined && !p.next)) p.active.set(p.next, p.nextRole === 'Promoted' ? 'Promoted' : 'Started');
+    if (p.next) p.active.set(p.next, p.nextRole === 'Promoted' ? 'Promoted' : 'Started');
   }
   // Remote and guest nodes are up where their connection now runs; one whose connection was
   // known only from the status section is gone with it.

@@ -517,6 +517,12 @@ export function canMigrate(ws: WorkingSet, p: Rsc, from: string): boolean {
   return p.kind === 'primitive' && isTrue(p.meta['allow-migrate']) && !p.failed.has(from) && ws.node.get(from)?.unclean !== true && p.parent?.kind !== 'clone' && !p.dangling?.size && !p.noMigrate;
 }
 
+/** Whether any resource is active on the node (by the status section). */
+export function activeOnNode(ws: WorkingSet, node: string): boolean {
+  for (const r of ws.byId.values()) if (r.kind === 'primitive' && r.active.has(node)) return true;
+  return false;
+}
+
 /** Every primitive under a resource (clone templates included). */
 export function primitives(r: Rsc): Rsc[] {
   return r.kind === 'primitive' ? [r] : r.children.flatMap(primitives);
