@@ -57,7 +57,7 @@ interface TicketVerdict {
 }
 
 class Placement {
-  /** Without quorum under no-quorum-policy=stop what runs will stop: its placement does not load its node. */
+  /** Units (primitives, groups, clones) placed already. */
   private readonly done = new Set<Rsc>();
   private readonly noPromotion = new Map<Rsc, boolean>();
   private readonly inProgress = new Set<Rsc>();
@@ -268,10 +268,7 @@ class Placement {
     const perNode = new Map<string, number>();
     const firstOf = (inst: Rsc) => (inst.kind === 'group' ? inst.children[0] : inst);
     const banned = (inst: Rsc, node: string) =>
-      primitives(inst).slice(0, 1).some((m) => {
-        const threshold = migrationThreshold(m);
-        return (threshold > 0 && (m.failCount.get(node) ?? 0) >= threshold) || m.stopFailed.has(node) || m.hardBanned.has(node) || m.misconfigured;
-      });
+      primitives(inst).slice(0, 1).some((m) => thresholdReached(m, node) || m.stopFailed.has(node) || m.hardBanned.has(node) || m.misconfigured);
     const ok = (inst: Rsc, node: string) => !stopped && (!inst.pinnedTo || inst.pinnedTo === node) && primitives(inst).every((p) => this.mayRunOn(p, node)) && ticketRuns.get(inst) !== false && (scores.get(node) ?? -INFINITY) >= 0 && (perNode.get(node) ?? 0) < cl.nodeMax && !banned(inst, node) && this.fits(inst, node);
     const assign = (inst: Rsc, node: string | null) => {
       inst.next = node;
@@ -330,8 +327,7 @@ class Placement {
       if (inst.kind !== 'group') continue;
       let blocked = inst.next == null;
       for (const m of inst.children) {
-        const threshold = migrationThreshold(m);
-        if (!blocked && (/^stopped$/i.test(m.meta['target-role'] ?? '') || (threshold > 0 && (m.failCount.get(inst.next!) ?? 0) >= threshold) || m.stopFailed.has(inst.next!))) blocked = true;
+        if (!blocked && (/^stopped$/i.test(m.meta['target-role'] ?? '') || thresholdReached(m, inst.next!) || m.stopFailed.has(inst.next!))) blocked = true;
         m.next = blocked ? null : inst.next;
       }
     }
@@ -418,7 +414,6 @@ class Placement {
       if (score !== undefined && score >= 0) candidates.push({ inst, score });
     }
     if (this.noPromotion.get(c)) candidates.length = 0;
-    // Ties: the instance promoted now stays promoted, then instance order.
     const promotedNow = (x: Rsc) => Number(primitives(x).some((p) => [...p.active.values()].includes('Promoted')));
     // Ties: the higher current role, then (as for any instance) an active one, one that did not
     // fail, the lower number.
@@ -527,18 +522,9 @@ class Placement {
     if (!first) return false;
     const s = this.baseScores(unit).get(node);
     if (s === undefined || s <= -INFINITY) return false;
-    const threshold = migrationThreshold(first);
-    if (threshold > 0 && (first.failCount.get(node) ?? 0) >= threshold) return false;
-    return !first.stopFailed.has(node);
+    return !thresholdReached(first, node) && !first.stopFailed.has(node);
   }
 
-  /**
-   * A colocation of a dependent with `primary`: places the primary (its group or clone) first,
-   * then INFINITY keeps the dependent where the primary runs, -INFINITY away from it, and a
-   * finite score adds to those nodes (for clone instances INFINITY adds too, ranking the
-   * primary's nodes first). In a colocation loop the primary being placed further up decides,
-   * and this link does not.
-   */
   /** Whether `unit` could run on `node` as far as its INFINITY colocations with resources already placed (other than `except`) allow. */
   private withPlacedPrimaries(unit: Rsc, node: string, except: Rsc): boolean {
     const ids = new Set([unit.id, ...unit.children.map((c) => c.id)]);
@@ -560,6 +546,13 @@ class Placement {
     return new Set(this.ws.nodes.filter((n) => n.attrs[attribute] !== undefined && values.has(n.attrs[attribute]!)).map((n) => n.name));
   }
 
+  /**
+   * A colocation of a dependent with `primary`: places the primary (its group or clone) first,
+   * then INFINITY keeps the dependent where the primary runs, -INFINITY away from it, and a
+   * finite score adds to those nodes (for clone instances INFINITY adds too, ranking the
+   * primary's nodes first). In a colocation loop the primary being placed further up decides,
+   * and this link does not.
+   */
   private colocateWith(scores: Map<string, number>, col: Constraint, primary: Rsc, addInfinity = false): void {
     const pu = primary.parent?.kind === 'group' || primary.parent?.kind === 'clone' ? primary.parent : primary;
     if (this.inProgress.has(pu)) return;
@@ -667,9 +660,7 @@ class Placement {
     for (const n of ws.nodes) {
       if (!this.available(n.name) || members.some((m) => !this.mayRunOn(m, n.name))) scores.set(n.name, -INFINITY);
       for (const m of members) {
-        const threshold = migrationThreshold(m);
-        const fc = m.failCount.get(n.name) ?? 0;
-        if (threshold > 0 && fc >= threshold && m === members[0]) scores.set(n.name, -INFINITY);
+        if (thresholdReached(m, n.name) && m === members[0]) scores.set(n.name, -INFINITY);
         if (m.stopFailed.has(n.name) && m === members[0]) scores.set(n.name, -INFINITY);
         if ((m.hardBanned.has(n.name) || m.misconfigured) && m === members[0]) scores.set(n.name, -INFINITY);
       }
@@ -677,10 +668,7 @@ class Placement {
     // A later member that cannot run on a node (its failures reached migration-threshold) keeps
     // the whole group off it, when the group has somewhere it can run whole.
     if (unit.kind === 'group' && members.length > 1) {
-      const memberBanned = (m: Rsc, node: string) => {
-        const threshold = migrationThreshold(m);
-        return (threshold > 0 && (m.failCount.get(node) ?? 0) >= threshold) || m.stopFailed.has(node) || m.hardBanned.has(node);
-      };
+      const memberBanned = (m: Rsc, node: string) => thresholdReached(m, node) || m.stopFailed.has(node) || m.hardBanned.has(node);
       // (A member that is not critical — critical=false — does not move its group: it just stops.)
       const critical = (m: Rsc) => isTrue(m.meta.critical ?? 'true');
       const whole = (node: string) => (scores.get(node) ?? -INFINITY) >= 0 && this.available(node) && members.every((m) => !critical(m) || !memberBanned(m, node));
@@ -719,10 +707,9 @@ class Placement {
     if (unit.kind === 'group') {
       let blocked = false;
       for (const m of unit.children) {
-        const threshold = migrationThreshold(m);
         // (An unmanaged member stays where it is: stopped, or elsewhere, it holds the rest back.)
         const unmanagedAway = !isTrue(m.meta['is-managed'] ?? 'true') && chosen !== null && !m.active.has(chosen);
-        const bad = chosen === null || blocked || unmanagedAway || /^stopped$/i.test(m.meta['target-role'] ?? '') || (threshold > 0 && (m.failCount.get(chosen) ?? 0) >= threshold) || this.locationScores(m).get(chosen) === -INFINITY;
+        const bad = chosen === null || blocked || unmanagedAway || /^stopped$/i.test(m.meta['target-role'] ?? '') || thresholdReached(m, chosen) || this.locationScores(m).get(chosen) === -INFINITY;
         // (an asymmetric cluster's member without a constraint follows its group)
         if (bad) blocked = true;
         m.next = blocked ? null : chosen;
@@ -825,7 +812,6 @@ function starts(ws: WorkingSet, p: Rsc): boolean {
   if (cur.length === 1 && cur[0] !== p.next && canMigrate(ws, p, cur[0]!)) return false;
   return cur.length !== 1 || cur[0] !== p.next || p.failed.has(cur[0]!) || p.restartFor !== undefined;
 }
-
 
 /**
  * Mandatory orderings (constraints, and group members in sequence): a `then` whose `first`
@@ -1099,6 +1085,12 @@ function migrationThreshold(r: Rsc): number {
   return r.failureIgnored ? 0 : parseScore(r.meta['migration-threshold'], INFINITY);
 }
 
+/** Whether a resource's failures on a node reached its migration-threshold (banning it there). */
+function thresholdReached(r: Rsc, node: string): boolean {
+  const threshold = migrationThreshold(r);
+  return threshold > 0 && (r.failCount.get(node) ?? 0) >= threshold;
+}
+
 function promotableOf(r: Rsc): boolean {
   for (let p = r.parent; p; p = p.parent) if (p.kind === 'clone') return p.clone?.promotable === true;
   return false;
@@ -1226,25 +1218,19 @@ function sortForPlacement(ws: WorkingSet, placement: Placement, list: Rsc[]): Rs
   const names = [...ws.nodes].sort((a, b) => canRun(b) - canRun(a) || (balanced ? capacity(b) - capacity(a) : 0) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map((n) => n.name);
   const current = (r: Rsc) => [...(primitives(r)[0]?.active.keys() ?? [])][0];
   // Scores: location constraints, and stickiness where it runs.
+  // (A primitive or group member whose failures reached migration-threshold is banned there,
+  // and so is what is colocated with it for sure.)
+  const banned = (x: Rsc) => primitives(x).flatMap((p) => [...p.failCount.keys()].filter((n) => thresholdReached(p, n)));
+  const mandatoryColocations = ws.constraints.filter((c) => c.kind === 'rsc_colocation' && parseScore(c.attrs.score, 0) >= INFINITY);
   const scores = new Map(list.map((r) => {
     const s = placement.locationScores(r);
     const at = current(r);
     // (A clone's stickiness is its instances', not its own.)
     if (at !== undefined && s.has(at) && r.kind !== 'clone') s.set(at, addScores(s.get(at)!, parseScore(r.meta['resource-stickiness'], 0)));
-    // (A primitive or group member whose failures reached migration-threshold is banned there,
-    // and so is what is colocated with it for sure.)
-    const banned = (x: Rsc) => {
-      const out = new Set<string>();
-      for (const p of primitives(x)) {
-        const threshold = migrationThreshold(p);
-        for (const [n, count] of p.failCount) if (threshold > 0 && count >= threshold) out.add(n);
-      }
-      return out;
-    };
     // (An anonymous clone's failures ban the whole clone.)
     if (r.kind !== 'clone' || !r.clone?.unique) for (const n of banned(r)) s.set(n, -INFINITY);
-    for (const c of ws.constraints) {
-      if (c.kind !== 'rsc_colocation' || c.attrs.rsc !== r.id || parseScore(c.attrs.score, 0) < INFINITY) continue;
+    for (const c of mandatoryColocations) {
+      if (c.attrs.rsc !== r.id) continue;
       const primary = ws.byId.get(c.attrs['with-rsc'] ?? '');
       if (primary) for (const n of banned(primary)) s.set(n, -INFINITY);
     }
