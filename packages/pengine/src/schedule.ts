@@ -339,6 +339,10 @@ class Placement {
     const ws = this.ws;
     const cl = c.clone!;
     const candidates: { inst: Rsc; score: number }[] = [];
+    // The constraints that speak of this clone, picked out once for all its instances.
+    const locations = this.locations.filter((loc) => loc.attrs.rsc === c.id);
+    const asDependent = this.colocations.filter((col) => col.attrs.rsc === c.id);
+    const asPrimary = this.colocations.filter((col) => col.attrs['with-rsc'] === c.id);
     for (const inst of c.children) {
       const node = inst.next;
       if (!node) continue;
@@ -351,14 +355,13 @@ class Placement {
       const known = member.cloneName ?? member.id;
       const raw = attrs[`master-${known}`] ?? attrs[`master-${base}`] ?? attrs[`promotion-${base}`];
       let score = raw === undefined ? undefined : parseScore(raw, 0);
-      for (const loc of this.locations) {
-        if (loc.attrs.rsc !== c.id) continue;
+      for (const loc of locations) {
         const role = loc.attrs.role ?? '';
         if (loc.attrs.node === node && /^(promoted|master)$/i.test(role)) score = addScores(score ?? 0, parseScore(loc.attrs.score));
         for (const rule of loc.rules) if (/^(promoted|master)$/i.test(rule.attrs.role ?? '') && ruleHolds(rule, { attrs, now: ws.now })) score = addScores(score ?? 0, parseScore(rule.attrs.score, 0));
       }
-      for (const col of this.colocations) {
-        if (col.attrs.rsc !== c.id || !/^(promoted|master)$/i.test(col.attrs['rsc-role'] ?? '')) continue;
+      for (const col of asDependent) {
+        if (!/^(promoted|master)$/i.test(col.attrs['rsc-role'] ?? '')) continue;
         const primary = ws.byId.get(col.attrs['with-rsc'] ?? '');
         if (!primary) continue;
         const pu = primary.parent?.kind === 'group' || primary.parent?.kind === 'clone' ? primary.parent : primary;
@@ -372,21 +375,21 @@ class Placement {
         else if (there && (score !== undefined || sc >= INFINITY)) score = addScores(score ?? 0, sc);
       }
       // The unpromoted role kept with a resource: not promoted where that resource is.
-      for (const col of this.colocations) {
-        if (col.attrs.rsc !== c.id || !/^(unpromoted|slave)$/i.test(col.attrs['rsc-role'] ?? '') || parseScore(col.attrs.score, 0) < INFINITY) continue;
+      for (const col of asDependent) {
+        if (!/^(unpromoted|slave)$/i.test(col.attrs['rsc-role'] ?? '') || parseScore(col.attrs.score, 0) < INFINITY) continue;
         const primary = ws.byId.get(col.attrs['with-rsc'] ?? '');
         if (primary && primitives(primary).some((p) => p.next === node)) score = -INFINITY;
       }
       // What must run with the promoted role pulls the promotion to where it runs and sticks.
-      for (const col of this.colocations) {
-        if (col.attrs['with-rsc'] !== c.id || !/^(promoted|master)$/i.test(col.attrs['with-rsc-role'] ?? '') || score === undefined) continue;
+      for (const col of asPrimary) {
+        if (!/^(promoted|master)$/i.test(col.attrs['with-rsc-role'] ?? '') || score === undefined) continue;
         const dependent = ws.byId.get(col.attrs.rsc ?? '');
         if (!dependent || dependent.kind === 'clone') continue;
         const prims = primitives(dependent);
         // (One banned from the node by its failures pushes the promotion away from it.)
         const factorBan = parseScore(col.attrs.score, 0) >= INFINITY;
         // (For a group, its first member speaks for it.)
-        if (factorBan && prims.slice(0, 1).some((p) => migrationThreshold(p) > 0 && (p.failCount.get(node) ?? 0) >= migrationThreshold(p))) {
+        if (factorBan && prims.slice(0, 1).some((p) => thresholdReached(p, node))) {
           score = -INFINITY;
           continue;
         }
@@ -402,8 +405,8 @@ class Placement {
       // must run with the clone.)
       if (score !== undefined && score >= 0) {
         score = addScores(score, c.scores?.get(node) ?? 0);
-        for (const col of this.colocations) {
-          if (col.attrs['with-rsc'] !== c.id || /^(promoted|master)$/i.test(col.attrs['with-rsc-role'] ?? '')) continue;
+        for (const col of asPrimary) {
+          if (/^(promoted|master)$/i.test(col.attrs['with-rsc-role'] ?? '')) continue;
           const dependent = ws.byId.get(col.attrs.rsc ?? '');
           if (!dependent || dependent.kind !== 'primitive' || dependent.parent) continue;
           const pref = this.locationScores(dependent).get(node);
