@@ -23,7 +23,7 @@ import { attributeSets } from '@heartbeat-ts/cib';
 import { isElement, type XmlElement, parseCrmDurationMs } from '@heartbeat-ts/cluster-glue';
 import { ruleHolds } from './rules.js';
 import { parseScore } from './scores.js';
-import { canMigrate, isManaged, isTrue, primitives, setValues, type NodeInfo, type Role, type Rsc, type WorkingSet } from './working-set.js';
+import { actionParams, canMigrate, isManaged, isTrue, primitives, setValues, type NodeInfo, type Role, type Rsc, type WorkingSet } from './working-set.js';
 
 export type GraphActionType = 'rsc_op' | 'pseudo_event' | 'crm_event';
 
@@ -103,10 +103,6 @@ class Builder {
 
 }
 
-function managed(ws: WorkingSet, r: Rsc): boolean {
-  return isManaged(ws, r);
-}
-
 function roleOf(r: Rsc, node: string): Role | undefined {
   return r.active.get(node);
 }
@@ -126,12 +122,12 @@ function primitiveActions(b: Builder, ws: WorkingSet, p: Rsc): void {
     timeout: String(b.timeoutMs(p, name, intervalMs)),
   });
   const op = (task: string, n: NodeInfo, intervalMs = 0, extra: Record<string, string> = {}) =>
-    b.add('rsc_op', task, `${p.historyName ?? p.id}_${task}_${intervalMs}`, { rsc: p, node: n, intervalMs, meta: opMeta(task, intervalMs, n, extra), params: { ...ws.paramsOn(p, n.name), ...p.ops.find((o) => o.name === task && o.intervalMs === intervalMs)?.params }, ...(p.historyName ? { internalKey: `${p.id}_${task}_${intervalMs}` } : {}) });
+    b.add('rsc_op', task, `${p.historyName ?? p.id}_${task}_${intervalMs}`, { rsc: p, node: n, intervalMs, meta: opMeta(task, intervalMs, n, extra), params: actionParams(ws, p, n.name, task, intervalMs), ...(p.historyName ? { internalKey: `${p.id}_${task}_${intervalMs}` } : {}) });
   const pseudoOp = (task: string) => b.add('pseudo_event', task, `${p.id}_${task}_0`, { rsc: p, meta: { timeout: String(b.timeoutMs(p, task, 0)) } });
 
   // Probes where its state is unknown.
   for (const n of ws.nodes) if (probeWanted(ws, p, n)) op('monitor', n, 0, { op_target_rc: '7' });
-  if (!managed(ws, p) || p.blocked) return;
+  if (!isManaged(ws, p) || p.blocked) return;
 
   const cur = [...p.active.keys()];
   const next = p.next ?? null;

@@ -17,7 +17,7 @@ import type { Constraint } from '@heartbeat-ts/cib';
 import { probeWanted } from './graph.js';
 import { ruleHolds } from './rules.js';
 import { addScores, INFINITY, parseScore } from './scores.js';
-import { activeOnNode, canMigrate, isManaged, isTrue, type NodeInfo, primitives, type Rsc, type WorkingSet } from './working-set.js';
+import { actionParams, activeOnNode, canMigrate, isManaged, isTrue, type NodeInfo, primitives, type Rsc, type WorkingSet } from './working-set.js';
 
 export interface SummaryEntry {
   /** The line as crm_simulate prints it (without the leading "  * "). */
@@ -752,7 +752,7 @@ function checkDefinitions(ws: WorkingSet): void {
     if (!d) continue;
     // (The start's own instance attributes are parameters of the start, recorded in its digest.)
     const startParams = p.ops.find((o) => o.name === 'start' && o.intervalMs === 0)?.params;
-    const params = { ...ws.paramsOn(p, p.next), ...startParams };
+    const params = actionParams(ws, p, p.next, 'start', 0);
     if (paramDigest(params) === d.opDigest) continue;
     // As crm_simulate does (the CIB may be sanitized: secrets replaced), compare without the
     // secret parameters when their digest was recorded.

@@ -517,6 +517,11 @@ export function canMigrate(ws: WorkingSet, p: Rsc, from: string): boolean {
   return p.kind === 'primitive' && isTrue(p.meta['allow-migrate']) && !p.failed.has(from) && ws.node.get(from)?.unclean !== true && p.parent?.kind !== 'clone' && !p.dangling?.size && !p.noMigrate;
 }
 
+/** The parameters of an action on a node: the resource's, with the operation's own on top (as its digest has them). */
+export function actionParams(ws: WorkingSet, r: Rsc, node: string, task: string, intervalMs: number): Record<string, string> {
+  return { ...ws.paramsOn(r, node), ...r.ops.find((o) => o.name === task && o.intervalMs === intervalMs)?.params };
+}
+
 /** Whether any resource is active on the node (by the status section). */
 export function activeOnNode(ws: WorkingSet, node: string): boolean {
   for (const r of ws.byId.values()) if (r.kind === 'primitive' && r.active.has(node)) return true;
@@ -643,8 +648,7 @@ function unpackHistory(ws: WorkingSet, rsc: Rsc, node: string, ops: Record<strin
   for (const o of ops) {
     if (!(o.id ?? '').endsWith('_last_failure_0') || !['start', 'monitor'].includes(o.operation ?? '') || Number(o.interval ?? 0) !== 0 || !o['op-digest']) continue;
     const op = o.operation!;
-    const params = { ...ws.paramsOn(rsc, node), ...rsc.ops.find((x) => x.name === op && x.intervalMs === 0)?.params };
-    if (paramDigest(params) !== o['op-digest']) (rsc.failcountCleared ??= new Set()).add(node);
+    if (paramDigest(actionParams(ws, rsc, node, op, 0)) !== o['op-digest']) (rsc.failcountCleared ??= new Set()).add(node);
   }
   let role: Role = 'Stopped';
   let failed = false;
