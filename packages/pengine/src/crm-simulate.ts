@@ -6,21 +6,21 @@
  *            RSC_TASK_INTERVALMS@NODE=RC; -g/--ticket-grant, -r/--ticket-revoke, -b/--ticket-standby,
  *            -e/--ticket-activate TICKET; -q/--quorum true|false; -t/--set-datetime ISO8601
  *   output:  Current cluster status, Transition Summary, with -S/-R the Revised Cluster Status
- *            (the "Executing Cluster Transition" section is not printed yet), -s/--show-scores (placement scores of primitives), -G/--save-graph
- *            FILE (transition graph XML), -D/--save-dotfile FILE, -I/--save-input FILE, --json
+ *            (the "Executing Cluster Transition" section is not printed yet), -s/--show-scores
+ *            (placement scores of primitives), -G/--save-graph FILE (transition graph XML),
+ *            -D/--save-dotfile FILE, -I/--save-input FILE, --json
  *   --root DIR as every command (for -L).
  * Exit codes: 0, 64 usage, 66 unreadable input, 65 invalid CIB or injection, 69 the CIB uses what
  * this scheduler does not decide yet (listed on stderr), 102 no CIB daemon (-L).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { queryLiveCib, verifyCib } from '@heartbeat-ts/cib';
+import { Cib, queryLiveCib, verifyCib } from '@heartbeat-ts/cib';
 import { EXIT, serializeXml, takeRootOption } from '@heartbeat-ts/cluster-glue';
 import { graphDot, graphXml, transitionGraph } from './graph.js';
 import type { Injections } from './inject.js';
-import { simulate, transitionSummaryText } from './simulate.js';
+import { simulateCib, transitionSummaryText } from './simulate.js';
 import { clusterStatusText, settleTransition } from './status.js';
 import { buildWorkingSet } from './working-set.js';
-import { Cib } from '@heartbeat-ts/cib';
 
 const usage = `Usage: crm_simulate (-x FILE | -p | -L) [options]
   -x, --xml-file FILE        the CIB to simulate
@@ -122,17 +122,14 @@ if (live) {
     fail(`cannot read ${file ?? 'standard input'}: ${(e as Error).message}`, EXIT.NOINPUT);
   }
 }
-// The status as it is, before any requested change (as crm_simulate prints it first).
-// (Not worked out under -Q, which prints none of it.)
+// The status as it is, before any requested change (as crm_simulate prints it first), then the
+// simulation on the same parsed CIB. (The status is not worked out under -Q, which prints none of it.)
 let current = '';
-try {
-  if (!quiet || json) current = clusterStatusText(buildWorkingSet(Cib.parse(text!, file ?? '(input)'), now !== undefined ? { now } : {}));
-} catch (e) {
-  fail((e as Error).message, EXIT.DATAERR);
-}
 let sim;
 try {
-  sim = simulate(text!, file ?? (live ? 'the live CIB' : '(stdin)'), { ...(now !== undefined ? { now } : {}), injections: { ...inj, ...(now !== undefined ? { now } : {}) } });
+  const cib = Cib.parse(text!, file ?? (live ? 'the live CIB' : '(stdin)'));
+  if (!quiet || json) current = clusterStatusText(buildWorkingSet(cib, now !== undefined ? { now } : {}));
+  sim = simulateCib(cib, { ...(now !== undefined ? { now } : {}), injections: { ...inj, ...(now !== undefined ? { now } : {}) } });
 } catch (e) {
   fail((e as Error).message, EXIT.DATAERR);
 }

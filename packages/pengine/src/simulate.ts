@@ -10,7 +10,11 @@ export interface Simulation {
 }
 
 export function simulate(cibXml: string, file?: string, opts: { now?: number; injections?: Injections } = {}): Simulation {
-  const cib = Cib.parse(cibXml, file);
+  return simulateCib(Cib.parse(cibXml, file), opts);
+}
+
+/** Simulates a parsed CIB: applies the injections to it (it is changed), then schedules. */
+export function simulateCib(cib: Cib, opts: { now?: number; injections?: Injections } = {}): Simulation {
   if (opts.injections) inject(cib.root, opts.injections);
   const ws = buildWorkingSet(cib, opts);
   return { ws, schedule: schedule(ws) };
