@@ -27,6 +27,8 @@ export interface SimpleConstraint extends Constraint {
   anyOf?: string[];
   /** That set's pseudo-action, as Pacemaker names it ("one-or-more:SET"). */
   anyOfName?: string;
+  /** Implied by a resource's `container` meta-attribute (not written in the CIB). */
+  fromContainer?: boolean;
 }
 
 const isFalse = (v: string | undefined) => /^(false|no|off|0|n)$/i.test((v ?? '').trim());

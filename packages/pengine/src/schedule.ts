@@ -852,7 +852,7 @@ function applyOrders(ws: WorkingSet): void {
     // clone-min on the first clone (or the older require-all="false"): `then` needs only that many instances.
     const min = first.kind !== 'clone' ? 0 : first.meta['clone-min'] !== undefined ? Math.max(0, parseInt(first.meta['clone-min'], 10) || 0) : c.attrs['require-all'] !== undefined && !isTrue(c.attrs['require-all']) ? 1 : 0;
     const relaxed = min > 0 ? { minFirst: min, anyOfName: `clone-one-or-more:${c.id}` } : anyOf ? { anyOf, anyOfName: c.anyOfName! } : {};
-    orders.push({ ...(c.id.endsWith('-container-rsc_order') ? { viaContainer: true } : {}), first, ...relaxed, then, firstAction, thenAction, interleave: min === 0 && first.kind === 'clone' && then.kind === 'clone' && isTrue(then.meta.interleave), symmetrical: isTrue(c.attrs.symmetrical ?? 'true') });
+    orders.push({ ...(c.fromContainer ? { viaContainer: true } : {}), first, ...relaxed, then, firstAction, thenAction, interleave: min === 0 && first.kind === 'clone' && then.kind === 'clone' && isTrue(then.meta.interleave), symmetrical: isTrue(c.attrs.symmetrical ?? 'true') });
   }
   // What runs on a guest node starts after the guest's container (and restarts with it).
   for (const p of ws.byId.values()) {

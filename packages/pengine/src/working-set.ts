@@ -572,7 +572,7 @@ function containers(ws: WorkingSet): void {
     // A guest node's container holds only the guest's connection; "container" elsewhere pointing at it is ignored.
     if (c.meta['remote-node'] !== undefined && c.meta['remote-node'] !== r.id) continue;
     const implicit = (kind: 'rsc_colocation' | 'rsc_order', attrs: Record<string, string>) =>
-      ws.constraints.push({ kind, id: `${r.id}-container-${kind}`, attrs: { id: `${r.id}-container-${kind}`, ...attrs }, sets: [], rules: [], el: { name: kind, attrs, children: [] } });
+      ws.constraints.push({ kind, id: `${r.id}-container-${kind}`, attrs: { id: `${r.id}-container-${kind}`, ...attrs }, sets: [], rules: [], el: { name: kind, attrs, children: [] }, fromContainer: true });
     implicit('rsc_colocation', { rsc: r.id, 'with-rsc': id, score: 'INFINITY' });
     implicit('rsc_order', { first: id, then: r.id, kind: 'Mandatory' });
     for (const n of new Set([...r.failed, ...(r.restartContainer ?? [])])) for (const p of primitives(c)) if (p.active.has(n) && !p.failed.has(n)) p.restartFor ??= '';
