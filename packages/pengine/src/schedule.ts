@@ -198,6 +198,17 @@ class Placement {
     return scores;
   }
 
+  /**
+   * The node attributes a resource sees on a node: with container-attribute-target=host, on a
+   * guest node those of the host its container runs on now (none while it does not run).
+   */
+  attributesFor(node: string, r: Rsc): Record<string, string> {
+    const n = this.ws.node.get(node)!;
+    if (!n.remote?.container || (r.meta['container-attribute-target'] ?? '').toLowerCase() !== 'host') return n.attrs;
+    const host = [...(this.ws.byId.get(n.remote.container)?.active.keys() ?? [])][0];
+    return host === undefined ? {} : this.ws.node.get(host)?.attrs ?? {};
+  }
+
   private ruleMatches(rule: XmlElement, node: string, r: Rsc): boolean {
     const n = this.ws.node.get(node)!;
     const prim = primitives(r)[0];
@@ -213,7 +224,7 @@ class Placement {
       const rsc = { params: prim ? this.ws.paramsOn(prim, n.name) : r.params, meta: r.meta };
       if (!ruleHolds(rule, { attrs: n.attrs, now: this.ws.now, rsc })) continue;
       let s: number;
-      if (rule.attrs['score-attribute'] !== undefined) s = parseScore(n.attrs[rule.attrs['score-attribute']], 0);
+      if (rule.attrs['score-attribute'] !== undefined) s = parseScore(this.attributesFor(n.name, prim ?? r)[rule.attrs['score-attribute']], 0);
       else s = parseScore(rule.attrs.score, 0);
       scores.set(n.name, addScores(scores.get(n.name) ?? 0, s));
     }
@@ -349,7 +360,7 @@ class Placement {
       // A cloned group is promoted whole: every member must be able to run.
       if (inst.kind === 'group' && inst.children.some((m) => !m.next)) continue;
       const member = inst.kind === 'group' ? inst.children[0]! : inst;
-      const attrs = ws.node.get(node)!.attrs;
+      const attrs = this.attributesFor(node, member);
       const base = member.id.replace(/:\d+$/, '');
       // (Named as in the resource history — an anonymous instance's name there may differ.)
       const known = member.cloneName ?? member.id;
@@ -705,6 +716,9 @@ class Placement {
           best = s;
         }
       }
+      // (A bundle's container keeps its node when that is as good as the best, like a clone instance.)
+      const at = [...current][0];
+      if (unit.bundleContainer && at !== undefined && chosen !== null && (scores.get(at) ?? -INFINITY) >= best && this.fits(unit, at)) chosen = at;
     }
     unit.next = chosen;
     if (unit.kind === 'group') {

@@ -76,6 +76,8 @@ export interface Rsc {
   lockedTo?: string;
   /** A bundle's instance: it runs only on this (guest) node. */
   pinnedTo?: string;
+  /** A bundle's container (placed like a clone instance: it stays where it runs when that is as good as any). */
+  bundleContainer?: boolean;
   /** Created by the scheduler, not configured (a guest node's connection). */
   implicit?: boolean;
   /** Only in the status section (see orphan()). */
@@ -364,6 +366,7 @@ function expandBundle(ws: WorkingSet, b: BundleDef, def: CibResource, build: Bui
     const ipParts = b.ipStart?.split('.').map(Number);
     for (let i = 0; i < b.replicas; i++) {
       const container = synth(`${b.id}-${b.kind}-${i}`, 'ocf', 'heartbeat', b.kind, meta);
+      container.bundleContainer = true;
       if (ipParts && ipParts.length === 4) {
         const addr = [...ipParts.slice(0, 3), ipParts[3]! + i].join('.');
         const ip = synth(`${b.id}-ip-${addr}`, 'ocf', 'heartbeat', 'IPaddr2', meta);
