@@ -934,14 +934,21 @@ export function buildWorkingSet(cib: Cib, opts: { now?: number } = {}): WorkingS
   const resourcesEl = cib.section('resources');
   const templates = new Map((resourcesEl?.children ?? []).filter(isElement).filter((e) => e.name === 'template' && e.attrs.id).map((e) => [e.attrs.id!, resourceOf({ ...e, name: 'primitive' }) as Primitive]));
   const primitiveDefs = new Map<string, Primitive>();
-  const collect = (r: CibResource) => {
-    if (r.kind === 'primitive') primitiveDefs.set(r.id, expandTemplate(r, templates));
-    else if (r.kind === 'group') r.children.forEach(collect);
+  // A primitive's parameters include its group's and clone's instance attributes (its own win).
+  const inherited = new Map<string, AttributeSet[][]>();
+  const collect = (r: CibResource, outer: AttributeSet[][] = []) => {
+    if (r.kind === 'primitive') {
+      primitiveDefs.set(r.id, expandTemplate(r, templates));
+      if (outer.length) inherited.set(r.id, outer);
+      return;
+    }
+    const sets = [attributeSets(r.el, 'instance_attributes'), ...outer].filter((l) => l.length > 0);
+    if (r.kind === 'group') r.children.forEach((c) => collect(c, sets));
     else if (r.kind === 'clone' || r.kind === 'master') {
-      if (r.child) collect(r.child);
-    } else if (r.kind === 'bundle' && r.primitive) collect(r.primitive);
+      if (r.child) collect(r.child, sets);
+    } else if (r.kind === 'bundle' && r.primitive) collect(r.primitive, sets);
   };
-  cib.resources.forEach(collect);
+  cib.resources.forEach((r) => collect(r));
   const prop = (n: string, d: string) => cib.property(n) ?? d;
   const execDate = Number(cib.root.attrs['execution-date']);
   const ws: WorkingSet = {
@@ -967,9 +974,13 @@ export function buildWorkingSet(cib: Cib, opts: { now?: number } = {}): WorkingS
     constraints: simpleConstraints(cib),
     orphans: [],
     paramsOn: (r, node) => {
-      const def = primitiveDefs.get(r.id.replace(/:\d+$/, ''));
+      const id = r.id.replace(/:\d+$/, '');
+      const def = primitiveDefs.get(id);
       if (!def) return r.params;
-      return setValues(def.instance, { attrs: ws.node.get(node)?.attrs ?? {}, now: ws.now });
+      const ctx = { attrs: ws.node.get(node)?.attrs ?? {}, now: ws.now };
+      const outer = inherited.get(id);
+      // (The nearest parent's value before an outer one's.)
+      return Object.assign({}, ...[...(outer ?? [])].reverse().map((sets) => setValues(sets, ctx)), setValues(def.instance, ctx));
     },
     now: opts.now ?? (Number.isFinite(execDate) && execDate > 0 ? execDate : Math.floor(Date.now() / 1000)),
   };
