@@ -775,9 +775,10 @@ function checkDefinitions(ws: WorkingSet): void {
     if (d.secureDigest && paramDigest(params, (k) => !d.secureParams!.includes(k) && !(fence && k.startsWith('pcmk_'))) === d.secureDigest) continue;
     // (A start with parameters of its own restarts rather than reloads, so that they apply.)
     if (d.restartDigest && d.forceRestart && !startParams && paramDigest(params, (k) => d.forceRestart!.includes(k)) === d.restartDigest) p.reload = true;
-    // (Pacemaker gives no reason for operations recorded before feature set 2.0.)
-    // (Nor for a result recorded without a digest, such as one crm_simulate injected.)
-    else p.restartFor = Number((d.featureSet ?? '3').split('.')[0]) < 2 || d.opDigest === '' || d.pending ? '' : 'resource definition change';
+    // (Pacemaker gives no reason for operations recorded before feature set 2.0, nor for a
+    // result recorded without a digest, such as one crm_simulate injected; and a start that
+    // requires nothing loses its reason when it is found runnable.)
+    else p.restartFor = Number((d.featureSet ?? '3').split('.')[0]) < 2 || d.opDigest === '' || d.pending || (p.meta.requires ?? '').toLowerCase() === 'nothing' ? '' : 'resource definition change';
     p.definitionChanged = 'parameters';
   }
 }
