@@ -774,7 +774,8 @@ function checkDefinitions(ws: WorkingSet): void {
     const fence = p.agent?.startsWith('stonith:') === true;
     if (d.secureDigest && paramDigest(params, (k) => !d.secureParams!.includes(k) && !(fence && k.startsWith('pcmk_'))) === d.secureDigest) continue;
     // (A start with parameters of its own restarts rather than reloads, so that they apply.)
-    if (d.restartDigest && d.forceRestart && !startParams && paramDigest(params, (k) => d.forceRestart!.includes(k)) === d.restartDigest) p.reload = true;
+    // (Without a list of parameters that force a restart, the restart digest covers them all.)
+    if (d.restartDigest && !startParams && paramDigest(params, (k) => !d.forceRestart || d.forceRestart.includes(k)) === d.restartDigest) p.reload = true;
     // (Pacemaker gives no reason for operations recorded before feature set 2.0, nor for a
     // result recorded without a digest, such as one crm_simulate injected; and a start that
     // requires nothing loses its reason when it is found runnable.)
