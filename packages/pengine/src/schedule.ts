@@ -140,7 +140,7 @@ class Placement {
     return total;
   }
 
-  private applyHealth(r: Rsc, scores: Map<string, number>): void {
+  applyHealth(r: Rsc, scores: Map<string, number>): void {
     if (isTrue(r.meta['allow-unhealthy-nodes'])) return;
     for (const [n, v] of scores) {
       const h = this.healthScore(n);
@@ -472,12 +472,12 @@ class Placement {
   }
 
   /** Whether a node has the capacity a unit needs (always, with the default strategy). */
-  fits(unit: Rsc, node: string): boolean {
+  fits(unit: Rsc, node: string, alone = false): boolean {
     if (this.strategy === 'default') return true;
     const cap = this.ws.node.get(node)!.capacity;
     // With what must come along: resources colocated with it at INFINITY, not placed yet.
     const need = this.need(unit);
-    for (const dep of this.mandatoryDependents(unit)) for (const [k, v] of Object.entries(this.need(dep))) need[k] = (need[k] ?? 0) + v;
+    if (!alone) for (const dep of this.mandatoryDependents(unit)) for (const [k, v] of Object.entries(this.need(dep))) need[k] = (need[k] ?? 0) + v;
     return Object.entries(need).every(([k, v]) => v <= 0 || (cap[k] ?? 0) >= v);
   }
 
@@ -707,10 +707,13 @@ class Placement {
     const stopped = /^stopped$/i.test((unit.kind === 'group' ? members[0]!.meta : unit.meta)['target-role'] ?? '') || members[0]!.stopOnly || !tv.run;
     if (!stopped) {
       const current = new Set(members[0]!.active.keys());
+      // (When no node could take it with what must come along, it goes where it fits alone.)
+      const candidates = ws.nodes.filter((n) => (scores.get(n.name) ?? -INFINITY) >= 0 && this.available(n.name));
+      const alone = !candidates.some((n) => this.fits(unit, n.name));
       let best = -INFINITY;
       for (const n of ws.nodes) {
         const s = scores.get(n.name);
-        if (s === undefined || s < 0 || !this.fits(unit, n.name)) continue;
+        if (s === undefined || s < 0 || !this.fits(unit, n.name, alone)) continue;
         if (chosen === null || s > best || (s === best && this.tieBreak(n.name, chosen, current))) {
           chosen = n.name;
           best = s;
@@ -1236,25 +1239,85 @@ function sortForPlacement(ws: WorkingSet, placement: Placement, list: Rsc[]): Rs
   const canRun = (n: NodeInfo) => Number(n.online && !n.unclean && !n.standby && !n.maintenance && !n.shutdown);
   const names = [...ws.nodes].sort((a, b) => canRun(b) - canRun(a) || (balanced ? capacity(b) - capacity(a) : 0) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map((n) => n.name);
   const current = (r: Rsc) => [...(primitives(r)[0]?.active.keys() ?? [])][0];
-  // Scores: location constraints, and stickiness where it runs.
-  // (A primitive or group member whose failures reached migration-threshold is banned there,
-  // and so is what is colocated with it for sure.)
-  const banned = (x: Rsc) => primitives(x).flatMap((p) => [...p.failCount.keys()].filter((n) => thresholdReached(p, n)));
-  const mandatoryColocations = ws.constraints.filter((c) => c.kind === 'rsc_colocation' && parseScore(c.attrs.score, 0) >= INFINITY);
-  const scores = new Map(list.map((r) => {
-    const s = placement.locationScores(r);
-    const at = current(r);
-    // (A clone's stickiness is its instances', not its own.)
-    if (at !== undefined && s.has(at) && r.kind !== 'clone') s.set(at, addScores(s.get(at)!, parseScore(r.meta['resource-stickiness'], 0)));
-    // (An anonymous clone's failures ban the whole clone.)
-    if (r.kind !== 'clone' || !r.clone?.unique) for (const n of banned(r)) s.set(n, -INFINITY);
-    for (const c of mandatoryColocations) {
+  const available = (node: string) => canRun(ws.node.get(node)!) === 1;
+  // A resource's own scores as placement starts from them: its location constraints (a group
+  // member's include its group's), health, its stickiness where it runs alone, and bans where
+  // its failures reached migration-threshold (an anonymous clone's instances ban the clone).
+  const own = new Map<Rsc, Map<string, number>>();
+  const allowed = (r: Rsc): Map<string, number> => {
+    let s = own.get(r);
+    if (s) return s;
+    s = placement.locationScores(r);
+    if (r.parent?.kind === 'group') for (const [n, v] of placement.locationScores(r.parent)) s.set(n, addScores(s.get(n) ?? 0, v));
+    placement.applyHealth(r, s);
+    if (r.kind === 'primitive') {
+      const stick = parseScore(r.meta['resource-stickiness'], 0);
+      const at = [...r.active.keys()];
+      if (stick >= 1 && at.length === 1 && s.has(at[0]!) && isManaged(ws, r)) s.set(at[0]!, addScores(s.get(at[0]!)!, stick));
+    }
+    const failures = r.kind === 'clone' ? (r.clone?.unique ? [] : primitives(r)) : r.kind === 'primitive' ? [r] : [];
+    for (const p of failures) for (const n of p.failCount.keys()) if (thresholdReached(p, n) && s.has(n)) s.set(n, -INFINITY);
+    own.set(r, s);
+    return s;
+  };
+  // What it is colocated with ("this with" colocations; a group member with the one before it).
+  const colocations = ws.constraints.filter((c) => c.kind === 'rsc_colocation');
+  const primariesOf = (r: Rsc): { primary: Rsc; score: number; attribute?: string }[] => {
+    const out: { primary: Rsc; score: number; attribute?: string }[] = [];
+    if (r.parent?.kind === 'group') {
+      const i = r.parent.children.indexOf(r);
+      if (i > 0) out.push({ primary: r.parent.children[i - 1]!, score: INFINITY });
+    }
+    for (const c of colocations) {
       if (c.attrs.rsc !== r.id) continue;
       const primary = ws.byId.get(c.attrs['with-rsc'] ?? '');
-      if (primary) for (const n of banned(primary)) s.set(n, -INFINITY);
+      if (primary && primary !== r) out.push({ primary, score: parseScore(c.attrs.score, 0), ...(c.attrs['node-attribute'] ? { attribute: c.attrs['node-attribute'] } : {}) });
     }
-    return [r, s];
-  }));
+    return out;
+  };
+  const attr = (node: string, name?: string) => (name === undefined || name === '#uname' ? node : ws.node.get(node)?.attrs[name]);
+  // Add another resource's best score among the nodes sharing the attribute, times a factor.
+  const addMatching = (work: Map<string, number>, other: Rsc, attribute: string | undefined, factor: number) => {
+    const theirs = allowed(other);
+    for (const [n, v] of work) {
+      const value = attr(n, attribute)?.toLowerCase();
+      let score = -INFINITY;
+      for (const [m, w] of theirs) if (w > score && available(m) && attr(m, attribute)?.toLowerCase() === value) score = w;
+      if (factor < 0 && score < 0) continue;
+      let add = Math.round(factor * score);
+      if (add === 0 && score !== 0) add = factor > 0 ? 1 : factor < 0 ? -1 : 0;
+      work.set(n, addScores(add, v));
+    }
+  };
+  // Pacemaker's colocated node scores: a resource's scores merged with those of what it is
+  // colocated with, recursively; a merge that would leave nowhere to run is rolled back.
+  const merging = new Set<Rsc>();
+  const merged = (r: Rsc, nodes: Map<string, number> | null, attribute: string | undefined, factor: number, optional: boolean): Map<string, number> | null => {
+    if (merging.has(r)) return nodes;
+    merging.add(r);
+    let work: Map<string, number> | null;
+    if (r.kind === 'group' && r.children.length) {
+      // (From the top its last member, which brings in the others; as a primary its first.)
+      work = merged(nodes === null ? r.children[r.children.length - 1]! : r.children[0]!, nodes && new Map(nodes), attribute, factor, optional);
+    } else if (nodes === null) work = new Map(allowed(r));
+    else {
+      work = new Map(nodes);
+      addMatching(work, r, attribute, factor);
+    }
+    if (work === null) {
+      merging.delete(r);
+      return nodes;
+    }
+    if ([...work].some(([n, v]) => v >= 0 && available(n))) {
+      for (const c of primariesOf(r)) work = merged(c.primary, work, c.attribute, (factor < 0 ? -1 : 1) * (c.score / INFINITY), true)!;
+    } else if (optional) {
+      merging.delete(r);
+      return nodes;
+    }
+    merging.delete(r);
+    return work;
+  };
+  const scores = new Map(list.map((r) => [r, merged(r, null, undefined, 1, false) ?? new Map<string, number>()]));
   const weight = (r: Rsc, node: string | undefined) => (node === undefined ? -INFINITY : scores.get(r)!.get(node) ?? -INFINITY);
   return list
     .map((r, i) => ({ r, i }))
