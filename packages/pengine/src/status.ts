@@ -191,14 +191,14 @@ function primitiveLine(ws: WorkingSet, p: Rsc, name: string): string {
   const agent = p.agent ?? 'unknown:unknown';
   const nodes = [...p.active.keys()];
   const multiple = nodes.length > 1;
-  const node = multiple ? undefined : nodes[0] ?? p.lockedTo;
+  const node = multiple ? undefined : nodes[0] ?? p.pendingNode ?? p.lockedTo;
   const role = nodes.length ? p.active.get(nodes[0]!)! : 'Stopped';
   const shownRole = role === 'Started' && promotableChild(p) ? 'Unpromoted' : role;
   const failed = nodes.some((n) => p.failed.has(n));
   let s = `${name}\t(${agent}):\t`;
   if (p.orphan) s += ' ORPHANED';
   if (failed) s += ` FAILED${role === 'Promoted' ? ' Promoted' : ''}`;
-  else s += ` ${p.pendingTask && PENDING[p.pendingTask] && nodes.length ? PENDING[p.pendingTask] : shownRole}`;
+  else s += ` ${p.pendingTask && PENDING[p.pendingTask] && (nodes.length || p.pendingNode) ? PENDING[p.pendingTask] : shownRole}`;
   if (node) s += ` ${node}`;
   const flags: string[] = [];
   const n = node ? ws.node.get(node) : undefined;
@@ -243,6 +243,7 @@ export function settleTransition(ws: WorkingSet, schedule: Schedule): void {
     p.active = new Map();
     p.failed = new Set();
     delete p.pendingTask;
+    delete p.pendingNode;
     if (p.next) p.active.set(p.next, p.nextRole === 'Promoted' ? 'Promoted' : 'Started');
   }
   // Remote and guest nodes are up where their connection now runs; one whose connection was

@@ -96,6 +96,8 @@ export interface Rsc {
   ops: { name: string; intervalMs: number; onFail?: string; role?: string; timeout?: string; attrs: Record<string, string>; params?: Record<string, string> }[];
   /** An operation in progress (status -1): start, stop, promote... ("probe" for a one-off monitor). */
   pendingTask?: string;
+  /** Where that operation is in progress (shown even when a later result says it stopped). */
+  pendingNode?: string;
   /** Nodes whose history of it was recorded under another agent (class, provider or type). */
   agentChangedOn?: Set<string>;
   /** Nodes where its fail count is to be cleared (the failed operation's definition changed). */
@@ -643,9 +645,11 @@ function unpackHistory(ws: WorkingSet, rsc: Rsc, node: string, ops: Record<strin
   // In call order. Two records with one call id are a recurring operation's latest result and
   // its *_last_failure_0: only the one whose result changed last counts.
   const changed = (o: Record<string, string>) => Number(o['last-rc-change'] ?? 0) || 0;
-  const sorted = ops.filter((o) => Number(o['call-id'] ?? -1) >= 0 && o['op-status'] !== '1' && o['op-status'] !== '-1').sort((a, b) => Number(a['call-id']) - Number(b['call-id']) || changed(a) - changed(b));
+  // (An operation in progress that already has a call id is ordered by it, like the others.)
+  const callId = (o: Record<string, string>) => Number(o['call-id'] ?? -1);
+  const sorted = ops.filter((o) => callId(o) >= 0 && o['op-status'] !== '1').sort((a, b) => callId(a) - callId(b) || changed(a) - changed(b));
   const done = sorted.filter((o, i) => sorted[i + 1]?.['call-id'] !== o['call-id']);
-  const pending = ops.filter((o) => o['op-status'] === '-1');
+  const pending = ops.filter((o) => o['op-status'] === '-1' && callId(o) < 0);
   // The last failure of a start or probe whose parameters changed since: its fail count is to be
   // cleared (Pacemaker schedules clear_failcount and does not ban for it).
   for (const o of ops) {
@@ -687,6 +691,7 @@ function unpackHistory(ws: WorkingSet, rsc: Rsc, node: string, ops: Record<strin
       if (op === 'start' || op === 'migrate_from') role = 'Started';
       else if (op === 'promote') role = 'Promoted';
       rsc.pendingTask = op === 'monitor' && interval === 0 ? 'probe' : op;
+      if (rsc.pendingTask !== 'probe') rsc.pendingNode = node;
       // A start in progress is judged by its own digest (a restart Pacemaker gives no reason for).
       if (op === 'start' && o['op-digest']) rsc.startDigests.set(node, { ...recordedDigests(o), pending: true });
       continue;
