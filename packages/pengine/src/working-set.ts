@@ -84,6 +84,8 @@ export interface Rsc {
   orphan?: boolean;
   /** An anonymous clone instance's name in the status section when it differs (Pacemaker's operation keys use it). */
   historyName?: string;
+  /** Per node, the name its history there was recorded under, when not its own. */
+  historyNames?: Map<string, string>;
   /** The name its active history was last recorded under, when not its own (promotion scores go by it). */
   cloneName?: string;
   /** Nodes whose status section has any history of it (no probe needed there). */
@@ -336,10 +338,19 @@ function nodeState(ws: WorkingSet, cib: Cib): void {
     for (const c of el.children) if (isElement(c)) walk(c);
   };
   for (const r of cib.resources) walk(r.el);
+  // (Not once that connection is stopped everywhere: its last result on every node is a stop or
+  // a probe that found it not running.)
+  const stoppedEverywhere = (id: string) =>
+    cib.status.every((st) =>
+      st.lrm.filter((lr) => lr.id === id).every((lr) => {
+        const last = [...lr.ops].map((o) => o.attrs).filter((o) => Number(o['call-id'] ?? -1) >= 0).sort((x, y) => Number(x['call-id']) - Number(y['call-id'])).pop();
+        return last !== undefined && last['op-status'] === '0' && ((last.operation === 'stop' && last['rc-code'] === '0') || (last.operation === 'monitor' && Number(last.interval ?? 0) === 0 && last['rc-code'] === '7'));
+      }),
+    );
   for (const st of cib.status) {
     for (const lr of st.lrm) {
       const a = lr.attrs;
-      if (a.class !== 'ocf' || a.provider !== 'pacemaker' || a.type !== 'remote' || configured.has(lr.id) || ws.node.has(lr.id)) continue;
+      if (a.class !== 'ocf' || a.provider !== 'pacemaker' || a.type !== 'remote' || configured.has(lr.id) || ws.node.has(lr.id) || stoppedEverywhere(lr.id)) continue;
       remotes.set(lr.id, {});
       addRemote(lr.id, lr.id, [], []);
       ws.node.get(lr.id)!.shutdown = true;
@@ -659,6 +670,11 @@ function unpackHistory(ws: WorkingSet, rsc: Rsc, node: string, ops: Record<strin
   }
   let role: Role = 'Stopped';
   let failed = false;
+  // The on-fail of the last failure (what a later success clears depends on it).
+  let lastOnFail: string | undefined;
+  // A remote connection's failure not settled since (without reconnect_interval, a later
+  // successful start, stop, promote or migration settles it).
+  let resetRemote = false;
   // An operation in progress is newer than the completed ones, but for those of a later
   // transition of the same controller (by the transition key's number and uuid).
   const transitionOf = (o: Record<string, string>) => {
@@ -671,7 +687,8 @@ function unpackHistory(ws: WorkingSet, rsc: Rsc, node: string, ops: Record<strin
     const at = merged.findIndex((c) => {
       if (c['op-status'] === '-1') return false;
       const tc = transitionOf(c);
-      return tc.uuid === tp.uuid && Number.isFinite(tp.n) && Number.isFinite(tc.n) && tp.n >= 0 && tp.n < tc.n;
+      // (A result of no transition, -1, as a simulator records it, comes after all of them.)
+      return tc.uuid === tp.uuid && Number.isFinite(tp.n) && Number.isFinite(tc.n) && tp.n >= 0 && (tp.n < tc.n || tc.n === -1);
     });
     if (at < 0) merged.push(p);
     else merged.splice(at, 0, p);
@@ -726,6 +743,7 @@ function unpackHistory(ws: WorkingSet, rsc: Rsc, node: string, ops: Record<strin
     }
     // On a node about to be fenced a failure has no consequence beyond the fencing.
     const fencedHere = ws.node.get(node)?.unclean === true && ws.options.stonithEnabled;
+    if (!ok) lastOnFail = onFail;
     if (!ok && !fencedHere) {
       if (onFail === 'ignore' && !notInstalled) {
         rsc.failureIgnored = true;
@@ -747,17 +765,8 @@ function unpackHistory(ws: WorkingSet, rsc: Rsc, node: string, ops: Record<strin
           continue;
         }
       }
-      if (onFail === 'reset-remote') {
-        const remote = ws.node.get(rsc.id);
-        // (Not again if it was fenced since: node_fenced in its node state.)
-        const fencedSince = Number(ws.cib.status.find((st) => (st.attrs.uname ?? st.id) === rsc.id)?.attrs.node_fenced ?? 0) > 0;
-        if (remote && ws.options.stonithEnabled && !remote.unclean && !fencedSince) {
-          remote.unclean = true;
-          remote.uncleanReason = 'remote connection is unrecoverable';
-        }
-        // With reconnect_interval the connection stays down until it may try again.
-        if (rsc.params.reconnect_interval !== undefined) rsc.stopOnly = true;
-      }
+      // (Judged once the whole history is read: a later start or stop settles it.)
+      if (onFail === 'reset-remote') resetRemote = true;
       if (onFail === 'block') rsc.blocked = true;
       if (onFail === 'stop') rsc.stopOnly = true;
       if (onFail === 'fence') {
@@ -772,6 +781,7 @@ function unpackHistory(ws: WorkingSet, rsc: Rsc, node: string, ops: Record<strin
         if (n) n.standby = true;
       }
     }
+    if (ok && ['start', 'stop', 'promote', 'migrate_from'].includes(op) && rsc.params.reconnect_interval === undefined) resetRemote = false;
     switch (op) {
       case 'start':
       case 'migrate_from':
@@ -797,6 +807,8 @@ function unpackHistory(ws: WorkingSet, rsc: Rsc, node: string, ops: Record<strin
       case 'promote':
         role = ok ? 'Promoted' : role === 'Stopped' ? 'Started' : role;
         if (!ok) failed = true;
+        // (A promote clears an earlier failure — unless its on-fail stops, fences or moves away.)
+        else if (!['stop', 'fence', 'standby', 'migrate'].includes(lastOnFail ?? '')) failed = false;
         break;
       case 'demote':
         // A failed demote leaves it unpromoted, and failed — but promoted still when blocked there
@@ -805,6 +817,7 @@ function unpackHistory(ws: WorkingSet, rsc: Rsc, node: string, ops: Record<strin
         else if (!ok && status === '0' && rc === 7) role = 'Stopped';
         else role = 'Unpromoted';
         if (!ok) failed = true;
+        else if (lastOnFail === 'demote') failed = false;
         break;
       case 'monitor':
         if (interval === 0) {
@@ -832,6 +845,17 @@ function unpackHistory(ws: WorkingSet, rsc: Rsc, node: string, ops: Record<strin
       default:
         if (!ok && (status !== '0' || rc !== 0)) failed = true;
     }
+  }
+  if (resetRemote) {
+    const remote = ws.node.get(rsc.id);
+    // (Not again if it was fenced since: node_fenced in its node state.)
+    const fencedSince = Number(ws.cib.status.find((st) => (st.attrs.uname ?? st.id) === rsc.id)?.attrs.node_fenced ?? 0) > 0;
+    if (remote && ws.options.stonithEnabled && !remote.unclean && !fencedSince) {
+      remote.unclean = true;
+      remote.uncleanReason = 'remote connection is unrecoverable';
+    }
+    // With reconnect_interval the connection stays down until it may try again.
+    if (rsc.params.reconnect_interval !== undefined) rsc.stopOnly = true;
   }
   if (role !== 'Stopped' || failed) {
     rsc.active.set(node, role === 'Stopped' ? 'Started' : role);
@@ -1093,7 +1117,11 @@ export function buildWorkingSet(cib: Cib, opts: { now?: number } = {}): WorkingS
           const taken = new Set(byNode.values());
           const free = idx ?? [...Array(c.children.length).keys()].find((i) => !taken.has(i));
           const inst = free === undefined ? undefined : ws.byId.get(`${anon.member}:${free}`);
-          if (inst && lr.id !== inst.id) inst.historyName ??= lr.id;
+          if (inst && lr.id !== inst.id) {
+            inst.historyName ??= lr.id;
+            // (The name of an active history there wins.)
+            if (!inst.active.has(node) && !inst.historyNames?.has(node)) (inst.historyNames ??= new Map()).set(node, lr.id);
+          }
           continue;
         }
         if (idx === undefined) {
@@ -1124,7 +1152,8 @@ export function buildWorkingSet(cib: Cib, opts: { now?: number } = {}): WorkingS
         if (lr.id !== rsc.id) {
           rsc.historyName ??= lr.id;
           rsc.cloneName = lr.id;
-        }
+          (rsc.historyNames ??= new Map()).set(node, lr.id);
+        } else rsc.historyNames?.delete(node);
         // Reasons name the instance, not the name its history was recorded under.
         const ni2 = ws.node.get(node)!;
         if (ni2.uncleanReason?.startsWith(`${lr.id} `)) ni2.uncleanReason = `${rsc.id}${ni2.uncleanReason.slice(lr.id.length)}`;
