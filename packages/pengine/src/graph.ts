@@ -318,13 +318,14 @@ function requiresFencing(ws: WorkingSet, p: Rsc): 'fencing' | 'quorum' | 'nothin
   return ws.options.stonithEnabled ? 'fencing' : 'quorum';
 }
 
-function fencingAndShutdown(b: Builder, ws: WorkingSet): void {
-  const quorate = ws.options.haveQuorum || ws.options.noQuorumPolicy === 'ignore';
+function fencingAndShutdown(b: Builder, ws: WorkingSet, fenced: string[]): void {
   const fenceAction = (ws.cib.property('stonith-action') ?? 'reboot').toLowerCase().replace(/^poweroff$/, 'off');
   const fencing: GraphAction[] = [];
-  if (ws.options.stonithEnabled && quorate) {
+  // The cluster nodes the schedule fences (guests are "fenced" by recovering their container).
+  const toFence = new Set(fenced);
+  {
     for (const n of ws.nodes) {
-      if (!n.unclean) continue;
+      if (!toFence.has(n.name) || n.remote?.container) continue;
       const f = b.add('crm_event', 'stonith', `stonith-${n.name}-${fenceAction}`, { node: n, meta: { on_node: n.name, on_node_uuid: n.id, stonith_action: fenceAction } });
       fencing.push(f);
       for (const a of b.actions) if (a.type === 'pseudo_event' && a.rsc && (a.operation === 'stop' || a.operation === 'demote') && a.rsc.active.has(n.name)) b.order(f, a);
@@ -343,7 +344,8 @@ function fencingAndShutdown(b: Builder, ws: WorkingSet): void {
   }
 }
 
-export function transitionGraph(ws: WorkingSet): TransitionGraph {
+/** The graph that carries out a schedule (`fenced`: the nodes it fences, from `schedule()`). */
+export function transitionGraph(ws: WorkingSet, fenced: string[]): TransitionGraph {
   const b = new Builder(ws);
   for (const r of ws.resources) for (const p of primitives(r)) primitiveActions(b, ws, p);
   for (const o of ws.orphans) primitiveActions(b, ws, o.rsc);
@@ -351,7 +353,7 @@ export function transitionGraph(ws: WorkingSet): TransitionGraph {
   for (const a of [...b.actions]) if (a.operation === 'monitor' && a.intervalMs === 0 && a.rsc) for (const s of b.of(a.rsc, 'start')) b.order(a, s);
   for (const r of ws.resources) if (collective(r)) collectiveActions(b, r);
   constraintOrders(b, ws);
-  fencingAndShutdown(b, ws);
+  fencingAndShutdown(b, ws, fenced);
   const prop = (name: string, d: string) => ws.cib.property(name) ?? d;
   return {
     actions: b.actions,
