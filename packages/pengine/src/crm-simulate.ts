@@ -5,21 +5,28 @@
  *   changes: -u/--node-up, -d/--node-down, -f/--node-fail NODE; -i/--op-inject
  *            RSC_TASK_INTERVALMS@NODE=RC; -g/--ticket-grant, -r/--ticket-revoke, -b/--ticket-standby,
  *            -e/--ticket-activate TICKET; -q/--quorum true|false; -t/--set-datetime ISO8601
- *   output:  Current cluster status, Transition Summary, with -S/-R the Revised Cluster Status
- *            (the "Executing Cluster Transition" section is not printed yet), -s/--show-scores
- *            (placement scores of primitives), -G/--save-graph FILE (transition graph XML),
- *            -D/--save-dotfile FILE, -I/--save-input FILE, --json
+ *   run:     -S/--simulate, -R/--run carry the transition out (Executing Cluster Transition),
+ *            -F/--op-fail RSC_TASK_INTERVALMS@NODE=RC fails an action as it runs
+ *   output:  Current cluster status, Transition Summary, with -S/-R the executed actions and the
+ *            Revised Cluster Status, -s/--show-scores (placement scores of primitives),
+ *            -G/--save-graph FILE (transition graph XML), -D/--save-dotfile FILE, -I/--save-input
+ *            FILE (the CIB simulated, after injections), -O/--save-output FILE (the CIB the
+ *            transition leaves), --json;
+ *            -P/--profile DIR [-N/--repeat N]: schedule every CIB in DIR N times, print the time each took
  *   --root DIR as every command (for -L).
  * Exit codes: 0, 64 usage, 66 unreadable input, 65 invalid CIB or injection, 69 the CIB uses what
  * this scheduler does not decide yet (listed on stderr), 102 no CIB daemon (-L).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Cib, queryLiveCib, verifyCib } from '@heartbeat-ts/cib';
 import { EXIT, serializeXml, takeRootOption } from '@heartbeat-ts/cluster-glue';
+import { runTransition, type TransitionRun } from './execute.js';
 import { graphDot, graphXml, transitionGraph } from './graph.js';
+import { parseOperationSpec } from './inject.js';
 import type { Injections } from './inject.js';
-import { simulateCib, transitionSummaryText } from './simulate.js';
-import { clusterStatusText, settleTransition } from './status.js';
+import { simulate, simulateCib, transitionSummaryText } from './simulate.js';
+import { clusterStatusText, revisedStatusText } from './status.js';
 import { buildWorkingSet } from './working-set.js';
 
 const usage = `Usage: crm_simulate (-x FILE | -p | -L) [options]
@@ -34,11 +41,16 @@ const usage = `Usage: crm_simulate (-x FILE | -p | -L) [options]
   -b, --ticket-standby T     ticket to standby  -e, --ticket-activate T activate a ticket
   -q, --quorum BOOL          set have-quorum
   -t, --set-datetime TIME    evaluate rules and failure timeouts at this time (ISO 8601)
-  -S, --simulate, -R, --run  carry the transition out and print the Revised Cluster Status
+  -S, --simulate, -R, --run  carry the transition out: the actions as executed, then the
+                             Revised Cluster Status
+  -F, --op-fail SPEC         have that action fail as the transition runs: RSC_TASK_INTERVALMS@NODE=RC
   -s, --show-scores          print placement scores (as placement computed them)
   -G, --save-graph FILE      write the transition graph XML
   -D, --save-dotfile FILE    write the transition graph in graphviz format
   -I, --save-input FILE      write the CIB as simulated (after injections)
+  -O, --save-output FILE     write the CIB as the transition leaves it (with -S/-R)
+  -P, --profile DIR          schedule every CIB (*.xml) in DIR, printing the time each took
+  -N, --repeat N             with -P: schedule each N times
   -Q, --quiet                print nothing but what is asked for
   --json                     the summary (and scores with -s) as JSON
   -V, --verbose              also report configuration warnings
@@ -57,6 +69,10 @@ let verbose = false;
 let graphFile: string | undefined;
 let dotFile: string | undefined;
 let inputFile: string | undefined;
+let outputFile: string | undefined;
+let profileDir: string | undefined;
+let repeat = 1;
+const opFail: string[] = [];
 let now: number | undefined;
 const inj: Required<Pick<Injections, 'nodeUp' | 'nodeDown' | 'nodeFail' | 'opInject' | 'ticketGrant' | 'ticketRevoke' | 'ticketStandby' | 'ticketActivate'>> & Injections = {
   nodeUp: [], nodeDown: [], nodeFail: [], opInject: [], ticketGrant: [], ticketRevoke: [], ticketStandby: [], ticketActivate: [],
@@ -100,13 +116,54 @@ for (let i = 0; i < args.length; i++) {
     case '-G': case '--save-graph': graphFile = value(); break;
     case '-D': case '--save-dotfile': dotFile = value(); break;
     case '-I': case '--save-input': inputFile = value(); break;
+    case '-O': case '--save-output': outputFile = value(); break;
+    case '-F': case '--op-fail': {
+      const v = value();
+      try {
+        parseOperationSpec(v);
+      } catch (e) {
+        fail(`--op-fail: ${(e as Error).message}`);
+      }
+      opFail.push(v);
+      break;
+    }
+    case '-P': case '--profile': profileDir = value(); break;
+    case '-N': case '--repeat': {
+      const v = value();
+      repeat = Number(v);
+      if (!Number.isInteger(repeat) || repeat < 1) fail(`--repeat: "${v}" is not a positive whole number`);
+      break;
+    }
     case '--json': json = true; break;
     case '-V': case '--verbose': verbose = true; break;
     case '-h': case '--help': process.stdout.write(usage); process.exit(0); break;
     default: fail(`unknown or unsupported option ${a} (see --help)`);
   }
 }
-if (!file && !pipe && !live) fail('give a CIB with -x FILE, -p or -L');
+if (profileDir !== undefined) {
+  // Profiling (as Pacemaker's -P): every CIB in the directory, scheduled `repeat` times each.
+  let names: string[];
+  try {
+    names = readdirSync(profileDir).filter((f) => f.endsWith('.xml')).sort();
+  } catch (e) {
+    fail(`cannot read ${profileDir}: ${(e as Error).message}`, EXIT.NOINPUT);
+  }
+  for (const f of names!) {
+    const path = join(profileDir, f);
+    const text = readFileSync(path, 'utf8');
+    const t0 = process.hrtime.bigint();
+    try {
+      for (let i = 0; i < repeat; i++) simulate(text, path, now !== undefined ? { now } : {});
+    } catch (e) {
+      process.stderr.write(`crm_simulate: ${path}: ${(e as Error).message}\n`);
+      continue;
+    }
+    const s = Number(process.hrtime.bigint() - t0) / 1e9;
+    process.stdout.write(`  * Testing ${path} ... ${s.toFixed(2)} secs\n`);
+  }
+  process.exit(0);
+}
+if (!file && !pipe && !live) fail('give a CIB with -x FILE, -p or -L, or a directory with -P DIR');
 
 let text: string;
 if (live) {
@@ -149,23 +206,30 @@ if (showScores) {
 }
 if (inputFile) writeFileSync(inputFile, `${serializeXml(sim!.ws.cib.root, { indent: true })}\n`);
 if (graphFile || dotFile) {
-  const g = transitionGraph(sim!.ws);
+  const g = transitionGraph(sim!.ws, sim!.schedule.fenced);
   if (graphFile) writeFileSync(graphFile, graphXml(g));
   if (dotFile) writeFileSync(dotFile, graphDot(g));
 }
 const summaryText = transitionSummaryText(sim!.schedule);
+let ran: TransitionRun | undefined;
 let revised: string | undefined;
-if (run && (!quiet || json)) {
-  settleTransition(sim!.ws, sim!.schedule);
-  revised = clusterStatusText(sim!.ws);
-}
+if (run) {
+  ran = runTransition(sim!, { fail: opFail });
+  if (!quiet || json) revised = revisedStatusText(ran.ws);
+  if (outputFile) writeFileSync(outputFile, `${serializeXml(ran.cib.root, { indent: true })}\n`);
+} else if (outputFile) fail('--save-output needs the transition carried out (-S or -R)');
 const lines = (t: string) => t.replace(/\n$/, '').split('\n');
 if (json) {
-  process.stdout.write(`${JSON.stringify({ currentStatus: lines(current), transitionSummary: sim!.schedule.summary.map((e) => e.text), ...(revised !== undefined ? { revisedStatus: lines(revised) } : {}), ...(showScores ? { scores: scoreLines } : {}), unsupported: sim!.schedule.unsupported }, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify({ currentStatus: lines(current), transitionSummary: sim!.schedule.summary.map((e) => e.text), ...(ran ? { executed: ran.execution.lines, failedActions: ran.execution.failed } : {}), ...(revised !== undefined ? { revisedStatus: lines(revised) } : {}), ...(showScores ? { scores: scoreLines } : {}), unsupported: sim!.schedule.unsupported }, null, 2)}\n`);
 } else {
   if (!quiet) process.stdout.write(`Current cluster status:\n${current}\n`);
   if (showScores) process.stdout.write(`${quiet ? '' : 'Allocation scores:\n'}${scoreLines.join('\n')}\n${quiet ? '' : '\n'}`);
   if (!quiet || !showScores) process.stdout.write(summaryText);
+  if (ran && !quiet) {
+    // (Pacemaker's simulator prints its "Pretending action ... failed" unindented.)
+    const item = (l: string) => (l.startsWith('Pretending ') ? `${l}\n` : `  * ${l}\n`);
+    process.stdout.write(`\nExecuting Cluster Transition:\n${ran.execution.lines.map(item).join('')}`);
+  }
   if (revised !== undefined && !quiet) process.stdout.write(`\nRevised Cluster Status:\n${revised}`);
 }
 if (sim!.schedule.unsupported.length) {

@@ -8,3 +8,4 @@ export * from './graph.js';
 export * from './constraints.js';
 export * from './inject.js';
 export * from './status.js';
+export * from './execute.js';

@@ -77,32 +77,78 @@ function primitiveDef(root: XmlElement, id: string): XmlElement | undefined {
   return resources ? walk(resources) : undefined;
 }
 
-export function injectOperation(root: XmlElement, spec: string, now: number): void {
-  const m = /^(.+)_([a-z_-]+)_(\d+)@([^=]+)=(\d+)$/.exec(spec);
-  if (!m) throw new CibError('EINVAL', `invalid operation spec "${spec}": expected RESOURCE_TASK_INTERVALMS@NODE=RC, e.g. rsc1_monitor_10000@node1=7`);
-  const [, rsc, task, interval, node, rcText] = m as unknown as [string, string, string, string, string, string];
-  const def = primitiveDef(root, rsc);
-  if (!def) throw new CibError('ENXIO', `invalid operation spec "${spec}": no resource ${rsc} in the configuration`);
-  const rc = Number(rcText);
-  const ns = nodeState(root, node);
-  if (rc !== 0 && !(rc === 7 && interval === '0')) {
-    const suffix = `${rsc}#${task}_${interval}`;
-    // Pacemaker's simulator writes the attribute daemon's increment syntax literally, which the
-    // scheduler reads as 0: an injected failure alone does not reach migration-threshold. Kept
-    // as it is so that simulations agree with Pacemaker's.
+const FAKE_UUID = 'xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx';
+
+/** One operation result as the executor records it, for crm_simulate's injections and simulated transitions. */
+export interface OperationResult {
+  /** The resource's name in the history (a clone instance's, e.g. rsc:1). */
+  rsc: string;
+  task: string;
+  intervalMs: number;
+  node: string;
+  rc: number;
+  /** Counted as a failure: the fail count and last-failure time are recorded too. */
+  failure: boolean;
+  /** Extra attributes of the history entry (migrate_source, migrate_target). */
+  extra?: Record<string, string>;
+  /** The result the transition expected (0 if not given). */
+  expectedRc?: number;
+  /** The agent, for resources the configuration does not name (bundle containers, remote connections). */
+  agent?: { class: string; provider?: string; type: string };
+}
+
+/**
+ * Writes an operation result into the node's resource history: a new entry with the next call
+ * id (a recurring one by its key, others as the last result or the last failure); a failure
+ * also records a fail count — literally "value++", as Pacemaker's simulator writes the attribute
+ * daemon's increment syntax, which the scheduler reads as 0, so an injected failure alone does
+ * not reach migration-threshold (kept so that simulations agree with Pacemaker's) — and the
+ * last-failure time.
+ */
+export function recordOperation(root: XmlElement, r: OperationResult, now: number): void {
+  const def = primitiveDef(root, r.rsc)?.attrs ?? r.agent;
+  if (!def) throw new CibError('ENXIO', `no resource ${r.rsc} in the configuration`);
+  const ns = nodeState(root, r.node);
+  const interval = String(r.intervalMs);
+  if (r.failure) {
+    const suffix = `${r.rsc}#${r.task}_${interval}`;
     transientAttr(ns, `fail-count-${suffix}`, 'value++');
     transientAttr(ns, `last-failure-${suffix}`, String(now));
   }
   const lrm = ensure(ns, 'lrm', { id: ns.attrs.id ?? '' });
   const lrs = ensure(lrm, 'lrm_resources');
-  const lr = ensure(lrs, 'lrm_resource', { id: rsc, class: def.attrs.class ?? '', type: def.attrs.type ?? '', ...(def.attrs.provider ? { provider: def.attrs.provider } : {}) }, (e) => e.attrs.id === rsc);
+  const lr = ensure(lrs, 'lrm_resource', { id: r.rsc, class: def.class ?? '', type: def.type ?? '', ...(def.provider ? { provider: def.provider } : {}) }, (e) => e.attrs.id === r.rsc);
   const callId = Math.max(0, ...kids(lr, 'lrm_rsc_op').map((o) => Number(o.attrs['call-id'] ?? 0) || 0)) + 1;
-  const key = `${rsc}_${task}_${interval}`;
-  const id = interval !== '0' ? key : rc === 0 || (rc === 7 && task === 'monitor') ? `${rsc}_last_0` : `${rsc}_last_failure_0`;
-  const attrs = { id, operation_key: key, operation: task, 'crm-debug-origin': 'crm_simulate', 'transition-key': '0:0:0:crm_simulate', 'transition-magic': `0:${rc};0:0:0:crm_simulate`, 'call-id': String(callId), 'rc-code': String(rc), 'op-status': '0', interval, 'last-rc-change': String(now), 'exec-time': '0', 'queue-time': '0' };
+  const key = `${r.rsc}_${r.task}_${interval}`;
+  const ok = r.rc === 0 || (r.rc === 7 && r.task === 'monitor' && r.intervalMs === 0) || (r.rc === 8 && r.task === 'monitor');
+  const id = r.intervalMs !== 0 ? key : ok && !r.failure ? `${r.rsc}_last_0` : `${r.rsc}_last_failure_0`;
+  // (Pacemaker's simulator gives its results a transition key of no transition (-1), which
+  // makes them newer than any operation still in progress.)
+  const transitionKey = `${callId}:-1:${r.expectedRc ?? 0}:${FAKE_UUID}`;
+  const attrs = { id, operation_key: key, operation: r.task, 'crm-debug-origin': 'crm_simulate', 'transition-key': transitionKey, 'transition-magic': `0:${r.rc};${transitionKey}`, 'call-id': String(callId), 'rc-code': String(r.rc), 'op-status': '0', interval, ...r.extra, 'last-rc-change': String(now), 'exec-time': '0', 'queue-time': '0' };
   const same = kids(lr, 'lrm_rsc_op').find((o) => o.attrs.id === id);
   if (same) same.attrs = attrs;
   else lr.children.push(el('lrm_rsc_op', attrs));
+}
+
+/** Parses RSC_TASK_INTERVALMS@NODE=RC (crm_simulate's -i and -F). */
+export function parseOperationSpec(spec: string): { rsc: string; task: string; intervalMs: number; node: string; rc: number } {
+  // (The shortest resource name that leaves a task and an interval: rsc_migrate_to_0 is rsc's migrate_to.)
+  const m = /^(.+?)_(migrate_to|migrate_from|[a-z-]+)_(\d+)@([^=]+)=(\d+)$/.exec(spec);
+  if (!m) throw new CibError('EINVAL', `invalid operation spec "${spec}": expected RESOURCE_TASK_INTERVALMS@NODE=RC, e.g. rsc1_monitor_10000@node1=7`);
+  return { rsc: m[1]!, task: m[2]!, intervalMs: Number(m[3]), node: m[4]!, rc: Number(m[5]) };
+}
+
+export function injectOperation(root: XmlElement, spec: string, now: number): void {
+  const op = parseOperationSpec(spec);
+  if (!primitiveDef(root, op.rsc)) throw new CibError('ENXIO', `invalid operation spec "${spec}": no resource ${op.rsc} in the configuration`);
+  recordOperation(root, { ...op, failure: op.rc !== 0 && !(op.rc === 7 && op.intervalMs === 0) }, now);
+}
+
+/** A node fenced: down, its resource history and transient attributes gone (as the controller clears them). */
+export function recordFenced(root: XmlElement, node: string): void {
+  const ns = setNode(root, node, false);
+  ns.children = ns.children.filter((c) => !isElement(c) || (c.name !== 'lrm' && c.name !== 'transient_attributes'));
 }
 
 function ticketState(root: XmlElement, ticket: string, attr: string, value: boolean): void {

@@ -11,7 +11,6 @@
  *   then "Promoted: [ ... ]", "Unpromoted: [ ... ]" or "Started: [ ... ]", and "Stopped: [ ... ]".
  * Bundles are not rendered yet (they are listed by id only).
  */
-import type { Schedule } from './schedule.js';
 import { activeOnNode, isTrue, primitives, type NodeInfo, type Rsc, type WorkingSet } from './working-set.js';
 
 /** Node names in Pacemaker's order: case-insensitive, runs of digits compared as numbers. */
@@ -224,38 +223,14 @@ export function clusterStatusText(ws: WorkingSet): string {
 }
 
 /**
- * Settles a scheduled working set into the state its transition leads to, as crm_simulate's
- * "Revised Cluster Status" shows it: what is placed runs there in its next role (failures
- * recovered), what is not placed is stopped, fenced nodes are down and clean. Blocked and
- * unmanaged resources stay as they are. Mutates `ws`; give it the working set `schedule` ran on.
+ * The "Revised Cluster Status" crm_simulate prints after carrying a transition out (see
+ * runTransition()): as the current status, but without operations in progress. Give it the
+ * working set read back from the resulting CIB (its pending operations are forgotten).
  */
-export function settleTransition(ws: WorkingSet, schedule: Schedule): void {
-  const fenced = new Set(schedule.fenced);
-  for (const n of ws.nodes) {
-    if (!fenced.has(n.name)) continue;
-    n.unclean = false;
-    n.online = false;
-    n.inMembership = false;
-    n.pending = false;
+export function revisedStatusText(ws: WorkingSet): string {
+  for (const r of ws.byId.values()) {
+    delete r.pendingTask;
+    delete r.pendingNode;
   }
-  for (const p of ws.byId.values()) {
-    if (p.kind !== 'primitive' || p.blocked || !managed(ws, p)) continue;
-    p.active = new Map();
-    p.failed = new Set();
-    delete p.pendingTask;
-    delete p.pendingNode;
-    if (p.next) p.active.set(p.next, p.nextRole === 'Promoted' ? 'Promoted' : 'Started');
-  }
-  // Remote and guest nodes are up where their connection now runs; one whose connection was
-  // known only from the status section is gone with it.
-  const orphaned = new Set(ws.orphans.map((o) => o.rsc));
-  for (const n of [...ws.nodes]) {
-    if (!n.remote) continue;
-    const conn = ws.byId.get(n.remote.connection) ?? ws.orphans.find((o) => o.rsc.id === n.remote!.connection)?.rsc;
-    if (conn) n.online = conn.active.size > 0;
-    if (conn && orphaned.has(conn) && !conn.active.size) {
-      ws.nodes.splice(ws.nodes.indexOf(n), 1);
-      ws.node.delete(n.name);
-    }
-  }
+  return clusterStatusText(ws);
 }

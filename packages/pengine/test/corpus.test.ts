@@ -10,7 +10,8 @@ import { describe, expect, it } from 'vitest';
 import { parseXml } from '@heartbeat-ts/cluster-glue';
 import { graphShape, graphXml, transitionGraph } from '../src/graph.js';
 import { normalizeLine, sectionOf, simulate, transitionSummaryOf } from '../src/simulate.js';
-import { clusterStatusText, settleTransition } from '../src/status.js';
+import { runTransition } from '../src/execute.js';
+import { clusterStatusText, revisedStatusText } from '../src/status.js';
 import { buildWorkingSet } from '../src/working-set.js';
 import { Cib } from '@heartbeat-ts/cib';
 
@@ -64,7 +65,7 @@ describe('the scheduler corpus (transition graph)', () => {
     for (const c of cases) {
       const sim = simulate(readFileSync(join(dir, 'xml', `${c}.xml`), 'utf8'), `${c}.xml`);
       if (sim.schedule.unsupported.length) continue;
-      const ours = graphShape(parseXml(graphXml(transitionGraph(sim.ws))));
+      const ours = graphShape(parseXml(graphXml(transitionGraph(sim.ws, sim.schedule.fenced))));
       const want = graphShape(parseXml(readFileSync(join(dir, 'exp', `${c}.exp`), 'utf8')));
       const same = (a: Set<string>, b: Set<string>) => a.size === b.size && [...a].every((x) => b.has(x));
       if (same(ours.actions, want.actions) && same(ours.edges, want.edges)) identical.push(c);
@@ -80,30 +81,38 @@ describe('the scheduler corpus (transition graph)', () => {
 
 const statusBaselineFile = join(__dirname, 'status-baseline.json');
 
-describe('the scheduler corpus (cluster status sections)', () => {
-  it('prints "Current cluster status" and "Revised Cluster Status" as Pacemaker does on every case listed in the baseline', () => {
+describe('the scheduler corpus (status sections and the executed transition)', () => {
+  it('prints "Current cluster status", "Executing Cluster Transition" and "Revised Cluster Status" as Pacemaker does on every case listed in the baseline', () => {
     const cases = readdirSync(join(dir, 'xml')).filter((f) => f.endsWith('.xml')).map((f) => f.slice(0, -4)).sort();
     const norm = (lines: string[]) => lines.map(normalizeLine).filter(Boolean);
     const current: string[] = [];
     const revised: string[] = [];
+    // The executed actions: the same ones as Pacemaker's (in any order), and in the same order.
+    const executedSame: string[] = [];
+    const executedInOrder: string[] = [];
     for (const c of cases) {
       const xml = readFileSync(join(dir, 'xml', `${c}.xml`), 'utf8');
       const want = readFileSync(join(dir, 'summary', `${c}.summary`), 'utf8');
       const before = clusterStatusText(buildWorkingSet(Cib.parse(xml, `${c}.xml`))).split('\n');
       if (JSON.stringify(norm(before)) === JSON.stringify(norm(sectionOf(want, 'Current cluster status')))) current.push(c);
-      const sim = simulate(xml, `${c}.xml`);
-      settleTransition(sim.ws, sim.schedule);
-      const after = clusterStatusText(sim.ws).split('\n');
+      const run = runTransition(simulate(xml, `${c}.xml`));
+      const executed = norm(run.execution.lines.map((l) => `* ${l}`));
+      const wantExecuted = norm(sectionOf(want, 'Executing Cluster Transition'));
+      if (JSON.stringify([...executed].sort()) === JSON.stringify([...wantExecuted].sort())) executedSame.push(c);
+      if (JSON.stringify(executed) === JSON.stringify(wantExecuted)) executedInOrder.push(c);
+      const after = revisedStatusText(run.ws).split('\n');
       const wantAfter = sectionOf(want, 'Revised Cluster Status');
       if (wantAfter.length && JSON.stringify(norm(after)) === JSON.stringify(norm(wantAfter))) revised.push(c);
     }
+    const now = { current, revised, executedSame, executedInOrder };
     if (process.env.HBTS_UPDATE_BASELINE === '1') {
-      writeFileSync(statusBaselineFile, `${JSON.stringify({ about: 'Corpus cases whose status sections, as crm_simulate prints them, equal Pacemaker 2.1.5\'s (white space ignored). A ratchet: none may drop out; HBTS_UPDATE_BASELINE=1 rewrites it.', currentCount: current.length, revisedCount: revised.length, current, revised }, null, 1)}\n`);
+      const counts = Object.fromEntries(Object.entries(now).map(([k, v]) => [`${k}Count`, v.length]));
+      writeFileSync(statusBaselineFile, `${JSON.stringify({ about: "Corpus cases whose status sections and executed actions, as crm_simulate -S prints them, equal Pacemaker 2.1.5's (white space ignored; executedSame: the same actions in any order). A ratchet: none may drop out; HBTS_UPDATE_BASELINE=1 rewrites it.", ...counts, ...now }, null, 1)}\n`);
     }
-    const baseline = JSON.parse(readFileSync(statusBaselineFile, 'utf8')) as { current: string[]; revised: string[] };
-    expect(baseline.current.filter((c) => !current.includes(c)), 'current status matched before and no longer does').toEqual([]);
-    expect(current.filter((c) => !baseline.current.includes(c)), 'current status matches now: update test/status-baseline.json (HBTS_UPDATE_BASELINE=1)').toEqual([]);
-    expect(baseline.revised.filter((c) => !revised.includes(c)), 'revised status matched before and no longer does').toEqual([]);
-    expect(revised.filter((c) => !baseline.revised.includes(c)), 'revised status matches now: update test/status-baseline.json (HBTS_UPDATE_BASELINE=1)').toEqual([]);
+    const baseline = JSON.parse(readFileSync(statusBaselineFile, 'utf8')) as Record<keyof typeof now, string[]>;
+    for (const k of Object.keys(now) as (keyof typeof now)[]) {
+      expect(baseline[k].filter((c) => !now[k].includes(c)), `${k}: matched before and no longer does`).toEqual([]);
+      expect(now[k].filter((c) => !baseline[k].includes(c)), `${k}: matches now: update test/status-baseline.json (HBTS_UPDATE_BASELINE=1)`).toEqual([]);
+    }
   });
 });

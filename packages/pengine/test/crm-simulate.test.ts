@@ -1,8 +1,9 @@
 /**
- * Our crm_simulate as a command: files written by -G/-D/-I, injected events, and the exit codes.
+ * Our crm_simulate as a command: files written by -G/-D/-I/-O, injected events, the transition
+ * carried out (-S, -F), profiling (-P), and the exit codes.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -41,6 +42,40 @@ describe('crm_simulate', () => {
     }
     // Without -S nothing is carried out: no revised status.
     expect(run('-x', join(corpus, 'promoted-8.xml')).out).not.toContain('Revised Cluster Status');
+  });
+
+  it('carries the transition out as Pacemaker does (-S): the actions in order, a failed one (-F) stopping it, the result saved (-O)', () => {
+    const section = (text: string, heading: string) => sectionOf(text, heading).map(normalizeLine).filter(Boolean);
+    const want = readFileSync(join(corpus, '../summary/migrate-1.summary'), 'utf8');
+    const r = run('-x', join(corpus, 'migrate-1.xml'), '-S');
+    expect(r.code).toBe(0);
+    expect(section(r.out, 'Executing Cluster Transition')).toEqual(section(want, 'Executing Cluster Transition'));
+    // The live migration's first step fails: nothing after it runs, the failure is counted, and
+    // the resource is left failed on both nodes (Pacemaker 2.1.5 prints the same actions).
+    const f = run('-x', join(corpus, 'migrate-1.xml'), '-S', '-F', 'rsc3_migrate_to_0@node1=1', '-O', join(dir, 'out.xml'));
+    expect(f.code).toBe(0);
+    // (Pacemaker prints its "Pretending ..." line unindented, inside the section.)
+    const executed = f.out.split('Executing Cluster Transition:\n')[1]!.split('\n\n')[0]!.split('\n');
+    expect(executed.slice(0, 2).map(normalizeLine)).toEqual(['*Resourceaction:rsc3monitoronnode2', '*Resourceaction:rsc3migrate_toonnode1']);
+    expect(executed[2]).toMatch(/^Pretending action \d+ failed with rc=1$/);
+    expect(executed[3]).toBe("  * Injecting attribute fail-count-rsc3#migrate_to_0=value++ into /node_state 'node1'");
+    expect(executed.join('\n')).not.toContain('migrate_from');
+    expect(section(f.out, 'Revised Cluster Status').join('\n')).toContain('FAILED[node1node2]');
+    const saved = readFileSync(join(dir, 'out.xml'), 'utf8');
+    expect(saved).toMatch(/<lrm_rsc_op id="rsc3_last_failure_0" operation_key="rsc3_migrate_to_0"[^>]* rc-code="1"/);
+    expect(saved).toContain('name="fail-count-rsc3#migrate_to_0" value="value++"');
+    // A malformed -F is refused before anything runs; -O needs the transition carried out.
+    expect(run('-x', join(corpus, 'migrate-1.xml'), '-S', '-F', 'rsc3@node1').code).toBe(64);
+    expect(run('-x', join(corpus, 'migrate-1.xml'), '-O', join(dir, 'x.xml')).code).toBe(64);
+  });
+
+  it('profiles a directory of CIBs (-P, -N)', () => {
+    const pdir = join(dir, 'profile');
+    mkdirSync(pdir);
+    for (const c of ['group1', 'migrate-1']) writeFileSync(join(pdir, `${c}.xml`), readFileSync(join(corpus, `${c}.xml`)));
+    const r = run('-P', pdir, '-N', '3');
+    expect(r.code).toBe(0);
+    expect(r.out.trimEnd().split('\n').map((l) => l.replace(/[\d.]+ secs$/, 'T secs'))).toEqual([`  * Testing ${join(pdir, 'group1.xml')} ... T secs`, `  * Testing ${join(pdir, 'migrate-1.xml')} ... T secs`]);
   });
 
   it('injects node events and operation results before scheduling, as Pacemaker does', () => {
