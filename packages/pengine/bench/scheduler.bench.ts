@@ -71,8 +71,8 @@ try {
     const file = join(dir, `cib-${size.nodes}-${size.resources}.xml`);
     writeFileSync(file, generateCib({ ...size, seed: size.resources }));
     const label = `${size.nodes} nodes, ${size.resources} resources, ${size.constraints} constraints`;
-    const mine = await measure(process.execPath, [ours, '-x', file, '-S', '-Q'], 600_000);
-    const theirs = haveReal && (!quick || size.resources <= 10) ? await measure(realSimulate!, ['-x', file, '-S', '-Q'], 600_000) : undefined;
+    const mine = await measure(process.execPath, [ours, '-x', file, '-S'], 600_000);
+    const theirs = haveReal && (!quick || size.resources <= 10) ? await measure(realSimulate!, ['-x', file, '-S'], 600_000) : undefined;
     const same =
       theirs && !theirs.timedOut
         ? JSON.stringify(transitionSummaryOf(mine.out).map(normalizeLine)) === JSON.stringify(transitionSummaryOf(theirs.out).map(normalizeLine))

@@ -51,7 +51,7 @@ const usage = `Usage: crm_simulate (-x FILE | -p | -L) [options]
   -O, --save-output FILE     write the CIB as the transition leaves it (with -S/-R)
   -P, --profile DIR          schedule every CIB (*.xml) in DIR, printing the time each took
   -N, --repeat N             with -P: schedule each N times
-  -Q, --quiet                print nothing but what is asked for
+  -Q, --quiet                print nothing but the scores (-s), as Pacemaker's does
   --json                     the summary (and scores with -s) as JSON
   -V, --verbose              also report configuration warnings
   --root DIR                 the runtime root of the cluster (for -L)
@@ -224,7 +224,7 @@ if (json) {
 } else {
   if (!quiet) process.stdout.write(`Current cluster status:\n${current}\n`);
   if (showScores) process.stdout.write(`${quiet ? '' : 'Allocation scores:\n'}${scoreLines.join('\n')}\n${quiet ? '' : '\n'}`);
-  if (!quiet || !showScores) process.stdout.write(summaryText);
+  if (!quiet) process.stdout.write(summaryText);
   if (ran && !quiet) {
     // (Pacemaker's simulator prints its "Pretending action ... failed" unindented.)
     const item = (l: string) => (l.startsWith('Pretending ') ? `${l}\n` : `  * ${l}\n`);

@@ -14,7 +14,7 @@
 import { Cib } from '@heartbeat-ts/cib';
 import type { XmlElement } from '@heartbeat-ts/cluster-glue';
 import { transitionGraph, type GraphAction, type TransitionGraph } from './graph.js';
-import { parseOperationSpec, recordFenced, recordOperation } from './inject.js';
+import { parseOperationSpec, StatusWriter } from './inject.js';
 import type { Simulation } from './simulate.js';
 import { buildWorkingSet, type WorkingSet } from './working-set.js';
 
@@ -28,7 +28,7 @@ export interface Execution {
 }
 
 /** The resource's name on the action's node: an anonymous clone instance by the name of its history there. */
-function rscName(a: GraphAction): string {
+export function actionResourceName(a: GraphAction): string {
   if (a.rsc) return (a.node && a.rsc.historyNames?.get(a.node.name)) || a.rsc.id;
   const suffix = `_${a.operation}_${a.intervalMs}`;
   return a.key.endsWith(suffix) ? a.key.slice(0, -suffix.length) : a.key;
@@ -41,6 +41,7 @@ export function executeTransition(root: XmlElement, g: TransitionGraph, opts: { 
   const lines: string[] = [];
   const failed: string[] = [];
   let aborted = false;
+  const status = new StatusWriter(root);
   const fire = (a: GraphAction) => {
     const node = a.node?.name ?? '';
     if (a.type === 'pseudo_event') {
@@ -48,11 +49,11 @@ export function executeTransition(root: XmlElement, g: TransitionGraph, opts: { 
     } else if (a.type === 'crm_event' && a.operation === 'stonith') {
       const action = a.meta.stonith_action ?? 'reboot';
       lines.push(`Fencing ${node} (${action})`);
-      if (action !== 'on') recordFenced(root, node);
+      if (action !== 'on') status.fenced(node);
     } else if (a.type === 'crm_event') {
       lines.push(`Cluster action:  ${a.operation} on ${node}`);
     } else {
-      const name = rscName(a);
+      const name = actionResourceName(a);
       lines.push(`Resource action: ${name.padEnd(15)} ${a.operation}${a.intervalMs ? `=${a.intervalMs}` : ''} on ${node}`);
       const base = name.replace(/:\d+$/, '');
       const f = fail.find((x) => (x.rsc === name || x.rsc === base) && x.task === a.operation && x.intervalMs === a.intervalMs && x.node === node);
@@ -61,7 +62,7 @@ export function executeTransition(root: XmlElement, g: TransitionGraph, opts: { 
       const rc = f ? f.rc : expectedRc;
       const [cls = '', ...rest] = (a.rsc?.agent ?? '').split(':');
       const agent = { class: cls, type: rest.pop() ?? '', ...(rest[0] ? { provider: rest[0] } : {}) };
-      recordOperation(root, { rsc: name, task: a.operation, intervalMs: a.intervalMs, node, rc, expectedRc, failure: f !== undefined, agent, ...(extra ? { extra } : {}) }, opts.now);
+      status.record({ rsc: name, task: a.operation, intervalMs: a.intervalMs, node, rc, expectedRc, failure: f !== undefined, agent, ...(extra ? { extra } : {}) }, opts.now);
       if (f) {
         // (As Pacemaker's simulator reports it, with the action's number in the graph.)
         lines.push(`Pretending action ${a.id} failed with rc=${f.rc}`);
@@ -74,9 +75,12 @@ export function executeTransition(root: XmlElement, g: TransitionGraph, opts: { 
     }
     confirmed.add(a);
   };
-  const ready = (a: GraphAction) => [...a.inputs].every((x) => confirmed.has(x) && !failedActions.has(x));
+  // (An action fires in the pass after the one that confirmed what it waits for.)
+  let before = new Set<GraphAction>();
+  const ready = (a: GraphAction) => [...a.inputs].every((x) => before.has(x) && !failedActions.has(x));
   for (let progress = true; progress; ) {
     progress = false;
+    before = new Set(confirmed);
     for (const a of g.actions) {
       if (confirmed.has(a) || !ready(a) || (aborted && a.type !== 'pseudo_event')) continue;
       fire(a);
@@ -91,8 +95,8 @@ export interface TransitionRun {
   execution: Execution;
   /** The CIB as the transition leaves it (crm_simulate -O). */
   cib: Cib;
-  /** That CIB read back (for the Revised Cluster Status). */
-  ws: WorkingSet;
+  /** That CIB read back (for the Revised Cluster Status), worked out when first asked for. */
+  readonly ws: WorkingSet;
 }
 
 /** Carries a simulation's transition out on a copy of its CIB, and reads the result back. */
@@ -101,5 +105,13 @@ export function runTransition(sim: Simulation, opts: { fail?: string[] } = {}): 
   const root = structuredClone(sim.ws.cib.root);
   const execution = executeTransition(root, graph, { now: sim.ws.now, ...(opts.fail ? { fail: opts.fail } : {}) });
   const cib = new Cib(root, sim.ws.cib.file);
-  return { graph, execution, cib, ws: buildWorkingSet(cib, { now: sim.ws.now }) };
+  let ws: WorkingSet | undefined;
+  return {
+    graph,
+    execution,
+    cib,
+    get ws() {
+      return (ws ??= buildWorkingSet(cib, { now: sim.ws.now }));
+    },
+  };
 }

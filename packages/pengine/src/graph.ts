@@ -60,6 +60,8 @@ const invert: Record<string, string> = { start: 'stop', stop: 'start', promote: 
 class Builder {
   readonly actions: GraphAction[] = [];
   private readonly byUid = new Map<string, GraphAction>();
+  /** Each resource's actions, in the order they were added. */
+  private readonly byRsc = new Map<Rsc, GraphAction[]>();
 
   readonly opDefaults: Record<string, string>;
 
@@ -79,6 +81,7 @@ class Builder {
     const a: GraphAction = { id: this.actions.length, type, operation, key, ...(opts.internalKey ? { internalKey: opts.internalKey } : {}), intervalMs: opts.intervalMs ?? 0, meta: opts.meta ?? {}, params: opts.params ?? {}, inputs: new Set(), ...(opts.rsc ? { rsc: opts.rsc } : {}), ...(opts.node ? { node: opts.node } : {}) };
     this.actions.push(a);
     this.byUid.set(uid, a);
+    if (opts.rsc) (this.byRsc.get(opts.rsc) ?? this.byRsc.set(opts.rsc, []).get(opts.rsc)!).push(a);
     return a;
   }
 
@@ -88,7 +91,7 @@ class Builder {
 
   /** A resource's actions of one task (every node), pseudo ones included. */
   of(r: Rsc, task: string): GraphAction[] {
-    return this.actions.filter((a) => a.rsc === r && a.operation === task && a.intervalMs === 0);
+    return (this.byRsc.get(r) ?? []).filter((a) => a.operation === task && a.intervalMs === 0);
   }
 
   pseudo(r: Rsc, task: string): GraphAction {
@@ -126,7 +129,8 @@ function primitiveActions(b: Builder, ws: WorkingSet, p: Rsc): void {
   const pseudoOp = (task: string) => b.add('pseudo_event', task, `${p.id}_${task}_0`, { rsc: p, meta: { timeout: String(b.timeoutMs(p, task, 0)) } });
 
   // Probes where its state is unknown.
-  for (const n of ws.nodes) if (probeWanted(ws, p, n)) op('monitor', n, 0, { op_target_rc: '7' });
+  // (Probes on the nodes in reverse order: Pacemaker numbers them so, and the simulated run follows the numbering.)
+  for (const n of [...ws.nodes].reverse()) if (probeWanted(ws, p, n)) op('monitor', n, 0, { op_target_rc: '7' });
   if (!isManaged(ws, p) || p.blocked) return;
 
   const cur = [...p.active.keys()];
@@ -205,6 +209,18 @@ function anonymousInstance(p: Rsc): boolean {
  * Whether p is probed on n: an online node without history of it (discovery allowing). With
  * `pending`, the question is asked of a node still joining (a probe that cannot run yet).
  */
+/** The location constraints by the resource they name, worked out once per working set. */
+const locationIndex = new WeakMap<WorkingSet, Map<string, WorkingSet['constraints']>>();
+function locationsOf(ws: WorkingSet): Map<string, WorkingSet['constraints']> {
+  let m = locationIndex.get(ws);
+  if (!m) {
+    m = new Map();
+    for (const c of ws.constraints) if (c.kind === 'rsc_location' && c.attrs.rsc !== undefined) (m.get(c.attrs.rsc) ?? m.set(c.attrs.rsc, []).get(c.attrs.rsc)!).push(c);
+    locationIndex.set(ws, m);
+  }
+  return m;
+}
+
 export function probeWanted(ws: WorkingSet, p: Rsc, n: NodeInfo, pending = false): boolean {
   if (!(pending ? n.pending : n.online) || n.unclean || p.known.has(n.name) || p.orphan) return false;
   if (!isTrue(ws.cib.property('enable-startup-probes') ?? 'true')) return false;
@@ -212,8 +228,7 @@ export function probeWanted(ws: WorkingSet, p: Rsc, n: NodeInfo, pending = false
   for (let x: Rsc | undefined = p; x; x = x.parent) names.add(x.id).add(x.id.replace(/:\d+$/, ''));
   let exclusive = false;
   let named = false;
-  for (const c of ws.constraints) {
-    if (c.kind !== 'rsc_location' || !names.has(c.attrs.rsc ?? '')) continue;
+  for (const c of [...names].flatMap((id) => locationsOf(ws).get(id) ?? [])) {
     const discovery = (c.attrs['resource-discovery'] ?? 'always').toLowerCase();
     if (discovery === 'never' && c.attrs.node === n.name) return false;
     if (discovery === 'exclusive') {

@@ -61,21 +61,6 @@ function transientAttr(ns: XmlElement, name: string, value: string): void {
   nv.attrs.value = value;
 }
 
-/** The primitive named in an injection (clone instances by their base name), from the configuration. */
-function primitiveDef(root: XmlElement, id: string): XmlElement | undefined {
-  const base = id.replace(/:\d+$/, '');
-  const walk = (e: XmlElement): XmlElement | undefined => {
-    for (const c of kids(e)) {
-      if (c.name === 'primitive' && c.attrs.id === base) return c;
-      const found = walk(c);
-      if (found) return found;
-    }
-    return undefined;
-  };
-  const config = kids(root, 'configuration')[0];
-  const resources = config ? kids(config, 'resources')[0] : undefined;
-  return resources ? walk(resources) : undefined;
-}
 
 const FAKE_UUID = 'xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx';
 
@@ -106,29 +91,95 @@ export interface OperationResult {
  * last-failure time.
  */
 export function recordOperation(root: XmlElement, r: OperationResult, now: number): void {
-  const def = primitiveDef(root, r.rsc)?.attrs ?? r.agent;
-  if (!def) throw new CibError('ENXIO', `no resource ${r.rsc} in the configuration`);
-  const ns = nodeState(root, r.node);
-  const interval = String(r.intervalMs);
-  if (r.failure) {
-    const suffix = `${r.rsc}#${r.task}_${interval}`;
-    transientAttr(ns, `fail-count-${suffix}`, 'value++');
-    transientAttr(ns, `last-failure-${suffix}`, String(now));
+  new StatusWriter(root).record(r, now);
+}
+
+/**
+ * Writes results into a CIB's status section, remembering where things are (the primitives'
+ * definitions, node states, resource histories and their last call ids), so that a transition of
+ * tens of thousands of actions records each in constant time.
+ */
+export class StatusWriter {
+  private defs: Map<string, XmlElement> | undefined;
+  private readonly states = new Map<string, XmlElement>();
+  private readonly histories = new Map<string, { el: XmlElement; lastCall: number }>();
+  private readonly lrmIndex = new Map<string, { lrs: XmlElement; byId: Map<string, XmlElement> }>();
+
+  constructor(readonly root: XmlElement) {}
+
+  /** The primitive named (clone instances by their base name), from the configuration. */
+  primitiveDef(id: string): XmlElement | undefined {
+    if (!this.defs) {
+      const defs = new Map<string, XmlElement>();
+      const walk = (e: XmlElement) => {
+        for (const c of kids(e)) {
+          if (c.name === 'primitive' && c.attrs.id && !defs.has(c.attrs.id)) defs.set(c.attrs.id, c);
+          walk(c);
+        }
+      };
+      const config = kids(this.root, 'configuration')[0];
+      const resources = config ? kids(config, 'resources')[0] : undefined;
+      if (resources) walk(resources);
+      this.defs = defs;
+    }
+    return this.defs.get(id.replace(/:\d+$/, ''));
   }
-  const lrm = ensure(ns, 'lrm', { id: ns.attrs.id ?? '' });
-  const lrs = ensure(lrm, 'lrm_resources');
-  const lr = ensure(lrs, 'lrm_resource', { id: r.rsc, class: def.class ?? '', type: def.type ?? '', ...(def.provider ? { provider: def.provider } : {}) }, (e) => e.attrs.id === r.rsc);
-  const callId = Math.max(0, ...kids(lr, 'lrm_rsc_op').map((o) => Number(o.attrs['call-id'] ?? 0) || 0)) + 1;
-  const key = `${r.rsc}_${r.task}_${interval}`;
-  const ok = r.rc === 0 || (r.rc === 7 && r.task === 'monitor' && r.intervalMs === 0) || (r.rc === 8 && r.task === 'monitor');
-  const id = r.intervalMs !== 0 ? key : ok && !r.failure ? `${r.rsc}_last_0` : `${r.rsc}_last_failure_0`;
-  // (Pacemaker's simulator gives its results a transition key of no transition (-1), which
-  // makes them newer than any operation still in progress.)
-  const transitionKey = `${callId}:-1:${r.expectedRc ?? 0}:${FAKE_UUID}`;
-  const attrs = { id, operation_key: key, operation: r.task, 'crm-debug-origin': 'crm_simulate', 'transition-key': transitionKey, 'transition-magic': `0:${r.rc};${transitionKey}`, 'call-id': String(callId), 'rc-code': String(r.rc), 'op-status': '0', interval, ...r.extra, 'last-rc-change': String(now), 'exec-time': '0', 'queue-time': '0' };
-  const same = kids(lr, 'lrm_rsc_op').find((o) => o.attrs.id === id);
-  if (same) same.attrs = attrs;
-  else lr.children.push(el('lrm_rsc_op', attrs));
+
+  private nodeState(uname: string): XmlElement {
+    let ns = this.states.get(uname);
+    if (!ns) this.states.set(uname, (ns = nodeState(this.root, uname)));
+    return ns;
+  }
+
+  record(r: OperationResult, now: number): void {
+    const def = this.primitiveDef(r.rsc)?.attrs ?? r.agent;
+    if (!def) throw new CibError('ENXIO', `no resource ${r.rsc} in the configuration`);
+    const ns = this.nodeState(r.node);
+    const interval = String(r.intervalMs);
+    if (r.failure) {
+      const suffix = `${r.rsc}#${r.task}_${interval}`;
+      transientAttr(ns, `fail-count-${suffix}`, 'value++');
+      transientAttr(ns, `last-failure-${suffix}`, String(now));
+    }
+    const hkey = `${r.node}\0${r.rsc}`;
+    let h = this.histories.get(hkey);
+    if (!h) {
+      let index = this.lrmIndex.get(r.node);
+      if (!index) {
+        const lrs = ensure(ensure(ns, 'lrm', { id: ns.attrs.id ?? '' }), 'lrm_resources');
+        index = { lrs, byId: new Map(kids(lrs, 'lrm_resource').map((e) => [e.attrs.id ?? '', e])) };
+        this.lrmIndex.set(r.node, index);
+      }
+      let lr = index.byId.get(r.rsc);
+      if (!lr) {
+        lr = el('lrm_resource', { id: r.rsc, class: def.class ?? '', type: def.type ?? '', ...(def.provider ? { provider: def.provider } : {}) });
+        index.lrs.children.push(lr);
+        index.byId.set(r.rsc, lr);
+      }
+      h = { el: lr, lastCall: Math.max(0, ...kids(lr, 'lrm_rsc_op').map((o) => Number(o.attrs['call-id'] ?? 0) || 0)) };
+      this.histories.set(hkey, h);
+    }
+    const callId = ++h.lastCall;
+    const key = `${r.rsc}_${r.task}_${interval}`;
+    const ok = r.rc === 0 || (r.rc === 7 && r.task === 'monitor' && r.intervalMs === 0) || (r.rc === 8 && r.task === 'monitor');
+    const id = r.intervalMs !== 0 ? key : ok && !r.failure ? `${r.rsc}_last_0` : `${r.rsc}_last_failure_0`;
+    // (Pacemaker's simulator gives its results a transition key of no transition (-1), which
+    // makes them newer than any operation still in progress.)
+    const transitionKey = `${callId}:-1:${r.expectedRc ?? 0}:${FAKE_UUID}`;
+    const attrs = { id, operation_key: key, operation: r.task, 'crm-debug-origin': 'crm_simulate', 'transition-key': transitionKey, 'transition-magic': `0:${r.rc};${transitionKey}`, 'call-id': String(callId), 'rc-code': String(r.rc), 'op-status': '0', interval, ...r.extra, 'last-rc-change': String(now), 'exec-time': '0', 'queue-time': '0' };
+    const same = h.el.children.find((o): o is XmlElement => isElement(o) && o.name === 'lrm_rsc_op' && o.attrs.id === id);
+    if (same) same.attrs = attrs;
+    else h.el.children.push(el('lrm_rsc_op', attrs));
+  }
+
+  /** A node fenced: down, its resource history and transient attributes gone (as the controller clears them). */
+  fenced(node: string): void {
+    const ns = setNode(this.root, node, false);
+    ns.children = ns.children.filter((c) => !isElement(c) || (c.name !== 'lrm' && c.name !== 'transient_attributes'));
+    for (const k of [...this.histories.keys()]) if (k.startsWith(`${node}\0`)) this.histories.delete(k);
+    this.lrmIndex.delete(node);
+    this.states.delete(node);
+  }
 }
 
 /** Parses RSC_TASK_INTERVALMS@NODE=RC (crm_simulate's -i and -F). */
@@ -141,14 +192,13 @@ export function parseOperationSpec(spec: string): { rsc: string; task: string; i
 
 export function injectOperation(root: XmlElement, spec: string, now: number): void {
   const op = parseOperationSpec(spec);
-  if (!primitiveDef(root, op.rsc)) throw new CibError('ENXIO', `invalid operation spec "${spec}": no resource ${op.rsc} in the configuration`);
+  if (!new StatusWriter(root).primitiveDef(op.rsc)) throw new CibError('ENXIO', `invalid operation spec "${spec}": no resource ${op.rsc} in the configuration`);
   recordOperation(root, { ...op, failure: op.rc !== 0 && !(op.rc === 7 && op.intervalMs === 0) }, now);
 }
 
 /** A node fenced: down, its resource history and transient attributes gone (as the controller clears them). */
 export function recordFenced(root: XmlElement, node: string): void {
-  const ns = setNode(root, node, false);
-  ns.children = ns.children.filter((c) => !isElement(c) || (c.name !== 'lrm' && c.name !== 'transient_attributes'));
+  new StatusWriter(root).fenced(node);
 }
 
 function ticketState(root: XmlElement, ticket: string, attr: string, value: boolean): void {
