@@ -24,6 +24,8 @@ export interface HbClusterOptions {
   extraDaemons?: (node: HarnessNode) => Array<{ name: string; command: string; args?: string[] }>;
   /** ha.cf media lines instead of the default ucast ones. */
   media?: (node: HarnessNode) => string[];
+  /** `crm respawn` with this CRM command (heartbeat's --crm-command), instead of `crm off`. */
+  crmCommand?: string;
 }
 
 export const SECRET = 'hbts-test-secret';
@@ -43,7 +45,7 @@ export function haCf(node: HarnessNode, o: HbClusterOptions): string {
     `udpport ${node.mode === 'loopback' ? 7694 : 694}`,
     ...media,
     ...c.nodes.map((n) => `node ${n.name}`),
-    'crm off',
+    o.crmCommand ? 'crm respawn' : 'crm off',
     'auto_failback on',
     // heartbeat 3.0.6 logs to logd unless told otherwise; ours records the directive.
     'logfile /var/log/ha-log',
@@ -71,7 +73,7 @@ export function heartbeatCluster(o: HbClusterOptions): Promise<Cluster> {
     daemons: (node) => [
       ...(real.has(node.name)
         ? [{ name: 'heartbeat', command: '/bin/sh', args: ['-c', 'mkdir -p /run/heartbeat/ccm /run/heartbeat/crm /run/heartbeat/dopd /run/heartbeat/rsctmp && chown -R hacluster:haclient /run/heartbeat /var/lib/heartbeat 2>/dev/null; exec /usr/libexec/heartbeat/heartbeat -d'] }]
-        : [{ name: 'heartbeat', command: process.execPath, args: [main, '-f', ...(node.mode === 'loopback' ? ['--bind', node.address] : [])] }]),
+        : [{ name: 'heartbeat', command: process.execPath, args: [main, '-f', ...(node.mode === 'loopback' ? ['--bind', node.address] : []), ...(o.crmCommand ? ['--crm-command', o.crmCommand] : [])] }]),
       ...(o.extraDaemons?.(node) ?? []),
     ],
   });

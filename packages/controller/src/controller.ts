@@ -1,0 +1,460 @@
+/**
+ * The controller (pacemaker-controld's role), one per node. It talks to the messaging layer only
+ * through heartbeat's client API, to the CIB and the executor through their sockets.
+ *
+ * On every node:
+ * - it keeps the node's resource history in the CIB: after each result its executor reports,
+ *   the node's `<lrm>` is rewritten from the executor's history in one CIB update;
+ * - it runs the actions the DC sends it (`crmd_exec`), through its executor: recurring operations
+ *   of the resource are cancelled first when it stops, migrates, or changes role (the graph adds
+ *   those of the new role); a failure other than a probe's is counted in the node's transient
+ *   attributes (fail-count-RSC#OP_INTERVAL, last-failure-...: what the attribute daemon will
+ *   hold, issue 8) — a start's to INFINITY (start-failure-is-fatal); then it answers the DC.
+ *
+ * On the DC (see election.ts):
+ * - at every membership change: node_state of members (in the cluster, controller online, joined)
+ *   and of nodes that left (out, expected back); `dc-uuid` and `have-quorum` on the CIB; each
+ *   member is asked to write its history (`crmd_join`) and the DC waits for them (a few seconds
+ *   at most) before it schedules;
+ * - scheduling: the live CIB through the policy engine (@heartbeat-ts/pengine), and the graph run
+ *   by a TransitionRunner — each resource action sent to its node, each result waited for within
+ *   the action's timeout plus `cluster-delay`; then it schedules again, until a graph has nothing
+ *   to do. A configuration change, a lost node or an unexpected result aborts the transition (what
+ *   is in flight completes) and leads to a new one. Fencing is not carried out yet (issue 9): a
+ *   graph that needs it fails that action, and what requires fencing stays where it is.
+ */
+import { randomUUID } from 'node:crypto';
+import { Cib, connectCib } from '@heartbeat-ts/cib';
+import { type Daemon, type DaemonContext, HaError, IpcServer, type Logger, parseCrmDurationMs, serializeXml, socketPath, type XmlElement } from '@heartbeat-ts/cluster-glue';
+import { connectExecutor, type ExecutorClient } from '@heartbeat-ts/executor';
+import { connectHeartbeat, type HeartbeatClient } from '@heartbeat-ts/heartbeat';
+import { actionResourceName, buildWorkingSet, type GraphAction, schedule, transitionGraph } from '@heartbeat-ts/pengine';
+import { electDc } from './election.js';
+import { lrmElement } from './lrm.js';
+import { type ControllerMessage, decode, encode, isControllerMessage } from './protocol.js';
+import { ControllerProtocol, type TransitionInfo } from './status.js';
+import { type ActionOutcome, TransitionRunner } from './transition.js';
+
+type CibClient = Awaited<ReturnType<typeof connectCib>>;
+
+const JOIN_WAIT_MS = 3000;
+/** More transitions than this in a row with nothing else happening: something does not converge. */
+const MAX_CONSECUTIVE_TRANSITIONS = 30;
+
+async function retry<T>(what: string, connect: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await connect();
+    } catch (e) {
+      if (Date.now() > deadline) throw new HaError('ENOTRUNNING', `the controller needs ${what}: ${(e as Error).message}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
+const xml = (e: XmlElement) => serializeXml(e);
+const el = (name: string, attrs: Record<string, string> = {}, children: XmlElement[] = []): XmlElement => ({ name, attrs, children });
+
+export class ControllerDaemon implements Daemon {
+  readonly name = 'controller';
+  private log!: Logger;
+  private me = '';
+  private hb!: HeartbeatClient;
+  private cib!: CibClient;
+  private executor!: ExecutorClient;
+  private ipc: IpcServer<typeof ControllerProtocol> | undefined;
+  private members: string[] = [];
+  private generation = 0;
+  private quorum = false;
+  private dc: string | undefined;
+  /** This controller's identity as a DC (in transition keys). */
+  private readonly uuid = randomUUID();
+  /** Transition keys of the calls this node made (by the executor's call id). */
+  private readonly keys = new Map<number, string>();
+  /** DC: answers awaited from nodes, by request id. */
+  private readonly awaiting = new Map<string, { node: string; resolve(o: ActionOutcome): void; timer: NodeJS.Timeout }>();
+  /** DC: the members whose controllers answered a join (only they are sent actions). */
+  private readonly joinedNodes = new Set<string>();
+  private joinedGeneration = -1;
+  private transitionId = 0;
+  private current: TransitionRunner | undefined;
+  private currentInfo: TransitionInfo | undefined;
+  private lastTransition: TransitionInfo | undefined;
+  private scheduling = false;
+  private again = false;
+  private writes: Promise<unknown> = Promise.resolve();
+  private lrmTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private badMessages = 0;
+  /** cluster-delay: how long past an action's timeout its node's answer is awaited. */
+  private clusterDelayMs = 60_000;
+
+  async start(ctx: DaemonContext): Promise<void> {
+    this.log = ctx.logger;
+    this.me = ctx.node;
+    this.hb = await retry('the messaging layer (heartbeat)', () => connectHeartbeat(ctx.paths, { name: 'controller', reconnect: true, timeoutMs: 15_000 }));
+    this.cib = await retry('the CIB daemon', () => connectCib('controller', ctx.paths.root));
+    this.executor = await retry('the executor', () => connectExecutor(ctx.paths, { name: 'controller', reconnect: true }));
+
+    const ipc = new IpcServer(ControllerProtocol, { path: socketPath(ctx.paths, 'controller'), serverName: `controller@${ctx.node}`, logger: this.log });
+    this.ipc = ipc;
+    ipc.handle('status', () => ({
+      node: this.me,
+      dc: this.dc ?? null,
+      isDc: this.isDc,
+      generation: this.generation,
+      members: this.members,
+      transitions: this.transitionId,
+      ...(this.currentInfo ? { current: this.currentInfo } : {}),
+      ...(this.lastTransition ? { last: this.lastTransition } : {}),
+      badMessages: this.badMessages,
+    }));
+    await ipc.listen();
+
+    await this.executor.subscribe('op', () => this.lrmChanged());
+    await this.cib.subscribe('diff', (d) => this.onCibDiff(d.paths));
+    await this.hb.subscribe('message', (m) => this.onMessage(m.from, m.type, m.fields));
+    await this.hb.subscribe('membership', (m) => this.onMembership(m.members, m.generation, m.quorum));
+    // Our history in the CIB before anything else: what this node runs, as far as it knows.
+    await this.writeLrm();
+    const m = await this.hb.request('membership', {});
+    this.onMembership(m.members, m.generation, m.quorum);
+    // A DC that was there before us asks us to join when it hears we are up.
+    this.hb.request('send', encode('crmd_announce', { node: this.me })).catch((e: Error) => this.log.warn({ err: e.message }, 'cannot announce this controller'));
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.current?.abort('controller stopping');
+    if (this.lrmTimer) clearTimeout(this.lrmTimer);
+    for (const w of this.awaiting.values()) clearTimeout(w.timer);
+    this.awaiting.clear();
+    this.hb?.close();
+    this.cib?.close();
+    this.executor?.close();
+    await this.ipc?.close();
+  }
+
+  private get isDc(): boolean {
+    return this.dc === this.me;
+  }
+
+  // ---- CIB writes (one at a time, in order) ----
+
+  private cibWrite<T>(what: string, fn: () => Promise<T>): Promise<T | undefined> {
+    const p = this.writes.then(fn).catch((e: Error) => {
+      if (!this.stopped) this.log.warn({ err: e.message }, `CIB update failed: ${what}`);
+      return undefined;
+    });
+    this.writes = p;
+    return p;
+  }
+
+  private async nodeId(uname: string): Promise<string> {
+    try {
+      const r = await this.cib.request('query', { xpath: `/cib/configuration/nodes/node[@uname='${uname}']` });
+      return /\bid="([^"]+)"/.exec(r.xml)?.[1] ?? uname;
+    } catch {
+      return uname;
+    }
+  }
+
+  /** This node's `<lrm>` from its executor's history, in one update. */
+  private async writeLrm(): Promise<void> {
+    await this.cibWrite('resource history', async () => {
+      const { resources } = await this.executor.request('history', {});
+      const id = await this.nodeId(this.me);
+      const lrm = lrmElement(id, this.me, resources, this.keys);
+      const xpath = `/cib/status/node_state[@uname='${this.me}']/lrm`;
+      try {
+        await this.cib.request('replace', { xpath, xml: xml(lrm) });
+      } catch (e) {
+        if ((e as HaError).code !== 'ENOSUCH') throw e;
+        await this.cib.request('modify', { section: 'status', xml: xml(el('status', {}, [el('node_state', { id, uname: this.me }, [lrm])])) });
+      }
+    });
+  }
+
+  private lrmChanged(): void {
+    if (this.lrmTimer) return;
+    this.lrmTimer = setTimeout(() => {
+      this.lrmTimer = undefined;
+      void this.writeLrm();
+    }, 20);
+  }
+
+  /** A failure counted as the attribute daemon would (fail-count-RSC#OP_INTERVAL, last-failure-...). */
+  private async countFailure(rsc: string, action: string, intervalMs: number): Promise<void> {
+    await this.cibWrite('fail count', async () => {
+      const id = await this.nodeId(this.me);
+      const suffix = `${rsc.replace(/:\d+$/, '')}#${action}_${intervalMs}`;
+      let count = 1;
+      try {
+        const r = await this.cib.request('query', { xpath: `/cib/status/node_state[@uname='${this.me}']/transient_attributes/instance_attributes/nvpair[@name='fail-count-${suffix}']` });
+        const v = /value="([^"]*)"/.exec(r.xml)?.[1] ?? '0';
+        count = v === 'INFINITY' ? Infinity : (Number(v) || 0) + 1;
+      } catch {
+        /* none yet */
+      }
+      const value = action === 'start' || count === Infinity ? 'INFINITY' : String(count);
+      const nv = (name: string, v: string) => el('nvpair', { id: `status-${id}-${name}`, name, value: v });
+      const attrs = el('instance_attributes', { id: `status-${id}` }, [nv(`fail-count-${suffix}`, value), nv(`last-failure-${suffix}`, String(Math.floor(Date.now() / 1000)))]);
+      await this.cib.request('modify', { section: 'status', xml: xml(el('status', {}, [el('node_state', { id, uname: this.me }, [el('transient_attributes', { id }, [attrs])])])) });
+    });
+  }
+
+  // ---- running actions (every node) ----
+
+  private async runLocal(req: ControllerMessage<'crmd_exec'>): Promise<ActionOutcome & { callId?: number }> {
+    // A resource that stops, migrates or changes role loses its recurring operations first.
+    if (['stop', 'demote', 'promote', 'migrate_to'].includes(req.action)) {
+      const { ops } = await this.executor.request('recurring', {});
+      for (const o of ops) if (o.rsc === req.rsc) await this.executor.request('cancel', { rsc: o.rsc, action: o.action, interval: o.intervalMs });
+    }
+    const expected = Number(req.meta.op_target_rc ?? 0);
+    let r;
+    try {
+      r = await this.executor.request('exec', { rsc: req.rsc, agent: req.agent, action: req.action, interval: req.intervalMs, timeout: req.timeoutMs, params: req.params, meta: req.meta }, { timeoutMs: req.timeoutMs + 70_000 });
+    } catch (e) {
+      return { rc: 1, status: 'error', reason: (e as Error).message };
+    }
+    this.keys.set(r.callId, req.transitionKey);
+    const probe = req.action === 'monitor' && req.intervalMs === 0;
+    if (!probe && (r.status !== 'done' || r.rc !== expected)) await this.countFailure(req.rsc, req.action, req.intervalMs);
+    await this.writeLrm();
+    return { rc: r.rc, status: r.status, reason: r.reason, callId: r.callId };
+  }
+
+  // ---- messages ----
+
+  private send(to: string, msg: { type: string; fields: Record<string, string> }): void {
+    this.hb.request('send', { ...msg, to }).catch((e: Error) => this.log.warn({ to, type: msg.type, err: e.message }, 'cannot send a controller message'));
+  }
+
+  private onMessage(from: string, type: string, fields: Record<string, string>): void {
+    if (!isControllerMessage(type)) return;
+    try {
+      switch (type) {
+        case 'crmd_join': {
+          const m = decode('crmd_join', fields);
+          void this.writeLrm().then(() => this.send(m.dc, encode('crmd_joined', { node: this.me, generation: m.generation })));
+          break;
+        }
+        case 'crmd_announce': {
+          const m = decode('crmd_announce', fields);
+          if (!this.isDc || m.node === this.me || !this.members.includes(m.node)) break;
+          // A controller that (re)started lost what it was asked: those actions failed.
+          this.failAwaiting((n) => n === m.node, `the controller of ${m.node} restarted`);
+          if (this.joinedNodes.delete(m.node)) void this.writeNodeStates();
+          this.send(m.node, encode('crmd_join', { dc: this.me, generation: this.generation }));
+          break;
+        }
+        case 'crmd_joined': {
+          const m = decode('crmd_joined', fields);
+          if (!this.isDc || m.generation !== this.generation || !this.members.includes(m.node) || this.joinedNodes.has(m.node)) break;
+          this.joinedNodes.add(m.node);
+          // A late answer (after the join round): that node is online from now on.
+          if (this.joinedGeneration === this.generation) void this.writeNodeStates().then(() => this.scheduleSoon(`${m.node} joined`));
+          break;
+        }
+        case 'crmd_exec': {
+          const m = decode('crmd_exec', fields);
+          void this.runLocal(m).then((o) => this.send(from, encode('crmd_result', { id: m.id, node: this.me, rc: o.rc, status: o.status, ...(o.reason ? { reason: o.reason } : {}), ...(o.callId !== undefined ? { callId: o.callId } : {}) })));
+          break;
+        }
+        case 'crmd_result': {
+          const m = decode('crmd_result', fields);
+          const w = this.awaiting.get(m.id);
+          if (!w) break;
+          this.awaiting.delete(m.id);
+          clearTimeout(w.timer);
+          w.resolve({ rc: m.rc, status: m.status, ...(m.reason ? { reason: m.reason } : {}) });
+          break;
+        }
+      }
+    } catch (e) {
+      this.badMessages++;
+      this.log.warn({ from, type, err: (e as Error).message }, 'controller message dropped');
+    }
+  }
+
+  // ---- membership and the DC ----
+
+  private onMembership(members: string[], generation: number, quorum: boolean): void {
+    const wasDc = this.isDc;
+    const lost = this.members.filter((n) => !members.includes(n));
+    this.members = [...members];
+    this.generation = generation;
+    this.quorum = quorum;
+    this.dc = electDc(members);
+    if (this.isDc !== wasDc) this.log.info({ dc: this.dc, members }, this.isDc ? 'this node is the DC' : 'DC elected');
+    // Actions on nodes that left will not be answered.
+    this.failAwaiting((n) => !members.includes(n), 'left the cluster');
+    if (!this.isDc) {
+      if (wasDc) {
+        this.current?.abort('this node is no longer the DC');
+        this.failAwaiting(() => true, 'this node is no longer the DC');
+      }
+      this.joinedNodes.clear();
+      return;
+    }
+    if (lost.length) this.current?.abort(`node${lost.length > 1 ? 's' : ''} ${lost.join(', ')} left`);
+    for (const n of [...this.joinedNodes]) if (!members.includes(n)) this.joinedNodes.delete(n);
+    void this.join(generation);
+  }
+
+  private failAwaiting(which: (node: string) => boolean, reason: string): void {
+    for (const [id, w] of this.awaiting) {
+      if (!which(w.node)) continue;
+      this.awaiting.delete(id);
+      clearTimeout(w.timer);
+      w.resolve({ rc: 1, status: 'error', reason: `${w.node}: ${reason}` });
+    }
+  }
+
+  /**
+   * DC: every member is asked for its history; once they answered (or after a few seconds),
+   * node states are written — members whose controller joined are online, the others (their
+   * controller not up yet) are not, nodes that left are out of the cluster — and a transition
+   * follows. A member that answers later joins then.
+   */
+  private async join(generation: number): Promise<void> {
+    const members = [...this.members];
+    for (const n of members) if (n !== this.me) this.send(n, encode('crmd_join', { dc: this.me, generation }));
+    await this.writeLrm();
+    this.joinedNodes.add(this.me);
+    const deadline = Date.now() + JOIN_WAIT_MS;
+    while (Date.now() < deadline && generation === this.generation && this.isDc) {
+      if (members.every((n) => this.joinedNodes.has(n))) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    if (generation !== this.generation || !this.isDc) return;
+    this.joinedGeneration = generation;
+    await this.writeNodeStates();
+    this.scheduleSoon('membership changed');
+  }
+
+  /** DC: node_state of every node as membership and joins say; dc-uuid and have-quorum. */
+  private async writeNodeStates(): Promise<void> {
+    await this.cibWrite('node states', async () => {
+      const members = [...this.members];
+      const { xml: statusXml } = await this.cib.request('query', { section: 'status' });
+      const known = new Set([...statusXml.matchAll(/<node_state [^>]*uname="([^"]+)"/g)].map((m) => m[1]!));
+      const nodes: XmlElement[] = [];
+      for (const n of new Set([...members, ...known])) {
+        const id = await this.nodeId(n);
+        if (id === n && members.includes(n)) {
+          // A node the configuration does not list yet joins it (as Pacemaker adds its members).
+          try {
+            await this.cib.request('modify', { section: 'nodes', xml: xml(el('nodes', {}, [el('node', { id: n, uname: n })])) });
+          } catch (e) {
+            this.log.warn({ node: n, err: (e as Error).message }, 'cannot add the node to the configuration');
+          }
+        }
+        const member = members.includes(n);
+        const joined = member && this.joinedNodes.has(n);
+        nodes.push(el('node_state', { id, uname: n, in_ccm: String(member), crmd: joined ? 'online' : 'offline', join: joined ? 'member' : 'down', expected: 'member', 'crm-debug-origin': 'hbts-controld' }));
+      }
+      await this.cib.request('modify', { section: 'status', xml: xml(el('status', {}, nodes)) });
+      await this.cib.request('modify', { xml: xml(el('cib', { 'dc-uuid': await this.nodeId(this.me), 'have-quorum': this.quorum ? '1' : '0' })) });
+    });
+  }
+
+  private onCibDiff(paths: string[]): void {
+    if (!this.isDc) return;
+    const config = paths.some((p) => !p.startsWith('/cib/status') && p !== '/cib');
+    if (config) this.current?.abort('the configuration changed');
+    if (!this.current) this.scheduleSoon(config ? 'configuration changed' : 'status changed');
+  }
+
+  private scheduleSoon(reason: string): void {
+    if (this.scheduling) {
+      this.again = true;
+      return;
+    }
+    this.scheduling = true;
+    setTimeout(() => void this.scheduleLoop(reason), 10);
+  }
+
+  /** DC: schedule and run transitions until one has nothing to do. */
+  private async scheduleLoop(reason: string): Promise<void> {
+    let runs = 0;
+    try {
+      for (;;) {
+        this.again = false;
+        if (!this.isDc || this.stopped) return;
+        await this.writes;
+        const { xml: cibXml } = await this.cib.request('query', {});
+        const ws = buildWorkingSet(Cib.parse(cibXml, 'the live CIB'));
+        this.clusterDelayMs = parseCrmDurationMs(ws.cib.property('cluster-delay') ?? '60s') ?? 60_000;
+        const sched = schedule(ws);
+        const graph = transitionGraph(ws, sched.fenced);
+        if (!graph.actions.some((a) => a.type !== 'pseudo_event')) {
+          if (!this.again) return;
+          continue;
+        }
+        if (!this.isDc) return;
+        if (++runs > MAX_CONSECUTIVE_TRANSITIONS) {
+          this.log.error({ runs }, 'transitions do not converge: stopping until something changes');
+          return;
+        }
+        const id = ++this.transitionId;
+        const info: TransitionInfo = { id, reason, actions: graph.actions.length, summary: sched.summary.map((e) => e.text), state: 'running', startedAt: Date.now() };
+        this.currentInfo = info;
+        this.log.info({ transition: id, reason, summary: info.summary }, 'transition started');
+        const runner = new TransitionRunner(graph, (a) => this.dispatch(a, id), { batchLimit: Number(ws.cib.property('batch-limit') ?? 0) || 0 });
+        this.current = runner;
+        const r = await runner.run();
+        this.current = undefined;
+        info.state = r.complete ? 'complete' : r.aborted ? 'aborted' : 'failed';
+        info.endedAt = Date.now();
+        if (r.aborted) info.abortReason = r.aborted;
+        if (r.failed.length) info.failed = r.failed.map((f) => `${f.action.key}@${f.action.node?.name ?? ''}: ${f.outcome.reason ?? `rc=${f.outcome.rc} ${f.outcome.status}`}`);
+        this.currentInfo = undefined;
+        this.lastTransition = info;
+        this.log.info({ transition: id, state: info.state, ms: info.endedAt - info.startedAt, fired: r.fired, ...(r.aborted ? { aborted: r.aborted } : {}) }, 'transition ended');
+        reason = 'transition ended';
+      }
+    } catch (e) {
+      this.log.error({ err: (e as Error).message }, 'scheduling failed');
+    } finally {
+      this.scheduling = false;
+      if (this.again && this.isDc && !this.stopped) this.scheduleSoon('changed while scheduling');
+    }
+  }
+
+  /** DC: one action of a transition, on its node. */
+  private dispatch(a: GraphAction, transition: number): Promise<ActionOutcome> {
+    if (a.type === 'crm_event') {
+      if (a.operation === 'stonith') return Promise.resolve({ rc: 1, status: 'error', reason: `fencing ${a.node?.name ?? ''} is not available yet` });
+      return Promise.resolve({ rc: 0, status: 'done' });
+    }
+    const node = a.node?.name;
+    if (!node || !a.rsc?.agent) return Promise.resolve({ rc: 1, status: 'error', reason: 'an action without a node or an agent' });
+    if (!this.joinedNodes.has(node)) return Promise.resolve({ rc: 1, status: 'error', reason: `node ${node} has not joined` });
+    const timeoutMs = parseCrmDurationMs(a.meta.timeout ?? '') ?? 20_000;
+    const expected = a.meta.op_target_rc ?? '0';
+    const req: ControllerMessage<'crmd_exec'> = {
+      id: randomUUID(),
+      transitionKey: `${a.id}:${transition}:${expected}:${this.uuid}`,
+      rsc: actionResourceName(a),
+      agent: a.rsc.agent,
+      action: a.operation,
+      intervalMs: a.intervalMs,
+      timeoutMs,
+      params: a.params,
+      meta: a.meta,
+    };
+    if (node === this.me) return this.runLocal(req);
+    return new Promise((resolve) => {
+      const clusterDelay = this.clusterDelayMs;
+      const timer = setTimeout(() => {
+        this.awaiting.delete(req.id);
+        resolve({ rc: 1, status: 'timeout', reason: `no result from ${node} within ${timeoutMs + clusterDelay} ms` });
+      }, timeoutMs + clusterDelay);
+      this.awaiting.set(req.id, { node, resolve, timer });
+      this.send(node, encode('crmd_exec', req));
+    });
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * The CRM end to end on three loopback nodes of real processes: heartbeat with `crm respawn`
+ * starts hbts-crm, which starts the CIB daemon, the executor and the controller. A resource
+ * configured in the CIB is started by the DC's transition where the constraints want it; when
+ * its node dies it is started on a survivor; when the DC dies another node takes over as DC and
+ * recovers what ran there. (Fencing is disabled: it is issue 9.)
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { Cib } from '@heartbeat-ts/cib';
+import { resourceDir } from '@heartbeat-ts/resource-agents';
+import { buildWorkingSet, simulate, transitionGraph } from '@heartbeat-ts/pengine';
+import { type Cluster, type HarnessNode, resolveBin, waitFor } from '@heartbeat-ts/test-harness';
+import { heartbeatCluster } from '../../../heartbeat/test/cluster/hb-cluster.js';
+import { connectController } from '../../src/status.js';
+
+let cluster: Cluster | undefined;
+afterEach(async (ctx) => {
+  if (ctx.task.result?.state === 'fail') {
+    for (const n of cluster?.nodes ?? []) {
+      const logs = n.logs();
+      for (const f of ['controller.log', 'crm.log', 'cib.log', 'executor.log']) console.error(`--- ${n.name} ${f}\n${(logs[f] ?? '').split('\n').slice(-25).join('\n')}`);
+    }
+  }
+  await cluster?.stop();
+  cluster = undefined;
+});
+
+const cibadmin = async (n: HarnessNode, ...args: string[]) => {
+  const r = await n.exec(process.execPath, [resolveBin('@heartbeat-ts/cib', 'cibadmin'), ...args]);
+  return { out: String(r.stdout), err: String(r.stderr), code: r.exitCode };
+};
+
+const controller = async (n: HarnessNode) => {
+  const c = await connectController('test', n.root);
+  try {
+    return await c.request('status', {});
+  } finally {
+    c.close();
+  }
+};
+
+/** Where the CIB (as this node has it) says each resource runs. */
+async function placement(n: HarnessNode): Promise<Record<string, string[]>> {
+  const r = await cibadmin(n, '-Q');
+  if (r.code !== 0) return {};
+  const ws = buildWorkingSet(Cib.parse(r.out, 'live'));
+  const out: Record<string, string[]> = {};
+  for (const rsc of ws.byId.values()) if (rsc.kind === 'primitive') out[rsc.id] = [...rsc.active.keys()].sort();
+  return out;
+}
+
+/** Whether the scheduler, given this node's CIB, has nothing to do. */
+async function settled(n: HarnessNode): Promise<boolean> {
+  const r = await cibadmin(n, '-Q');
+  const sim = simulate(r.out, 'live');
+  return !transitionGraph(sim.ws, sim.schedule.fenced).actions.some((a) => a.type !== 'pseudo_event');
+}
+
+const CONFIG = [
+  ['-M', '-X', '<cib><configuration><crm_config><cluster_property_set id="cib-bootstrap-options"><nvpair id="opt-stonith" name="stonith-enabled" value="false"/></cluster_property_set></crm_config></configuration></cib>'],
+];
+
+describe('the CRM over heartbeat (3 loopback nodes)', () => {
+  it('starts a resource where it should run, recovers it when its node dies, and survives the death of the DC', async () => {
+    const crm = `${process.execPath} ${resolveBin('@heartbeat-ts/controller', 'hbts-crm')} --ocf-ra-path ${resourceDir()}`;
+    cluster = await heartbeatCluster({ mode: 'loopback', nodes: 3, crmCommand: crm });
+    const [n1, n2, n3] = cluster.nodes as [HarnessNode, HarnessNode, HarnessNode];
+    for (const n of cluster.nodes) {
+      await waitFor(`${n.name}: its controller sees 3 members and n1 as DC`, async () => {
+        const s = await controller(n).catch(() => undefined);
+        return s?.members.join() === 'n1,n2,n3' && s.dc === 'n1';
+      }, { timeoutMs: 30_000 });
+    }
+    expect((await controller(n1)).isDc).toBe(true);
+
+    // The configuration: no fencing (issue 9), a Dummy that prefers n2 and one that prefers n3.
+    for (const args of CONFIG) expect((await cibadmin(n2, ...args)).code).toBe(0);
+    const rsc = (id: string) => `<primitive id="${id}" class="ocf" provider="heartbeat-ts" type="Dummy"><operations><op id="${id}-mon" name="monitor" interval="1s" timeout="10s"/></operations></primitive>`;
+    expect((await cibadmin(n2, '-C', '-o', 'resources', '-X', rsc('d1'))).code).toBe(0);
+    expect((await cibadmin(n2, '-C', '-o', 'resources', '-X', rsc('d2'))).code).toBe(0);
+    expect((await cibadmin(n2, '-C', '-o', 'constraints', '-X', '<rsc_location id="d1-on-n2" rsc="d1" node="n2" score="100"/>')).code).toBe(0);
+    expect((await cibadmin(n2, '-C', '-o', 'constraints', '-X', '<rsc_location id="d2-on-n1" rsc="d2" node="n1" score="100"/>')).code).toBe(0);
+    await waitFor('d1 on n2 and d2 on n1, as every node sees it', async () => {
+      for (const n of cluster!.nodes) {
+        const p = await placement(n);
+        if (p.d1?.join() !== 'n2' || p.d2?.join() !== 'n1') return false;
+      }
+      return true;
+    }, { timeoutMs: 20_000 });
+    // It really runs there: the agent's own state, through n2's executor.
+    const history = await n2.exec(process.execPath, [resolveBin('@heartbeat-ts/executor', 'ha-exec'), 'history', 'd1', '--json']);
+    expect(String(history.stdout)).toMatch(/"action": *"start"/);
+    // The DC is idle and the cluster settled: the scheduler has nothing left to do.
+    await waitFor('the DC idle, nothing left to do', async () => !(await controller(n1)).current && (await settled(n1)), { timeoutMs: 10_000 });
+
+    // n2 dies: the DC starts d1 on a survivor.
+    cluster.killNode('n2');
+    const t0 = Date.now();
+    await waitFor('d1 started on a survivor', async () => {
+      const p = await placement(n1);
+      return p.d1?.length === 1 && p.d1[0] !== 'n2';
+    }, { timeoutMs: 15_000 });
+    const movedMs = Date.now() - t0;
+    expect(movedMs).toBeGreaterThan(0);
+
+    // n2 comes back: d1 goes home (no stickiness), nothing runs twice.
+    await cluster.startNode('n2');
+    await waitFor('n2 back and d1 on it again', async () => {
+      const p = await placement(n1);
+      return p.d1?.join() === 'n2' && p.d2?.join() === 'n1';
+    }, { timeoutMs: 30_000 });
+
+    // The DC (n1) dies: n2 becomes DC and recovers d2 on a survivor.
+    cluster.killNode('n1');
+    await waitFor('n2 is the DC', async () => (await controller(n2).catch(() => undefined))?.isDc === true, { timeoutMs: 10_000 });
+    await waitFor('d2 recovered on a survivor', async () => {
+      const p = await placement(n3);
+      return p.d2?.length === 1 && p.d2[0] !== 'n1' && p.d1?.join() === 'n2';
+    }, { timeoutMs: 15_000 });
+    await waitFor('settled again', async () => !(await controller(n2)).current && (await settled(n2)), { timeoutMs: 10_000 });
+    const s3 = await controller(n3);
+    expect(s3.dc).toBe('n2');
+    expect(s3.badMessages).toBe(0);
+  });
+});
