@@ -24,6 +24,7 @@
  *   graph that needs it fails that action, and what requires fencing stays where it is.
  */
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import { Cib, connectCib } from '@heartbeat-ts/cib';
 import { type Daemon, type DaemonContext, HaError, IpcServer, type Logger, parseCrmDurationMs, serializeXml, socketPath, type XmlElement } from '@heartbeat-ts/cluster-glue';
 import { connectExecutor, type ExecutorClient } from '@heartbeat-ts/executor';
@@ -31,6 +32,7 @@ import { connectHeartbeat, type HeartbeatClient } from '@heartbeat-ts/heartbeat'
 import { actionResourceName, buildWorkingSet, type GraphAction, schedule, transitionGraph } from '@heartbeat-ts/pengine';
 import { electDc } from './election.js';
 import { lrmElement } from './lrm.js';
+import { PeInputStore, seriesMax } from './pe-inputs.js';
 import { type ControllerMessage, decode, encode, isControllerMessage } from './protocol.js';
 import { ControllerProtocol, type TransitionInfo } from './status.js';
 import { type ActionOutcome, TransitionRunner } from './transition.js';
@@ -89,10 +91,12 @@ export class ControllerDaemon implements Daemon {
   private badMessages = 0;
   /** cluster-delay: how long past an action's timeout its node's answer is awaited. */
   private clusterDelayMs = 60_000;
+  private peInputs!: PeInputStore;
 
   async start(ctx: DaemonContext): Promise<void> {
     this.log = ctx.logger;
     this.me = ctx.node;
+    this.peInputs = new PeInputStore(join(ctx.paths.stateDir, 'pengine'));
     this.hb = await retry('the messaging layer (heartbeat)', () => connectHeartbeat(ctx.paths, { name: 'controller', reconnect: true, timeoutMs: 15_000 }));
     this.cib = await retry('the CIB daemon', () => connectCib('controller', ctx.paths.root));
     this.executor = await retry('the executor', () => connectExecutor(ctx.paths, { name: 'controller', reconnect: true }));
@@ -400,9 +404,16 @@ export class ControllerDaemon implements Daemon {
           return;
         }
         const id = ++this.transitionId;
-        const info: TransitionInfo = { id, reason, actions: graph.actions.length, summary: sched.summary.map((e) => e.text), state: 'running', startedAt: Date.now() };
+        // The input kept for replay (crm_simulate -x), with the time it was scheduled at.
+        let input: string | undefined;
+        try {
+          input = this.peInputs.save(serializeXml({ ...ws.cib.root, attrs: { ...ws.cib.root.attrs, 'execution-date': String(ws.now) } }), seriesMax(ws.cib.property('pe-input-series-max')));
+        } catch (e) {
+          this.log.warn({ err: (e as Error).message }, 'cannot save the scheduler input');
+        }
+        const info: TransitionInfo = { id, reason, actions: graph.actions.length, summary: sched.summary.map((e) => e.text), state: 'running', startedAt: Date.now(), ...(input ? { input } : {}) };
         this.currentInfo = info;
-        this.log.info({ transition: id, reason, summary: info.summary }, 'transition started');
+        this.log.info({ transition: id, reason, summary: info.summary, ...(input ? { input } : {}) }, 'transition started');
         const runner = new TransitionRunner(graph, (a) => this.dispatch(a, id), { batchLimit: Number(ws.cib.property('batch-limit') ?? 0) || 0 });
         this.current = runner;
         const r = await runner.run();

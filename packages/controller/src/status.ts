@@ -12,6 +12,8 @@ const TransitionInfoSchema = s.object({
   startedAt: s.integer(),
   endedAt: s.optional(s.integer()),
   abortReason: s.optional(s.string()),
+  /** The scheduler input saved for it (pe-input-N.gz: crm_simulate -x replays it). */
+  input: s.optional(s.string()),
   failed: s.optional(s.array(s.string())),
 });
 export type TransitionInfo = Infer<typeof TransitionInfoSchema>;

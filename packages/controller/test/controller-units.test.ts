@@ -1,10 +1,15 @@
 /** The controller's pure parts: DC election, the resource history as the CIB holds it, the transition runner, the cluster messages. */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { Cib } from '@heartbeat-ts/cib';
 import { paramDigest, serializeXml } from '@heartbeat-ts/cluster-glue';
 import { buildWorkingSet, schedule, simulate, transitionGraph, type GraphAction } from '@heartbeat-ts/pengine';
 import { electDc } from '../src/election.js';
 import { lrmElement, type OpRecord } from '../src/lrm.js';
+import { PeInputStore, seriesMax } from '../src/pe-inputs.js';
 import { decode, encode } from '../src/protocol.js';
 import { TransitionRunner } from '../src/transition.js';
 
@@ -115,5 +120,24 @@ describe('the controllers\' cluster messages', () => {
     expect(() => decode('crmd_join', { v: '2', data: '{}' })).toThrow(/protocol version 2, expected 1/);
     expect(() => decode('crmd_join', { v: '1', data: '{' })).toThrow(/not JSON/);
     expect(() => decode('crmd_result', { v: '1', data: JSON.stringify({ id: 'x', node: 'n2', rc: 'zero', status: 'done' }) })).toThrow(/rc/);
+  });
+});
+
+describe('the saved scheduler inputs', () => {
+  it('are numbered pe-input-N.gz, wrap at pe-input-series-max, and none are kept at 0', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hbts-pe-inputs-'));
+    try {
+      const store = new PeInputStore(dir);
+      expect(store.save('<cib a="0"/>', 2)).toBe(join(dir, 'pe-input-0.gz'));
+      expect(store.save('<cib a="1"/>', 2)).toBe(join(dir, 'pe-input-1.gz'));
+      expect(store.save('<cib a="2"/>', 2)).toBe(join(dir, 'pe-input-0.gz'));
+      expect(gunzipSync(readFileSync(join(dir, 'pe-input-0.gz'))).toString()).toBe('<cib a="2"/>');
+      expect(readFileSync(join(dir, 'pe-input.last'), 'utf8').trim()).toBe('0');
+      expect(store.save('<cib/>', 0)).toBeUndefined();
+      expect(seriesMax('-1')).toBe(-1);
+      expect(seriesMax(undefined)).toBe(4000);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * crm_simulate: what the scheduler would do with a CIB, with Pacemaker's flags.
- *   input:   -x/--xml-file FILE, -p/--xml-pipe (stdin), -L/--live-check (the running CIB daemon)
+ *   input:   -x/--xml-file FILE (gzip-compressed too: saved pe-input files), -p/--xml-pipe (stdin),
+ *            -L/--live-check (the running CIB daemon)
  *   changes: -u/--node-up, -d/--node-down, -f/--node-fail NODE; -i/--op-inject
  *            RSC_TASK_INTERVALMS@NODE=RC; -g/--ticket-grant, -r/--ticket-revoke, -b/--ticket-standby,
  *            -e/--ticket-activate TICKET; -q/--quorum true|false; -t/--set-datetime ISO8601
@@ -19,6 +20,7 @@
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { Cib, queryLiveCib, verifyCib } from '@heartbeat-ts/cib';
 import { EXIT, serializeXml, takeRootOption } from '@heartbeat-ts/cluster-glue';
 import { runTransition, type TransitionRun } from './execute.js';
@@ -174,7 +176,9 @@ if (live) {
   }
 } else {
   try {
-    text = pipe ? readFileSync(0, 'utf8') : readFileSync(file!, 'utf8');
+    // (Saved scheduler inputs, pe-input-N.gz, are gzip-compressed.)
+    const raw = pipe ? readFileSync(0) : readFileSync(file!);
+    text = (raw[0] === 0x1f && raw[1] === 0x8b ? gunzipSync(raw) : raw).toString('utf8');
   } catch (e) {
     fail(`cannot read ${file ?? 'standard input'}: ${(e as Error).message}`, EXIT.NOINPUT);
   }

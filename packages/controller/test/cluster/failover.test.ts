@@ -3,12 +3,13 @@
  * starts hbts-crm, which starts the CIB daemon, the executor and the controller. A resource
  * configured in the CIB is started by the DC's transition where the constraints want it; when
  * its node dies it is started on a survivor; when the DC dies another node takes over as DC and
- * recovers what ran there. (Fencing is disabled: it is issue 9.)
+ * recovers what ran there; the live CIB and the saved scheduler inputs replay in crm_simulate.
+ * (Fencing is disabled: it is issue 9.)
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { Cib } from '@heartbeat-ts/cib';
 import { resourceDir } from '@heartbeat-ts/resource-agents';
-import { buildWorkingSet, simulate, transitionGraph } from '@heartbeat-ts/pengine';
+import { buildWorkingSet, normalizeLine, simulate, transitionGraph, transitionSummaryOf } from '@heartbeat-ts/pengine';
 import { type Cluster, type HarnessNode, resolveBin, waitFor } from '@heartbeat-ts/test-harness';
 import { heartbeatCluster } from '../../../heartbeat/test/cluster/hb-cluster.js';
 import { connectController } from '../../src/status.js';
@@ -92,6 +93,17 @@ describe('the CRM over heartbeat (3 loopback nodes)', () => {
     expect(String(history.stdout)).toMatch(/"action": *"start"/);
     // The DC is idle and the cluster settled: the scheduler has nothing left to do.
     await waitFor('the DC idle, nothing left to do', async () => !(await controller(n1)).current && (await settled(n1)), { timeoutMs: 10_000 });
+
+    // What the cluster decided replays: the live CIB in crm_simulate has nothing left to do, and
+    // the saved input of the transition that placed d1 and d2 gives that transition's summary.
+    const sim = await n1.exec(process.execPath, [resolveBin('@heartbeat-ts/pengine', 'crm_simulate'), '-L']);
+    expect(String(sim.stdout)).toMatch(/Transition Summary:\s*$/);
+    const dc = await controller(n1);
+    const started = dc.last!;
+    expect(started.input).toMatch(/pengine\/pe-input-\d+\.gz$/);
+    const replay = await n1.exec(process.execPath, [resolveBin('@heartbeat-ts/pengine', 'crm_simulate'), '-x', started.input!]);
+    expect(replay.exitCode, String(replay.stderr)).toBe(0);
+    expect(transitionSummaryOf(String(replay.stdout)).map(normalizeLine)).toEqual(started.summary.map((l) => normalizeLine(`* ${l}`)));
 
     // n2 dies: the DC starts d1 on a survivor.
     cluster.killNode('n2');
