@@ -94,6 +94,12 @@ describe('the CRM over heartbeat (3 loopback nodes)', () => {
     // The DC is idle and the cluster settled: the scheduler has nothing left to do.
     await waitFor('the DC idle, nothing left to do', async () => !(await controller(n1)).current && (await settled(n1)), { timeoutMs: 10_000 });
 
+    // crm_mon on any node: the DC, the nodes, where each resource runs.
+    const mon = String((await n3.exec(process.execPath, [resolveBin('@heartbeat-ts/tools', 'crm_mon'), '-1'])).stdout);
+    expect(mon).toContain('  * Current DC: n1 (version heartbeat-ts 0.1.0) - partition with quorum');
+    expect(mon).toContain('  * Online: [ n1 n2 n3 ]');
+    expect(mon).toMatch(/\* d1\t\(ocf:heartbeat-ts:Dummy\):\t Started n2/);
+
     // What the cluster decided replays: the live CIB in crm_simulate has nothing left to do, and
     // the saved input of the transition that placed d1 and d2 gives that transition's summary.
     const sim = await n1.exec(process.execPath, [resolveBin('@heartbeat-ts/pengine', 'crm_simulate'), '-L']);
