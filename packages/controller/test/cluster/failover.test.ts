@@ -111,6 +111,15 @@ describe('the CRM over heartbeat (3 loopback nodes)', () => {
     expect(replay.exitCode, String(replay.stderr)).toBe(0);
     expect(transitionSummaryOf(String(replay.stdout)).map(normalizeLine)).toEqual(started.summary.map((l) => normalizeLine(`* ${l}`)));
 
+    // The operator moves d1 to n3, then clears the move: it goes back to n2.
+    const crmResource = (n: HarnessNode, ...args: string[]) => n.exec(process.execPath, [resolveBin('@heartbeat-ts/tools', 'crm_resource'), ...args]);
+    expect(String((await crmResource(n3, '--locate', '-r', 'd1')).stdout)).toBe('resource d1 is running on: n2');
+    expect((await crmResource(n3, '--move', '-r', 'd1', '-N', 'n3')).exitCode).toBe(0);
+    await waitFor('d1 moved to n3', async () => (await placement(n1)).d1?.join() === 'n3', { timeoutMs: 10_000 });
+    expect(String((await crmResource(n1, '--clear', '-r', 'd1')).stdout)).toBe('Removing constraint: cli-prefer-d1');
+    await waitFor('d1 back on n2', async () => (await placement(n1)).d1?.join() === 'n2', { timeoutMs: 10_000 });
+    expect((await crmResource(n1, '--locate', '-r', 'nosuch')).exitCode).toBe(105);
+
     // n2 dies: the DC starts d1 on a survivor.
     cluster.killNode('n2');
     const t0 = Date.now();

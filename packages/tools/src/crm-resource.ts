@@ -1,0 +1,126 @@
+#!/usr/bin/env node
+/**
+ * crm_resource: where a resource runs, and the operator's placement commands, as Pacemaker 2.1's.
+ *   -W, --locate -r RSC            the nodes it runs on ("resource RSC is running on: NODE")
+ *   -M, --move -r RSC [-N NODE]    to NODE: constraint cli-prefer-RSC (INFINITY); without -N, away
+ *                                  from where it runs: cli-ban-RSC-on-NODE (-INFINITY), with a warning
+ *   -B, --ban -r RSC [-N NODE]     keep it off NODE (default: where it runs): cli-ban-RSC-on-NODE
+ *   -U, --clear -r RSC [-N NODE]   remove those constraints (only NODE's ban with -N)
+ *   -u, --lifetime DURATION        with --move/--ban: the constraint expires (ISO 8601, e.g. PT1H)
+ *   --root DIR                     the runtime root of the node
+ * Exit codes: 0; 64 usage; 102 the cluster is not running here; 105 no such resource; 1 the
+ * resource runs nowhere (--move/--ban without -N).
+ * Not built yet: --cleanup, --refresh, --restart, --wait, parameters and the rest (issues 8, 10).
+ */
+import { Cib, connectCib } from '@heartbeat-ts/cib';
+import { EXIT, HaError, serializeXml, takeRootOption, type XmlElement } from '@heartbeat-ts/cluster-glue';
+import { buildWorkingSet, primitives } from '@heartbeat-ts/pengine';
+import { banConstraint, constraintsToClear, durationMs, preferConstraint } from './placement.js';
+
+const usage = `Usage: crm_resource COMMAND -r RESOURCE [options]
+  -W, --locate              show the nodes the resource runs on
+  -M, --move                move it (to -N NODE, or away from where it runs)
+  -B, --ban                 keep it off -N NODE (default: where it runs)
+  -U, --clear               remove the constraints --move and --ban created
+  -r, --resource RSC        the resource
+  -N, --node NODE           the node
+  -u, --lifetime DURATION   how long a --move/--ban lasts (ISO 8601 duration, e.g. PT1H)
+  --root DIR                the runtime root of the node
+`;
+
+const fail = (msg: string, code: number): never => {
+  process.stderr.write(`crm_resource: ${msg}\n`);
+  process.exit(code);
+};
+
+const { root, rest } = takeRootOption(process.argv.slice(2));
+let command: 'locate' | 'move' | 'ban' | 'clear' | undefined;
+let rsc: string | undefined;
+let node: string | undefined;
+let lifetime: string | undefined;
+for (let i = 0; i < rest.length; i++) {
+  let a = rest[i]!;
+  let inline: string | undefined;
+  if (a.startsWith('--') && a.includes('=')) {
+    inline = a.slice(a.indexOf('=') + 1);
+    a = a.slice(0, a.indexOf('='));
+  }
+  const value = () => inline ?? rest[++i] ?? fail(`${a} needs a value\n${usage}`, EXIT.USAGE);
+  switch (a) {
+    case '-W': case '--locate': command = 'locate'; break;
+    case '-M': case '--move': command = 'move'; break;
+    case '-B': case '--ban': command = 'ban'; break;
+    case '-U': case '--clear': command = 'clear'; break;
+    case '-r': case '--resource': rsc = value(); break;
+    case '-N': case '--node': node = value(); break;
+    case '-u': case '--lifetime': lifetime = value(); break;
+    case '-h': case '--help': process.stdout.write(usage); process.exit(0); break;
+    default: fail(`unknown or unsupported option ${a}\n${usage}`, EXIT.USAGE);
+  }
+}
+if (!command) fail(`give a command\n${usage}`, EXIT.USAGE);
+if (!rsc) fail('a resource is needed: -r RESOURCE', EXIT.USAGE);
+const lifetimeMs = lifetime === undefined ? undefined : durationMs(lifetime);
+if (lifetime !== undefined && lifetimeMs === undefined) fail(`--lifetime: "${lifetime}" is not an ISO 8601 duration (e.g. PT1H, P1D)`, EXIT.USAGE);
+
+let client: Awaited<ReturnType<typeof connectCib>>;
+try {
+  client = await connectCib('crm_resource', root);
+} catch (e) {
+  fail(`Error: cluster is not available on this node: ${(e as Error).message}`, EXIT.DISCONNECT);
+}
+try {
+  const cib = Cib.parse((await client!.request('query', {})).xml, 'the live CIB');
+  const ws = buildWorkingSet(cib);
+  const r = ws.byId.get(rsc!);
+  if (!r || r.implicit) {
+    const known = [...ws.byId.values()].filter((x) => !x.implicit && !x.id.includes(':')).map((x) => x.id);
+    const close = known.filter((id) => id.toLowerCase().includes(rsc!.toLowerCase()) || rsc!.toLowerCase().includes(id.toLowerCase()));
+    fail(`Resource '${rsc}' not found${close.length ? ` (did you mean ${close.join(', ')}?)` : ''}`, EXIT.NOSUCH);
+  }
+  const running = [...new Set(primitives(r!).flatMap((p) => [...p.active.keys()]))].sort();
+  if (node !== undefined && !ws.node.has(node)) fail(`Node '${node}' not found`, EXIT.NOSUCH);
+
+  const put = async (el: XmlElement) => {
+    try {
+      await client!.request('replace', { section: 'constraints', xml: serializeXml(el) });
+    } catch (e) {
+      if ((e as HaError).code !== 'ENOSUCH') throw e;
+      await client!.request('create', { section: 'constraints', xml: serializeXml(el) });
+    }
+  };
+  const now = new Date();
+  switch (command) {
+    case 'locate':
+      if (!running.length) process.stdout.write(`resource ${rsc} is NOT running\n`);
+      for (const n of running) process.stdout.write(`resource ${rsc} is running on: ${n}\n`);
+      break;
+    case 'move':
+    case 'ban': {
+      const to = command === 'move' ? node : undefined;
+      if (to !== undefined) {
+        await put(preferConstraint(rsc!, to, lifetimeMs, now));
+        break;
+      }
+      const away = command === 'ban' && node !== undefined ? [node] : running;
+      if (!away.length) fail(`Resource '${rsc}' not moved: not active on any node${command === 'ban' ? ' (give the node with -N)' : ''}`, EXIT.ERROR);
+      if (command === 'move' && away.length > 1) fail(`Resource '${rsc}' not moved: active on ${away.length} nodes (give the destination with -N)`, EXIT.ERROR);
+      for (const n of away) {
+        const c = banConstraint(rsc!, n, lifetimeMs, now);
+        await put(c);
+        process.stderr.write(`WARNING: Creating rsc_location constraint '${c.attrs.id}' with a score of -INFINITY for resource ${rsc} on ${n}.\n\tThis will prevent ${rsc} from running on ${n} until the constraint is removed using the clear option or by editing the CIB with an appropriate tool\n\tThis will be the case even if ${n} is the last node in the cluster\n`);
+      }
+      break;
+    }
+    case 'clear':
+      for (const id of constraintsToClear(cib, rsc!, node)) {
+        await client!.request('delete', { section: 'constraints', xml: `<rsc_location id="${id}"/>` });
+        process.stdout.write(`Removing constraint: ${id}\n`);
+      }
+      break;
+  }
+} catch (e) {
+  fail((e as Error).message, e instanceof HaError ? EXIT.ERROR : EXIT.SOFTWARE);
+} finally {
+  client!.close();
+}

@@ -1,0 +1,59 @@
+/**
+ * The constraints crm_resource --move, --ban and --clear work with, named as Pacemaker names
+ * them so that either tool clears what the other made: `cli-prefer-RSC` (INFINITY on the target)
+ * and `cli-ban-RSC-on-NODE` (-INFINITY); with a lifetime, a rule on `#uname` and a date
+ * expression that ends it. Pure.
+ */
+import type { Cib } from '@heartbeat-ts/cib';
+import { isElement, type XmlElement } from '@heartbeat-ts/cluster-glue';
+
+const el = (name: string, attrs: Record<string, string>, children: XmlElement[] = []): XmlElement => ({ name, attrs, children });
+
+/** An ISO 8601 duration (PnYnMnWnDTnHnMnS, as crm_resource --lifetime takes it) in ms; undefined if it is not one. */
+export function durationMs(text: string): number | undefined {
+  const m = /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/.exec(text);
+  if (!m || text === 'P' || text.endsWith('T')) return undefined;
+  const [, y, mo, w, d, h, mi, s] = m.map((x) => (x === undefined ? 0 : Number(x)));
+  return ((((y! * 365 + mo! * 30 + w! * 7 + d!) * 24 + h!) * 60 + mi!) * 60 + s!) * 1000;
+}
+
+function located(id: string, rsc: string, node: string, score: string, lifetimeMs: number | undefined, now: Date): XmlElement {
+  if (lifetimeMs === undefined) return el('rsc_location', { id, rsc, role: 'Started', node, score });
+  const end = new Date(now.getTime() + lifetimeMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return el('rsc_location', { id, rsc, role: 'Started' }, [
+    el('rule', { id: `${id}-rule`, score, 'boolean-op': 'and' }, [
+      el('expression', { id: `${id}-expr`, attribute: '#uname', operation: 'eq', value: node, type: 'string' }),
+      el('date_expression', { id: `${id}-lifetime`, operation: 'lt', end }),
+    ]),
+  ]);
+}
+
+export function preferConstraint(rsc: string, node: string, lifetimeMs: number | undefined, now: Date): XmlElement {
+  return located(`cli-prefer-${rsc}`, rsc, node, 'INFINITY', lifetimeMs, now);
+}
+
+export function banConstraint(rsc: string, node: string, lifetimeMs: number | undefined, now: Date): XmlElement {
+  return located(`cli-ban-${rsc}-on-${node}`, rsc, node, '-INFINITY', lifetimeMs, now);
+}
+
+/** The ids --clear removes: the move and every ban of the resource (with a node: that node's ban, and the move if it is to that node). */
+export function constraintsToClear(cib: Cib, rsc: string, node?: string): string[] {
+  const out: string[] = [];
+  // The node a constraint names: its node attribute, or its rule's #uname expression.
+  const targetOf = (e: XmlElement): string | undefined => {
+    if (e.attrs.node !== undefined) return e.attrs.node;
+    if (e.name === 'expression' && e.attrs.attribute === '#uname') return e.attrs.value;
+    for (const c of e.children) if (isElement(c)) {
+      const t = targetOf(c);
+      if (t !== undefined) return t;
+    }
+    return undefined;
+  };
+  for (const c of cib.section('constraints')?.children ?? []) {
+    if (!isElement(c) || c.name !== 'rsc_location') continue;
+    const id = c.attrs.id ?? '';
+    if (id === `cli-prefer-${rsc}` && (node === undefined || targetOf(c) === node)) out.push(id);
+    else if (node === undefined ? id.startsWith(`cli-ban-${rsc}-on-`) : id === `cli-ban-${rsc}-on-${node}`) out.push(id);
+  }
+  return out;
+}
