@@ -7,9 +7,9 @@
  *   the node's `<lrm>` is rewritten from the executor's history in one CIB update;
  * - it runs the actions the DC sends it (`crmd_exec`), through its executor: recurring operations
  *   of the resource are cancelled first when it stops, migrates, or changes role (the graph adds
- *   those of the new role); a failure other than a probe's is counted in the node's transient
- *   attributes (fail-count-RSC#OP_INTERVAL, last-failure-...: what the attribute daemon will
- *   hold, issue 8) — a start's to INFINITY (start-failure-is-fatal); then it answers the DC.
+ *   those of the new role); a failure other than a probe's is counted through the attribute
+ *   daemon (fail-count-RSC#OP_INTERVAL, last-failure-...) — a start's to INFINITY
+ *   (start-failure-is-fatal); then it answers the DC.
  *
  * On the DC (see election.ts):
  * - at every membership change: node_state of members (in the cluster, controller online, joined)
@@ -27,6 +27,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { Cib, connectCib } from '@heartbeat-ts/cib';
 import { type Daemon, type DaemonContext, HaError, IpcServer, type Logger, parseCrmDurationMs, serializeXml, socketPath, type XmlElement } from '@heartbeat-ts/cluster-glue';
+import { connectAttrd } from '@heartbeat-ts/attrd';
 import { connectExecutor, type ExecutorClient } from '@heartbeat-ts/executor';
 import { connectHeartbeat, type HeartbeatClient } from '@heartbeat-ts/heartbeat';
 import { actionResourceName, buildWorkingSet, type GraphAction, schedule, transitionGraph } from '@heartbeat-ts/pengine';
@@ -92,11 +93,14 @@ export class ControllerDaemon implements Daemon {
   /** cluster-delay: how long past an action's timeout its node's answer is awaited. */
   private clusterDelayMs = 60_000;
   private peInputs!: PeInputStore;
+  private attrd: Awaited<ReturnType<typeof connectAttrd>> | undefined;
+  private root: string | undefined;
 
   async start(ctx: DaemonContext): Promise<void> {
     this.log = ctx.logger;
     this.me = ctx.node;
     this.peInputs = new PeInputStore(join(ctx.paths.stateDir, 'pengine'));
+    this.root = ctx.paths.root;
     this.hb = await retry('the messaging layer (heartbeat)', () => connectHeartbeat(ctx.paths, { name: 'controller', reconnect: true, timeoutMs: 15_000 }));
     this.cib = await retry('the CIB daemon', () => connectCib('controller', ctx.paths.root));
     this.executor = await retry('the executor', () => connectExecutor(ctx.paths, { name: 'controller', reconnect: true }));
@@ -137,6 +141,7 @@ export class ControllerDaemon implements Daemon {
     this.hb?.close();
     this.cib?.close();
     this.executor?.close();
+    this.attrd?.close();
     await this.ipc?.close();
   }
 
@@ -188,24 +193,18 @@ export class ControllerDaemon implements Daemon {
     }, 20);
   }
 
-  /** A failure counted as the attribute daemon would (fail-count-RSC#OP_INTERVAL, last-failure-...). */
+  /** A failure counted through the attribute daemon: fail-count-RSC#OP_INTERVAL (+1, INFINITY for a start) and last-failure-RSC#OP_INTERVAL. */
   private async countFailure(rsc: string, action: string, intervalMs: number): Promise<void> {
-    await this.cibWrite('fail count', async () => {
-      const id = await this.nodeId(this.me);
-      const suffix = `${rsc.replace(/:\d+$/, '')}#${action}_${intervalMs}`;
-      let count = 1;
-      try {
-        const r = await this.cib.request('query', { xpath: `/cib/status/node_state[@uname='${this.me}']/transient_attributes/instance_attributes/nvpair[@name='fail-count-${suffix}']` });
-        const v = /value="([^"]*)"/.exec(r.xml)?.[1] ?? '0';
-        count = v === 'INFINITY' ? Infinity : (Number(v) || 0) + 1;
-      } catch {
-        /* none yet */
-      }
-      const value = action === 'start' || count === Infinity ? 'INFINITY' : String(count);
-      const nv = (name: string, v: string) => el('nvpair', { id: `status-${id}-${name}`, name, value: v });
-      const attrs = el('instance_attributes', { id: `status-${id}` }, [nv(`fail-count-${suffix}`, value), nv(`last-failure-${suffix}`, String(Math.floor(Date.now() / 1000)))]);
-      await this.cib.request('modify', { section: 'status', xml: xml(el('status', {}, [el('node_state', { id, uname: this.me }, [el('transient_attributes', { id }, [attrs])])])) });
-    });
+    const suffix = `${rsc.replace(/:\d+$/, '')}#${action}_${intervalMs}`;
+    try {
+      this.attrd ??= await connectAttrd('controller', this.root);
+      await this.attrd.request('update', { name: `fail-count-${suffix}`, value: action === 'start' ? 'INFINITY' : 'value++' });
+      await this.attrd.request('update', { name: `last-failure-${suffix}`, value: String(Math.floor(Date.now() / 1000)) });
+    } catch (e) {
+      this.attrd?.close();
+      this.attrd = undefined;
+      this.log.error({ rsc, action, err: (e as Error).message }, 'cannot count the failure: the attribute daemon does not answer');
+    }
   }
 
   // ---- running actions (every node) ----

@@ -1,0 +1,3 @@
+export * from './table.js';
+export * from './protocol.js';
+export { AttrdDaemon } from './daemon.js';
