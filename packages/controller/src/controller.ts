@@ -120,7 +120,7 @@ export class ControllerDaemon implements Daemon {
     }));
     await ipc.listen();
 
-    await this.executor.subscribe('op', () => this.lrmChanged());
+    await this.executor.subscribe('op', (rec) => this.onOp(rec));
     await this.cib.subscribe('diff', (d) => this.onCibDiff(d.paths));
     await this.hb.subscribe('message', (m) => this.onMessage(m.from, m.type, m.fields));
     await this.hb.subscribe('membership', (m) => this.onMembership(m.members, m.generation, m.quorum));
@@ -185,6 +185,18 @@ export class ControllerDaemon implements Daemon {
     });
   }
 
+  /**
+   * A result the executor reports: the history in the CIB follows; a recurring operation that
+   * turns out other than expected (a monitor finding the resource stopped or failed) is a failure,
+   * counted — the DC sees both and recovers the resource.
+   */
+  private onOp(rec: { callId: number; rsc: string; action: string; intervalMs: number; rc: number; status: string }): void {
+    this.lrmChanged();
+    if (rec.intervalMs === 0 || rec.status === 'cancelled') return;
+    const expected = Number(this.keys.get(rec.callId)?.split(':')[2] ?? (rec.rc === 8 ? 8 : 0));
+    if (rec.status !== 'done' || rec.rc !== expected) void this.countFailure(rec.rsc, rec.action, rec.intervalMs);
+  }
+
   private lrmChanged(): void {
     if (this.lrmTimer) return;
     this.lrmTimer = setTimeout(() => {
@@ -224,7 +236,8 @@ export class ControllerDaemon implements Daemon {
     }
     this.keys.set(r.callId, req.transitionKey);
     const probe = req.action === 'monitor' && req.intervalMs === 0;
-    if (!probe && (r.status !== 'done' || r.rc !== expected)) await this.countFailure(req.rsc, req.action, req.intervalMs);
+    // (A recurring operation's results, its first included, are counted as the executor reports them: onOp.)
+    if (!probe && req.intervalMs === 0 && (r.status !== 'done' || r.rc !== expected)) await this.countFailure(req.rsc, req.action, req.intervalMs);
     await this.writeLrm();
     return { rc: r.rc, status: r.status, reason: r.reason, callId: r.callId };
   }

@@ -3,9 +3,12 @@
  * starts hbts-crm, which starts the CIB daemon, the executor and the controller. A resource
  * configured in the CIB is started by the DC's transition where the constraints want it; when
  * its node dies it is started on a survivor; when the DC dies another node takes over as DC and
- * recovers what ran there; the live CIB and the saved scheduler inputs replay in crm_simulate.
+ * recovers what ran there; the live CIB and the saved scheduler inputs replay in crm_simulate; a
+ * service that dies is recovered in place, and moved after migration-threshold failures.
  * (Fencing is disabled: it is issue 9.)
  */
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Cib } from '@heartbeat-ts/cib';
 import { resourceDir } from '@heartbeat-ts/resource-agents';
@@ -148,5 +151,18 @@ describe('the CRM over heartbeat (3 loopback nodes)', () => {
     const s3 = await controller(n3);
     expect(s3.dc).toBe('n2');
     expect(s3.badMessages).toBe(0);
+
+    // d1's service dies behind the cluster's back (its state file goes): the monitor notices,
+    // the failure is counted and d1 is recovered in place; with migration-threshold=2 the second
+    // failure moves it away.
+    expect((await cibadmin(n2, '-M', '-X', '<primitive id="d1"><meta_attributes id="d1-meta"><nvpair id="d1-mt" name="migration-threshold" value="2"/></meta_attributes></primitive>')).code).toBe(0);
+    await waitFor('settled with d1 on n2', async () => !(await controller(n2)).current && (await settled(n2)) && (await placement(n2)).d1?.join() === 'n2', { timeoutMs: 10_000 });
+    const failCount = async () => buildWorkingSet(Cib.parse((await cibadmin(n3, '-Q')).out, 'live')).node.get('n2')?.attrs['fail-count-d1#monitor_1000'];
+    const state = join(n2.root, 'run/heartbeat-ts/rsctmp/Dummy-d1.state');
+    expect(existsSync(state)).toBe(true);
+    rmSync(state);
+    await waitFor('one failure counted, d1 recovered on n2', async () => (await failCount()) === '1' && existsSync(state) && (await placement(n3)).d1?.join() === 'n2' && (await settled(n2)), { timeoutMs: 15_000 });
+    rmSync(state);
+    await waitFor('a second failure: d1 moved to n3', async () => (await failCount()) === '2' && (await placement(n3)).d1?.join() === 'n3', { timeoutMs: 15_000 });
   });
 });
