@@ -1,2 +1,3 @@
 export * from './cluster-status.js';
 export * from './placement.js';
+export * from './attributes.js';

@@ -2,7 +2,8 @@
  * The attribute daemon on three loopback nodes of real processes (heartbeat with `crm respawn`):
  * a value set on one node reaches the CIB through the writer after its dampening and is seen
  * everywhere; increments; deletion; permanent attributes; a location rule on an attribute moves a
- * resource; a node that leaves takes its transient attributes with it.
+ * resource, and so does standby set with crm_attribute; crm_node lists the nodes; a node that
+ * leaves takes its transient attributes with it.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { Cib } from '@heartbeat-ts/cib';
@@ -64,10 +65,27 @@ describe('the attribute daemon (3 loopback nodes)', () => {
       return w.length === 1 && w[0] !== first;
     }, { timeoutMs: 15_000 });
 
+    // Standby through crm_attribute moves it too; online again, and crm_node lists the nodes.
+    const tools = (n: HarnessNode, bin: string, ...args: string[]) => run(n, '@heartbeat-ts/tools', bin, ...args);
+    const second = (await where())[0]!;
+    expect((await tools(n2, 'crm_attribute', '-N', second, '-n', 'standby', '-v', 'on')).code).toBe(0);
+    expect((await tools(n3, 'crm_attribute', '-N', second, '-n', 'standby', '-G')).out).toBe('scope=nodes  name=standby value=on');
+    await waitFor(`d1 left ${second} (standby)`, async () => {
+      const w = await where();
+      return w.length === 1 && w[0] !== second && w[0] !== first;
+    }, { timeoutMs: 15_000 });
+    expect((await tools(n2, 'crm_attribute', '-N', second, '-n', 'standby', '-v', 'off')).code).toBe(0);
+    expect((await tools(n1, 'crm_attribute', '-n', 'stonith-enabled', '-G', '-q')).out).toBe('false');
+    expect((await tools(n1, 'crm_attribute', '-n', 'no-such-option', '-G')).code).toBe(105);
+    expect((await tools(n2, 'crm_node', '-l')).out).toBe('n1 n1 member\nn2 n2 member\nn3 n3 member');
+    expect((await tools(n2, 'crm_node', '-p')).out).toBe('n1 n2 n3');
+    expect((await tools(n3, 'crm_node', '-q')).out).toBe('1');
+
     // n3 leaves: its transient attributes (fails) go with it; its permanent one stays.
     cluster.killNode('n3');
     await waitFor('n3 transient attributes gone', async () => (await attrsIn(n1, 'n3')).fails === undefined, { timeoutMs: 10_000 });
     expect((await attrsIn(n1, 'n3')).site).toBe('east');
     expect((await attrd(n2, '-Q', '-n', 'fails', '-A')).code).toBe(105);
+    expect((await tools(n2, 'crm_node', '-l')).out).toBe('n1 n1 member\nn2 n2 member\nn3 n3 lost');
   });
 });

@@ -1,0 +1,61 @@
+/**
+ * Where crm_attribute's attributes live in the CIB, as Pacemaker keeps them: cluster options in
+ * a `cluster_property_set` of `crm_config` (`cib-bootstrap-options` for new ones); permanent node
+ * attributes in the node's `instance_attributes` (`nodes-ID`); transient ones in its
+ * `node_state`'s `transient_attributes` (`status-ID`). Pure: finds a value, builds the XML of an
+ * update.
+ */
+import type { Cib } from '@heartbeat-ts/cib';
+import { isElement, type XmlElement } from '@heartbeat-ts/cluster-glue';
+
+export type Scope = 'crm_config' | 'nodes' | 'status';
+
+const el = (name: string, attrs: Record<string, string> = {}, children: XmlElement[] = []): XmlElement => ({ name, attrs, children });
+const kids = (e: XmlElement | undefined, name?: string) => (e?.children ?? []).filter(isElement).filter((c) => !name || c.name === name);
+
+export interface Found {
+  id: string;
+  value: string | undefined;
+}
+
+/** The node's id in the configuration (its name when it is not listed). */
+export function nodeIdOf(cib: Cib, uname: string): string {
+  return cib.nodes.find((n) => n.uname === uname)?.id ?? uname;
+}
+
+/** The nvpair holding an attribute, if any. */
+export function findAttribute(cib: Cib, scope: Scope, name: string, node?: string): Found | undefined {
+  let sets: XmlElement[] = [];
+  if (scope === 'crm_config') sets = kids(cib.section('crm_config'), 'cluster_property_set');
+  else if (scope === 'nodes') {
+    const n = kids(cib.section('nodes'), 'node').find((x) => x.attrs.uname === node);
+    sets = kids(n, 'instance_attributes');
+  } else {
+    const st = kids(cib.section('status'), 'node_state').find((x) => x.attrs.uname === node);
+    sets = kids(kids(st, 'transient_attributes')[0], 'instance_attributes');
+  }
+  for (const set of sets) {
+    const nv = kids(set, 'nvpair').find((x) => x.attrs.name === name);
+    if (nv) return { id: nv.attrs.id ?? '', value: nv.attrs.value };
+  }
+  return undefined;
+}
+
+/** The XML (and the section it goes to) that sets an attribute with a CIB modify. */
+export function attributeUpdate(cib: Cib, scope: Scope, name: string, value: string, node?: string): { section: Scope; xml: XmlElement } {
+  const existing = findAttribute(cib, scope, name, node);
+  if (scope === 'crm_config') {
+    // (Into the set that has it, else the bootstrap options.)
+    const set = kids(cib.section('crm_config'), 'cluster_property_set').find((s) => kids(s, 'nvpair').some((x) => x.attrs.id === existing?.id));
+    const setId = set?.attrs.id ?? 'cib-bootstrap-options';
+    return { section: 'crm_config', xml: el('crm_config', {}, [el('cluster_property_set', { id: setId }, [el('nvpair', { id: existing?.id ?? `${setId}-${name}`, name, value })])]) };
+  }
+  const id = nodeIdOf(cib, node!);
+  if (scope === 'nodes') {
+    const n = kids(cib.section('nodes'), 'node').find((x) => x.attrs.uname === node);
+    const set = kids(n, 'instance_attributes').find((s) => kids(s, 'nvpair').some((x) => x.attrs.id === existing?.id)) ?? kids(n, 'instance_attributes')[0];
+    const setId = set?.attrs.id ?? `nodes-${id}`;
+    return { section: 'nodes', xml: el('nodes', {}, [el('node', { id, uname: node! }, [el('instance_attributes', { id: setId }, [el('nvpair', { id: existing?.id ?? `nodes-${id}-${name}`, name, value })])])]) };
+  }
+  return { section: 'status', xml: el('status', {}, [el('node_state', { id, uname: node! }, [el('transient_attributes', { id }, [el('instance_attributes', { id: `status-${id}` }, [el('nvpair', { id: existing?.id ?? `status-${id}-${name}`, name, value })])])])]) };
+}

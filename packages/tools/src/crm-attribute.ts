@@ -1,0 +1,97 @@
+#!/usr/bin/env node
+/**
+ * crm_attribute: cluster options and node attributes in the CIB, with Pacemaker 2.1's flags.
+ *   -n, --name NAME        the attribute
+ *   -v, --update VALUE     set it          -D, --delete   remove it
+ *   -G, --query            print it (the default): scope=SCOPE  name=NAME value=VALUE
+ *   -q, --quiet            with -G: the value alone
+ *   -d, --default VALUE    with -G: what to print when it is not set
+ *   -t, --type SCOPE       crm_config (default), nodes (permanent node attribute, the default with
+ *                          -N) or status (transient node attribute)
+ *   -l, --lifetime L       forever (= nodes) or reboot (= status)
+ *   -N, --node NODE        the node, for node attributes
+ *   --root DIR             the runtime root of the node
+ * Exit codes: 0; 64 usage; 102 the cluster is not running here; 105 no such attribute (-G, -D)
+ * or node.
+ */
+import { Cib, connectCib } from '@heartbeat-ts/cib';
+import { EXIT, serializeXml, takeRootOption } from '@heartbeat-ts/cluster-glue';
+import { attributeUpdate, findAttribute, type Scope } from './attributes.js';
+
+const usage = `Usage: crm_attribute -n NAME [-v VALUE | -D | -G [-q] [-d DEFAULT]] [-t crm_config|nodes|status | -l forever|reboot] [-N NODE]
+`;
+const fail = (msg: string, code: number): never => {
+  process.stderr.write(`crm_attribute: ${msg}\n`);
+  process.exit(code);
+};
+
+const { root, rest } = takeRootOption(process.argv.slice(2));
+let name: string | undefined;
+let value: string | undefined;
+let op: 'update' | 'delete' | 'query' = 'query';
+let scope: Scope | undefined;
+let node: string | undefined;
+let quiet = false;
+let fallback: string | undefined;
+for (let i = 0; i < rest.length; i++) {
+  let a = rest[i]!;
+  let inline: string | undefined;
+  if (a.startsWith('--') && a.includes('=')) {
+    inline = a.slice(a.indexOf('=') + 1);
+    a = a.slice(0, a.indexOf('='));
+  }
+  const next = () => inline ?? rest[++i] ?? fail(`${a} needs a value\n${usage}`, EXIT.USAGE);
+  switch (a) {
+    case '-n': case '--name': name = next(); break;
+    case '-v': case '--update': op = 'update'; value = next(); break;
+    case '-D': case '--delete': op = 'delete'; break;
+    case '-G': case '--query': op = 'query'; break;
+    case '-q': case '--quiet': quiet = true; break;
+    case '-d': case '--default': fallback = next(); break;
+    case '-N': case '--node': node = next(); break;
+    case '-t': case '--type': {
+      const v = next();
+      if (v !== 'crm_config' && v !== 'nodes' && v !== 'status') fail(`--type: "${v}" is not one of crm_config, nodes, status`, EXIT.USAGE);
+      scope = v as Scope;
+      break;
+    }
+    case '-l': case '--lifetime': {
+      const v = next();
+      if (v !== 'forever' && v !== 'reboot') fail(`--lifetime: "${v}" is neither forever nor reboot`, EXIT.USAGE);
+      scope = v === 'forever' ? 'nodes' : 'status';
+      break;
+    }
+    case '-h': case '--help': process.stdout.write(usage); process.exit(0); break;
+    default: fail(`unknown or unsupported option ${a}\n${usage}`, EXIT.USAGE);
+  }
+}
+if (!name) fail(`-n NAME is needed\n${usage}`, EXIT.USAGE);
+scope ??= node !== undefined ? 'nodes' : 'crm_config';
+if (scope !== 'crm_config' && node === undefined) fail(`a node attribute needs -N NODE`, EXIT.USAGE);
+
+let client: Awaited<ReturnType<typeof connectCib>>;
+try {
+  client = await connectCib('crm_attribute', root);
+} catch (e) {
+  fail(`Error: cluster is not available on this node: ${(e as Error).message}`, EXIT.DISCONNECT);
+}
+try {
+  const cib = Cib.parse((await client!.request('query', {})).xml, 'the live CIB');
+  if (node !== undefined && !cib.nodes.some((n) => n.uname === node) && !cib.status.some((s) => s.attrs.uname === node)) fail(`Node '${node}' not found`, EXIT.NOSUCH);
+  const found = findAttribute(cib, scope, name!, node);
+  if (op === 'query') {
+    const v = found?.value ?? fallback;
+    if (v === undefined) fail('Error performing operation: No such device or address', EXIT.NOSUCH);
+    // (Pacemaker's: "scope=S id=ID name=N value=V", the id empty unless asked for.)
+    process.stdout.write(quiet ? `${v}\n` : `scope=${scope}  name=${name} value=${v}\n`);
+  } else if (op === 'update') {
+    const u = attributeUpdate(cib, scope, name!, value!, node);
+    await client!.request('modify', { section: u.section, xml: serializeXml(u.xml) });
+  } else {
+    if (!found) fail('Error performing operation: No such device or address', EXIT.NOSUCH);
+    await client!.request('delete', { section: scope === 'status' ? 'status' : scope, xml: `<nvpair id="${found!.id}"/>` });
+    process.stdout.write(`Deleted ${scope === 'crm_config' ? 'crm_config option' : `${scope} attribute`}: id=${found!.id} name=${name}\n`);
+  }
+} finally {
+  client!.close();
+}

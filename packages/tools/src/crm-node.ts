@@ -1,0 +1,61 @@
+#!/usr/bin/env node
+/**
+ * crm_node: this node and the cluster's members, as Pacemaker 2.1's crm_node prints them.
+ *   -l, --list        every known node: "ID NAME member|lost"
+ *   -p, --partition   the members of this node's partition, on one line
+ *   -n, --name        this node's name          -i, --cluster-id   this node's id
+ *   -q, --quorum      1 if this partition has quorum, else 0
+ *   --root DIR        the runtime root of the node
+ * Exit codes: 0; 64 usage; 102 the cluster is not running here.
+ * Not built yet: -R (remove a node), -e, -N.
+ */
+import { Cib, connectCib } from '@heartbeat-ts/cib';
+import { EXIT, takeRootOption } from '@heartbeat-ts/cluster-glue';
+import { connectController } from '@heartbeat-ts/controller';
+
+const usage = 'Usage: crm_node (-l | -p | -n | -i | -q) [--root DIR]\n';
+const fail = (msg: string, code: number): never => {
+  process.stderr.write(`crm_node: ${msg}\n`);
+  process.exit(code);
+};
+const { root, rest } = takeRootOption(process.argv.slice(2));
+const flags: Record<string, string> = { '-l': 'list', '--list': 'list', '-p': 'partition', '--partition': 'partition', '-n': 'name', '--name': 'name', '-i': 'id', '--cluster-id': 'id', '-q': 'quorum', '--quorum': 'quorum' };
+if (rest.includes('-h') || rest.includes('--help')) {
+  process.stdout.write(usage);
+  process.exit(0);
+}
+if (rest.length !== 1 || !flags[rest[0]!]) fail(`give one of -l, -p, -n, -i, -q\n${usage}`, EXIT.USAGE);
+const what = flags[rest[0]!]!;
+
+let status: Awaited<ReturnType<Awaited<ReturnType<typeof connectController>>['request']>>;
+let cib: Cib;
+try {
+  const c = await connectController('crm_node', root);
+  status = await c.request('status', {});
+  c.close();
+  const k = await connectCib('crm_node', root);
+  cib = Cib.parse((await k.request('query', {})).xml, 'the live CIB');
+  k.close();
+} catch (e) {
+  fail(`Error: cluster is not available on this node: ${(e as Error).message}`, EXIT.DISCONNECT);
+}
+const idOf = (uname: string) => cib!.nodes.find((n) => n.uname === uname)?.id ?? uname;
+switch (what) {
+  case 'list':
+    for (const n of [...new Set([...cib!.nodes.map((x) => x.uname), ...status!.members])].sort()) process.stdout.write(`${idOf(n)} ${n} ${status!.members.includes(n) ? 'member' : 'lost'}\n`);
+    break;
+  case 'partition':
+    process.stdout.write(`${[...status!.members].sort().join(' ')}\n`);
+    break;
+  case 'name':
+    process.stdout.write(`${status!.node}\n`);
+    break;
+  case 'id':
+    process.stdout.write(`${idOf(status!.node)}\n`);
+    break;
+  case 'quorum': {
+    const q = cib!.root.attrs['have-quorum'];
+    process.stdout.write(`${q === '1' || q === 'true' ? 1 : 0}\n`);
+    break;
+  }
+}
