@@ -118,6 +118,12 @@ export class ControllerDaemon implements Daemon {
       ...(this.lastTransition ? { last: this.lastTransition } : {}),
       badMessages: this.badMessages,
     }));
+    ipc.handle('cleanup', ({ rsc, node }) => {
+      const nodes = node ? [node] : [...this.members].sort();
+      this.hb.request('send', encode('crmd_cleanup', { rsc, ...(node ? { node } : {}) })).catch((e: Error) => this.log.warn({ err: e.message }, 'cannot send a cleanup'));
+      if (!node || node === this.me) void this.cleanupLocal(rsc);
+      return { nodes };
+    });
     await ipc.listen();
 
     await this.executor.subscribe('op', (rec) => this.onOp(rec));
@@ -219,6 +225,23 @@ export class ControllerDaemon implements Daemon {
     }
   }
 
+  /** This node forgets a resource (its clone instances too): history, recurring operations, fail counts. */
+  private async cleanupLocal(rsc: string): Promise<void> {
+    const base = rsc.replace(/:\d+$/, '');
+    const mine = (id: string) => id === rsc || id.replace(/:\d+$/, '') === base;
+    try {
+      const { resources } = await this.executor.request('history', {});
+      for (const h of resources) if (mine(h.rsc)) await this.executor.request('forget', { rsc: h.rsc });
+      await this.writeLrm();
+      this.attrd ??= await connectAttrd('controller', this.root);
+      const { attributes } = await this.attrd.request('query', { node: this.me });
+      for (const a of attributes) if (a.name.startsWith(`fail-count-${base}#`) || a.name.startsWith(`last-failure-${base}#`)) await this.attrd.request('delete', { name: a.name });
+      this.log.info({ rsc }, 'cleaned up');
+    } catch (e) {
+      this.log.error({ rsc, err: (e as Error).message }, 'cleanup failed');
+    }
+  }
+
   // ---- running actions (every node) ----
 
   private async runLocal(req: ControllerMessage<'crmd_exec'>): Promise<ActionOutcome & { callId?: number }> {
@@ -277,6 +300,11 @@ export class ControllerDaemon implements Daemon {
         case 'crmd_exec': {
           const m = decode('crmd_exec', fields);
           void this.runLocal(m).then((o) => this.send(from, encode('crmd_result', { id: m.id, node: this.me, rc: o.rc, status: o.status, ...(o.reason ? { reason: o.reason } : {}), ...(o.callId !== undefined ? { callId: o.callId } : {}) })));
+          break;
+        }
+        case 'crmd_cleanup': {
+          const m = decode('crmd_cleanup', fields);
+          if (from !== this.me && (!m.node || m.node === this.me)) void this.cleanupLocal(m.rsc);
           break;
         }
         case 'crmd_result': {

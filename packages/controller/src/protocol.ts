@@ -8,6 +8,7 @@
  * - `crmd_exec`  DC → node: run this action of a transition (through your executor), record the
  *   result in the CIB, then answer.
  * - `crmd_result` node → DC: the action's result.
+ * - `crmd_cleanup` any → all: forget a resource's history and failures (on one node, or all).
  */
 import { type Infer, parse, s, type Schema } from '@heartbeat-ts/cluster-glue';
 
@@ -31,6 +32,7 @@ export const ControllerMessages = {
     params: strings,
     meta: strings,
   }),
+  crmd_cleanup: s.object({ rsc: s.string({ minLength: 1 }), node: s.optional(s.string()) }),
   crmd_result: s.object({ id: s.string(), node: s.string(), rc: s.integer(), status: s.string(), reason: s.optional(s.string()), callId: s.optional(s.integer()) }),
 };
 

@@ -38,6 +38,8 @@ export const ControllerProtocol = defineProtocol({
         badMessages: s.integer({ min: 0 }),
       }),
     },
+    /** crm_resource --cleanup: every node (or one) forgets the resource's history and fail counts; the DC probes it again. */
+    cleanup: { params: s.object({ rsc: s.string({ minLength: 1 }), node: s.optional(s.string()) }), result: s.object({ nodes: s.array(s.string()) }) },
   },
   events: {},
 });

@@ -6,14 +6,17 @@
  *                                  from where it runs: cli-ban-RSC-on-NODE (-INFINITY), with a warning
  *   -B, --ban -r RSC [-N NODE]     keep it off NODE (default: where it runs): cli-ban-RSC-on-NODE
  *   -U, --clear -r RSC [-N NODE]   remove those constraints (only NODE's ban with -N)
+ *   -C, --cleanup -r RSC [-N NODE] forget its history and fail counts (on every node, or NODE's):
+ *                                  it is probed again and may return where its failures kept it off
  *   -u, --lifetime DURATION        with --move/--ban: the constraint expires (ISO 8601, e.g. PT1H)
  *   --root DIR                     the runtime root of the node
  * Exit codes: 0; 64 usage; 102 the cluster is not running here; 105 no such resource; 1 the
  * resource runs nowhere (--move/--ban without -N).
- * Not built yet: --cleanup, --refresh, --restart, --wait, parameters and the rest (issues 8, 10).
+ * Not built yet: --refresh, --restart, --wait, parameters and the rest (issue 10).
  */
 import { Cib, connectCib } from '@heartbeat-ts/cib';
 import { EXIT, HaError, serializeXml, takeRootOption, type XmlElement } from '@heartbeat-ts/cluster-glue';
+import { connectController } from '@heartbeat-ts/controller';
 import { buildWorkingSet, primitives } from '@heartbeat-ts/pengine';
 import { banConstraint, constraintsToClear, durationMs, preferConstraint } from './placement.js';
 
@@ -22,6 +25,7 @@ const usage = `Usage: crm_resource COMMAND -r RESOURCE [options]
   -M, --move                move it (to -N NODE, or away from where it runs)
   -B, --ban                 keep it off -N NODE (default: where it runs)
   -U, --clear               remove the constraints --move and --ban created
+  -C, --cleanup             forget its history and fail counts (every node, or -N NODE)
   -r, --resource RSC        the resource
   -N, --node NODE           the node
   -u, --lifetime DURATION   how long a --move/--ban lasts (ISO 8601 duration, e.g. PT1H)
@@ -34,7 +38,7 @@ const fail = (msg: string, code: number): never => {
 };
 
 const { root, rest } = takeRootOption(process.argv.slice(2));
-let command: 'locate' | 'move' | 'ban' | 'clear' | undefined;
+let command: 'locate' | 'move' | 'ban' | 'clear' | 'cleanup' | undefined;
 let rsc: string | undefined;
 let node: string | undefined;
 let lifetime: string | undefined;
@@ -51,6 +55,7 @@ for (let i = 0; i < rest.length; i++) {
     case '-M': case '--move': command = 'move'; break;
     case '-B': case '--ban': command = 'ban'; break;
     case '-U': case '--clear': command = 'clear'; break;
+    case '-C': case '--cleanup': command = 'cleanup'; break;
     case '-r': case '--resource': rsc = value(); break;
     case '-N': case '--node': node = value(); break;
     case '-u': case '--lifetime': lifetime = value(); break;
@@ -109,6 +114,16 @@ try {
         const c = banConstraint(rsc!, n, lifetimeMs, now);
         await put(c);
         process.stderr.write(`WARNING: Creating rsc_location constraint '${c.attrs.id}' with a score of -INFINITY for resource ${rsc} on ${n}.\n\tThis will prevent ${rsc} from running on ${n} until the constraint is removed using the clear option or by editing the CIB with an appropriate tool\n\tThis will be the case even if ${n} is the last node in the cluster\n`);
+      }
+      break;
+    }
+    case 'cleanup': {
+      const c = await connectController('crm_resource', root);
+      try {
+        const { nodes } = await c.request('cleanup', { rsc: rsc!, ...(node ? { node } : {}) });
+        for (const n of nodes) process.stdout.write(`Cleaned up ${rsc} on ${n}\n`);
+      } finally {
+        c.close();
       }
       break;
     }

@@ -164,5 +164,8 @@ describe('the CRM over heartbeat (3 loopback nodes)', () => {
     await waitFor('one failure counted, d1 recovered on n2', async () => (await failCount()) === '1' && existsSync(state) && (await placement(n3)).d1?.join() === 'n2' && (await settled(n2)), { timeoutMs: 15_000 });
     rmSync(state);
     await waitFor('a second failure: d1 moved to n3', async () => (await failCount()) === '2' && (await placement(n3)).d1?.join() === 'n3', { timeoutMs: 15_000 });
+    // The operator cleans it up: the failures are forgotten and d1 goes back where it prefers.
+    expect(String((await n3.exec(process.execPath, [resolveBin('@heartbeat-ts/tools', 'crm_resource'), '--cleanup', '-r', 'd1'])).stdout)).toBe('Cleaned up d1 on n2\nCleaned up d1 on n3');
+    await waitFor('no fail count, d1 back on n2', async () => (await failCount()) === undefined && (await placement(n3)).d1?.join() === 'n2', { timeoutMs: 15_000 });
   });
 });
