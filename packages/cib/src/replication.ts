@@ -17,6 +17,7 @@
 import { randomUUID } from 'node:crypto';
 import { HaError, type Logger } from '@heartbeat-ts/cluster-glue';
 import { type HeartbeatClient } from '@heartbeat-ts/heartbeat';
+import { CibError } from './model.js';
 import { type CibChange, CibStore, compareVersions, type Section, versionString } from './store.js';
 import { parseXml, serializeXml } from './xml.js';
 
@@ -38,7 +39,8 @@ const fromFields = (f: Record<string, string>): WireRequest => ({ op: f.op as Op
 
 export class CibReplicator {
   private members: string[] = [];
-  private readonly waiting = new Map<string, { resolve(v: string): void; reject(e: Error): void; timer: NodeJS.Timeout }>();
+  /** Updates forwarded to the master, by request id: what was asked and of whom. */
+  private readonly waiting = new Map<string, { resolve(v: string): void; reject(e: Error): void; timer: NodeJS.Timeout; req: WireRequest; to: string }>();
 
   constructor(
     private readonly me: string,
@@ -75,6 +77,23 @@ export class CibReplicator {
     const before = this.master;
     this.members = members;
     if (this.master !== before) this.log.info({ master: this.master, members }, 'CIB master copy moved');
+    // Updates forwarded to a master that is no longer the master go to the new one (or apply
+    // here, if we are it) rather than waiting for an answer that will not come.
+    for (const [reqid, w] of this.waiting) {
+      if (w.to === this.master) continue;
+      if (this.isMaster) {
+        this.waiting.delete(reqid);
+        clearTimeout(w.timer);
+        try {
+          w.resolve(this.applyAsMaster(w.req));
+        } catch (e) {
+          w.reject(e instanceof CibError ? new HaError(e.code, e.message) : (e as Error));
+        }
+      } else {
+        w.to = this.master;
+        this.send('cib_update', { reqid, ...toFields(w.req) }, w.to);
+      }
+    }
     if (members.length < 2) return;
     if (this.isMaster) this.sendFull();
     // Every member shows the master what it has: the higher version wins.
@@ -85,14 +104,15 @@ export class CibReplicator {
   async update(req: WireRequest): Promise<string> {
     if (this.isMaster) return this.applyAsMaster(req);
     const reqid = randomUUID();
+    const to = this.master;
     const result = new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiting.delete(reqid);
-        reject(new HaError('ETIMEDOUT', `the CIB master (${this.master}) did not answer within ${UPDATE_TIMEOUT_MS / 1000} s`));
+        reject(new HaError('ETIMEDOUT', `the CIB master (${this.waiting.get(reqid)?.to ?? to}) did not answer within ${UPDATE_TIMEOUT_MS / 1000} s`));
       }, UPDATE_TIMEOUT_MS);
-      this.waiting.set(reqid, { resolve, reject, timer });
+      this.waiting.set(reqid, { resolve, reject, timer, req, to });
     });
-    this.send('cib_update', { reqid, ...toFields(req) }, this.master);
+    this.send('cib_update', { reqid, ...toFields(req) }, to);
     return result;
   }
 

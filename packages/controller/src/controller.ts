@@ -89,12 +89,19 @@ export class ControllerDaemon implements Daemon {
   private writes: Promise<unknown> = Promise.resolve();
   private lrmTimer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** DC: a join round is under way (scheduling waits for its node states). */
+  private joining = false;
+  /** Actions this node is running for the DC, and answers not yet handed to heartbeat. */
+  private localActions = 0;
+  private readonly sending = new Set<Promise<unknown>>();
   private badMessages = 0;
   /** cluster-delay: how long past an action's timeout its node's answer is awaited. */
   private clusterDelayMs = 60_000;
   private peInputs!: PeInputStore;
   private attrd: Awaited<ReturnType<typeof connectAttrd>> | undefined;
   private root: string | undefined;
+  /** DC: the next scheduler run due to time (cluster-recheck-interval, a failure expiring). */
+  private recheck: NodeJS.Timeout | undefined;
 
   async start(ctx: DaemonContext): Promise<void> {
     this.log = ctx.logger;
@@ -139,7 +146,9 @@ export class ControllerDaemon implements Daemon {
   }
 
   async stop(): Promise<void> {
+    await this.shutdown();
     this.stopped = true;
+    if (this.recheck) clearTimeout(this.recheck);
     this.current?.abort('controller stopping');
     if (this.lrmTimer) clearTimeout(this.lrmTimer);
     for (const w of this.awaiting.values()) clearTimeout(w.timer);
@@ -153,6 +162,72 @@ export class ControllerDaemon implements Daemon {
 
   private get isDc(): boolean {
     return this.dc === this.me;
+  }
+
+  /**
+   * A clean stop (SIGTERM: heartbeat -k, the system shutting down): the node asks to leave — the
+   * `shutdown` attribute, through the attribute daemon — and waits until the CIB shows nothing
+   * running on it (the DC moves or stops it all, this node included if it is the DC), at most
+   * `shutdown-escalation` (default 20 min; HBTS_SHUTDOWN_ESCALATION overrides it), then stops.
+   */
+  private async shutdown(): Promise<void> {
+    if (this.stopped || !this.cib || !this.hb) return;
+    const running = async (): Promise<boolean | undefined> => {
+      try {
+        const ws = buildWorkingSet(Cib.parse((await this.cib.request('query', {}, { timeoutMs: 5000 })).xml, 'the live CIB'));
+        return [...ws.byId.values()].some((r) => r.kind === 'primitive' && r.active.has(this.me));
+      } catch {
+        return undefined;
+      }
+    };
+    if ((await running()) !== true) return;
+    let limitMs = 20 * 60_000;
+    try {
+      const cibXml = (await this.cib.request('query', { section: 'crm_config' }, { timeoutMs: 5000 })).xml;
+      limitMs = parseCrmDurationMs(/name="shutdown-escalation" value="([^"]+)"/.exec(cibXml)?.[1] ?? '20min') ?? limitMs;
+    } catch {
+      /* the default */
+    }
+    if (process.env.HBTS_SHUTDOWN_ESCALATION) limitMs = parseCrmDurationMs(process.env.HBTS_SHUTDOWN_ESCALATION) ?? limitMs;
+    this.log.info({ limitMs }, 'shutting down: moving resources away first');
+    try {
+      this.attrd ??= await connectAttrd('controller', this.root);
+      await this.attrd.request('update', { name: 'shutdown', value: String(Math.floor(Date.now() / 1000)) });
+    } catch (e) {
+      this.log.error({ err: (e as Error).message }, 'cannot ask to leave: stopping with resources still running');
+      return;
+    }
+    const deadline = Date.now() + limitMs;
+    while (Date.now() < deadline) {
+      // (The DC finishes the transition that moves them: their new home may not be started yet.)
+      if ((await running()) === false && !(this.isDc && (this.current || this.scheduling)) && this.localActions === 0) {
+        // (The DC gets the results of what ran here before we go.)
+        await Promise.all([...this.sending]);
+        this.log.info('nothing runs here any more: leaving');
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    this.log.error({ limitMs }, 'shutdown-escalation reached: leaving with resources still running');
+  }
+
+  /** DC: the scheduler runs again at cluster-recheck-interval, or when a failure expires (failure-timeout) if sooner. */
+  private planRecheck(ws: ReturnType<typeof buildWorkingSet>): void {
+    if (this.recheck) clearTimeout(this.recheck);
+    const intervalMs = parseCrmDurationMs(ws.cib.property('cluster-recheck-interval') ?? '15min') ?? 15 * 60_000;
+    let at = intervalMs > 0 ? Date.now() + intervalMs : Infinity;
+    for (const n of ws.nodes) {
+      for (const [k, v] of Object.entries(n.attrs)) {
+        const m = /^last-failure-(.+)#/.exec(k);
+        if (!m) continue;
+        const r = ws.byId.get(m[1]!) ?? [...ws.byId.values()].find((x) => x.id.replace(/:\d+$/, '') === m[1]);
+        const timeoutMs = parseCrmDurationMs(r?.meta['failure-timeout'] ?? '0') ?? 0;
+        const expires = (Number(v) || 0) * 1000 + timeoutMs + 1000;
+        if (timeoutMs > 0 && expires > Date.now()) at = Math.min(at, expires);
+      }
+    }
+    if (!Number.isFinite(at)) return;
+    this.recheck = setTimeout(() => this.scheduleSoon('recheck'), Math.max(0, at - Date.now()));
   }
 
   // ---- CIB writes (one at a time, in order) ----
@@ -268,7 +343,9 @@ export class ControllerDaemon implements Daemon {
   // ---- messages ----
 
   private send(to: string, msg: { type: string; fields: Record<string, string> }): void {
-    this.hb.request('send', { ...msg, to }).catch((e: Error) => this.log.warn({ to, type: msg.type, err: e.message }, 'cannot send a controller message'));
+    const p = this.hb.request('send', { ...msg, to }).catch((e: Error) => this.log.warn({ to, type: msg.type, err: e.message }, 'cannot send a controller message'));
+    this.sending.add(p);
+    void p.finally(() => this.sending.delete(p));
   }
 
   private onMessage(from: string, type: string, fields: Record<string, string>): void {
@@ -299,7 +376,8 @@ export class ControllerDaemon implements Daemon {
         }
         case 'crmd_exec': {
           const m = decode('crmd_exec', fields);
-          void this.runLocal(m).then((o) => this.send(from, encode('crmd_result', { id: m.id, node: this.me, rc: o.rc, status: o.status, ...(o.reason ? { reason: o.reason } : {}), ...(o.callId !== undefined ? { callId: o.callId } : {}) })));
+          this.localActions++;
+          void this.runLocal(m).finally(() => this.localActions--).then((o) => this.send(from, encode('crmd_result', { id: m.id, node: this.me, rc: o.rc, status: o.status, ...(o.reason ? { reason: o.reason } : {}), ...(o.callId !== undefined ? { callId: o.callId } : {}) })));
           break;
         }
         case 'crmd_cleanup': {
@@ -345,6 +423,7 @@ export class ControllerDaemon implements Daemon {
     }
     if (lost.length) this.current?.abort(`node${lost.length > 1 ? 's' : ''} ${lost.join(', ')} left`);
     for (const n of [...this.joinedNodes]) if (!members.includes(n)) this.joinedNodes.delete(n);
+    this.joining = true;
     void this.join(generation);
   }
 
@@ -376,6 +455,7 @@ export class ControllerDaemon implements Daemon {
     if (generation !== this.generation || !this.isDc) return;
     this.joinedGeneration = generation;
     await this.writeNodeStates();
+    this.joining = false;
     this.scheduleSoon('membership changed');
   }
 
@@ -427,7 +507,8 @@ export class ControllerDaemon implements Daemon {
     try {
       for (;;) {
         this.again = false;
-        if (!this.isDc || this.stopped) return;
+        // (After a membership change, not before the node states say who is there.)
+        if (!this.isDc || this.stopped || this.joining) return;
         await this.writes;
         const { xml: cibXml } = await this.cib.request('query', {});
         const ws = buildWorkingSet(Cib.parse(cibXml, 'the live CIB'));
@@ -435,6 +516,7 @@ export class ControllerDaemon implements Daemon {
         const sched = schedule(ws);
         const graph = transitionGraph(ws, sched.fenced);
         if (!graph.actions.some((a) => a.type !== 'pseudo_event')) {
+          this.planRecheck(ws);
           if (!this.again) return;
           continue;
         }

@@ -62,7 +62,8 @@ const sup = new Supervisor({ logger: log });
 sup.add({ name: 'cib', command: process.execPath, args: [bin('@heartbeat-ts/cib', 'hbts-cib'), ...rootArgs, '--replicate'], env, ready: answers('cib') });
 sup.add({ name: 'executor', command: process.execPath, args: [bin('@heartbeat-ts/executor', 'hbts-execd'), ...rootArgs, ...(raPath ? ['--ocf-ra-path', raPath] : [])], env, ready: answers('executor') });
 sup.add({ name: 'attrd', command: process.execPath, args: [bin('@heartbeat-ts/attrd', 'hbts-attrd'), ...rootArgs], env, ready: answers('attrd') });
-sup.add({ name: 'controller', command: process.execPath, args: [bin('@heartbeat-ts/controller', 'hbts-controld'), ...rootArgs], env, ready: answers('controller') });
+// (The controller moves this node's resources away before it stops: up to shutdown-escalation.)
+sup.add({ name: 'controller', command: process.execPath, args: [bin('@heartbeat-ts/controller', 'hbts-controld'), ...rootArgs], env, ready: answers('controller'), stopTimeoutMs: 21 * 60_000 });
 
 let stopping = false;
 const stop = async (why: string) => {

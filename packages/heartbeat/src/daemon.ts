@@ -355,7 +355,8 @@ export class HeartbeatDaemon implements Daemon {
     const sup = new Supervisor({ logger: log });
     for (const c of children) {
       const [command, ...args] = c.command.split(/\s+/);
-      sup.add({ name: c.name, command: command!, args, env: { HA_ROOT: ctx.paths.root, HA_NODE: ctx.node }, policy: { maxRestarts: 10, windowMs: 60_000 } });
+      // (The CRM moves its resources away before it stops: up to its shutdown-escalation.)
+      sup.add({ name: c.name, command: command!, args, env: { HA_ROOT: ctx.paths.root, HA_NODE: ctx.node }, policy: { maxRestarts: 10, windowMs: 60_000 }, ...(c.name === 'crm' ? { stopTimeoutMs: 25 * 60_000 } : {}) });
     }
     this.supervisor = sup;
     sup.forwardSignals(['SIGHUP', 'SIGUSR1', 'SIGUSR2']);

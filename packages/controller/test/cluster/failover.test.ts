@@ -4,7 +4,8 @@
  * configured in the CIB is started by the DC's transition where the constraints want it; when
  * its node dies it is started on a survivor; when the DC dies another node takes over as DC and
  * recovers what ran there; the live CIB and the saved scheduler inputs replay in crm_simulate; a
- * service that dies is recovered in place, and moved after migration-threshold failures.
+ * service that dies is recovered in place, and moved after migration-threshold failures; a node
+ * stopped cleanly hands its resources over before it leaves.
  * (Fencing is disabled: it is issue 9.)
  */
 import { existsSync, rmSync } from 'node:fs';
@@ -167,5 +168,20 @@ describe('the CRM over heartbeat (3 loopback nodes)', () => {
     // The operator cleans it up: the failures are forgotten and d1 goes back where it prefers.
     expect(String((await n3.exec(process.execPath, [resolveBin('@heartbeat-ts/tools', 'crm_resource'), '--cleanup', '-r', 'd1'])).stdout)).toBe('Cleaned up d1 on n2\nCleaned up d1 on n3');
     await waitFor('no fail count, d1 back on n2', async () => (await failCount()) === undefined && (await placement(n3)).d1?.join() === 'n2', { timeoutMs: 15_000 });
+
+    // n1 comes back (DC again); then a clean stop of n2, holding d1: d1 is stopped there and
+    // started on another node before n2 leaves — its last record of d1 is a successful stop.
+    await cluster.startNode('n1');
+    await waitFor('n1 back as DC, settled', async () => {
+      const s = await controller(n1).catch(() => undefined);
+      return s?.isDc === true && s.members.length === 3 && !s.current && (await settled(n1)) && (await placement(n1)).d1?.join() === 'n2';
+    }, { timeoutMs: 30_000 });
+    const stop = await n2.exec(process.execPath, [resolveBin('@heartbeat-ts/heartbeat', 'heartbeat'), '-k']);
+    expect(stop.exitCode, String(stop.stderr)).toBe(0);
+    await waitFor('d1 runs on another node', async () => {
+      const p = await placement(n1);
+      return p.d1?.length === 1 && p.d1[0] !== 'n2';
+    }, { timeoutMs: 10_000 });
+    expect((await cibadmin(n1, '-Q')).out).toMatch(/<lrm_rsc_op id="d1_last_0" operation_key="d1_stop_0"[^>]*on_node="n2"[^>]*rc-code="0"/);
   });
 });
