@@ -221,9 +221,16 @@ function locationsOf(ws: WorkingSet): Map<string, WorkingSet['constraints']> {
   return m;
 }
 
+const probesEnabled = new WeakMap<WorkingSet, boolean>();
+function startupProbes(ws: WorkingSet): boolean {
+  let v = probesEnabled.get(ws);
+  if (v === undefined) probesEnabled.set(ws, (v = isTrue(ws.cib.property('enable-startup-probes') ?? 'true')));
+  return v;
+}
+
 export function probeWanted(ws: WorkingSet, p: Rsc, n: NodeInfo, pending = false): boolean {
   if (!(pending ? n.pending : n.online) || n.unclean || p.known.has(n.name) || p.orphan) return false;
-  if (!isTrue(ws.cib.property('enable-startup-probes') ?? 'true')) return false;
+  if (!startupProbes(ws)) return false;
   const names = new Set<string>();
   for (let x: Rsc | undefined = p; x; x = x.parent) names.add(x.id).add(x.id.replace(/:\d+$/, ''));
   let exclusive = false;

@@ -125,7 +125,15 @@ class Placement {
   }
 
   /** Node health (node-health-strategy and #health-* attributes) as a score for resources that care. */
+  private readonly health = new Map<string, number>();
+
   healthScore(node: string): number {
+    let h = this.health.get(node);
+    if (h === undefined) this.health.set(node, (h = this.computeHealth(node)));
+    return h;
+  }
+
+  private computeHealth(node: string): number {
     const strategy = (this.ws.cib.property('node-health-strategy') ?? 'none').toLowerCase();
     if (strategy === 'none') return 0;
     const opt = (name: string, d: number) => parseScore(this.ws.cib.property(name), d);

@@ -930,6 +930,14 @@ function settleMigrations(ws: WorkingSet, r: Rsc): void {
   }
 }
 
+/** A node's fail-count-* and last-failure-* attributes (picked out once per node). */
+const failureAttrCache = new WeakMap<NodeInfo, [string, string][]>();
+function failureAttrs(n: NodeInfo): [string, string][] {
+  let v = failureAttrCache.get(n);
+  if (!v) failureAttrCache.set(n, (v = Object.entries(n.attrs).filter(([k]) => k.startsWith('fail-count-') || k.startsWith('last-failure-'))));
+  return v;
+}
+
 function failCounts(ws: WorkingSet, rsc: Rsc): void {
   // An anonymous clone's failures count for every instance on that node, whichever instance number they were recorded under.
   let anonymous = false;
@@ -942,7 +950,7 @@ function failCounts(ws: WorkingSet, rsc: Rsc): void {
   for (const n of ws.nodes) {
     let total = 0;
     let last = 0;
-    for (const [k, v] of Object.entries(n.attrs)) {
+    for (const [k, v] of failureAttrs(n)) {
       if (pattern.test(k)) total = Math.min(INFINITY, total + parseScore(v, 0));
       if (pattern.test(k.replace(/^last-failure-/, 'fail-count-')) && k.startsWith('last-failure-')) last = Math.max(last, Number(v) || 0);
     }
