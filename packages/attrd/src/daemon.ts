@@ -12,24 +12,13 @@
  * deletes its `transient_attributes`), as in Pacemaker.
  */
 import { connectCib } from '@heartbeat-ts/cib';
-import { type Daemon, type DaemonContext, HaError, IpcServer, type Logger, serializeXml, socketPath, type XmlElement } from '@heartbeat-ts/cluster-glue';
+import { connectWhenUp, type Daemon, type DaemonContext, HaError, IpcServer, type Logger, serializeXml, socketPath, type XmlElement } from '@heartbeat-ts/cluster-glue';
 import { connectHeartbeat, type HeartbeatClient } from '@heartbeat-ts/heartbeat';
 import { AttrdProtocol, decodeAttrd, encodeAttrd, isAttrdMessage } from './protocol.js';
 import { AttributeTable, expandValue, type Lifetime } from './table.js';
 
 type CibClient = Awaited<ReturnType<typeof connectCib>>;
 
-async function retry<T>(what: string, connect: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await connect();
-    } catch (e) {
-      if (Date.now() > deadline) throw new HaError('ENOTRUNNING', `the attribute daemon needs ${what}: ${(e as Error).message}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-}
 
 const el = (name: string, attrs: Record<string, string> = {}, children: XmlElement[] = []): XmlElement => ({ name, attrs, children });
 
@@ -54,8 +43,8 @@ export class AttrdDaemon implements Daemon {
   async start(ctx: DaemonContext): Promise<void> {
     this.log = ctx.logger;
     this.me = ctx.node;
-    this.hb = await retry('the messaging layer (heartbeat)', () => connectHeartbeat(ctx.paths, { name: 'attrd', reconnect: true, timeoutMs: 15_000 }));
-    this.cib = await retry('the CIB daemon', () => connectCib('attrd', ctx.paths.root));
+    this.hb = await connectWhenUp('the attribute daemon', 'the messaging layer (heartbeat)', () => connectHeartbeat(ctx.paths, { name: 'attrd', reconnect: true, timeoutMs: 15_000 }));
+    this.cib = await connectWhenUp('the attribute daemon', 'the CIB daemon', () => connectCib('attrd', ctx.paths.root));
     const ipc = new IpcServer(AttrdProtocol, { path: socketPath(ctx.paths, 'attrd'), serverName: `attrd@${ctx.node}`, logger: this.log });
     this.ipc = ipc;
     ipc.handle('update', (p) => {

@@ -3,7 +3,7 @@
  * an acknowledged update survives kill -9), served on <runDir>/cib.sock.
  */
 import { join } from 'node:path';
-import { type Daemon, type DaemonContext, HaError, IpcServer, socketPath } from '@heartbeat-ts/cluster-glue';
+import { connectWhenUp, type Daemon, type DaemonContext, HaError, IpcServer, socketPath } from '@heartbeat-ts/cluster-glue';
 import { connectHeartbeat, type HeartbeatClient } from '@heartbeat-ts/heartbeat';
 import { CibError } from './model.js';
 import { loadCib, saveCib } from './persistence.js';
@@ -46,16 +46,7 @@ export class CibDaemon implements Daemon {
     let replicator: CibReplicator | undefined;
     if (this.opts.replicate) {
       // heartbeat may still be starting (it starts the CRM itself): wait for it a while.
-      const deadline = Date.now() + 30_000;
-      for (;;) {
-        try {
-          this.hb = await connectHeartbeat(ctx.paths, { name: 'cib', reconnect: true, timeoutMs: 15_000 });
-          break;
-        } catch (e) {
-          if (Date.now() > deadline) throw new HaError('ENOTRUNNING', `CIB replication needs the messaging layer: ${(e as Error).message}`);
-          await new Promise((r) => setTimeout(r, 200));
-        }
-      }
+      this.hb = await connectWhenUp('CIB replication', 'the messaging layer', () => connectHeartbeat(ctx.paths, { name: 'cib', reconnect: true, timeoutMs: 15_000 }));
       replicator = new CibReplicator(ctx.node, store, this.hb, () => saveCib(dir, store.current), log);
       await replicator.start();
     }

@@ -329,3 +329,19 @@ export function connectError(daemon: string, path: string, err: NodeJS.ErrnoExce
       return new IpcConnectError(err.code ?? 'ECONNECT', `cannot connect to ${daemon} on ${path}: ${err.message}`, { path });
   }
 }
+
+/**
+ * Connects to a daemon that may not be up yet (daemons start in parallel): retries every 200 ms
+ * for `timeoutMs` (30 s), then fails with ENOTRUNNING naming `who` and `what` it needs.
+ */
+export async function connectWhenUp<T>(who: string, what: string, connect: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await connect();
+    } catch (e) {
+      if (Date.now() > deadline) throw new HaError('ENOTRUNNING', `${who} needs ${what}: ${(e as Error).message}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}

@@ -26,7 +26,7 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { Cib, connectCib } from '@heartbeat-ts/cib';
-import { type Daemon, type DaemonContext, HaError, IpcServer, type Logger, parseCrmDurationMs, serializeXml, socketPath, type XmlElement } from '@heartbeat-ts/cluster-glue';
+import { connectWhenUp, type Daemon, type DaemonContext, HaError, IpcServer, type Logger, parseCrmDurationMs, serializeXml, socketPath, type XmlElement } from '@heartbeat-ts/cluster-glue';
 import { connectAttrd } from '@heartbeat-ts/attrd';
 import { connectExecutor, type ExecutorClient } from '@heartbeat-ts/executor';
 import { connectHeartbeat, type HeartbeatClient } from '@heartbeat-ts/heartbeat';
@@ -44,17 +44,6 @@ const JOIN_WAIT_MS = 3000;
 /** More transitions than this in a row with nothing else happening: something does not converge. */
 const MAX_CONSECUTIVE_TRANSITIONS = 30;
 
-async function retry<T>(what: string, connect: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await connect();
-    } catch (e) {
-      if (Date.now() > deadline) throw new HaError('ENOTRUNNING', `the controller needs ${what}: ${(e as Error).message}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-}
 
 const xml = (e: XmlElement) => serializeXml(e);
 const el = (name: string, attrs: Record<string, string> = {}, children: XmlElement[] = []): XmlElement => ({ name, attrs, children });
@@ -108,9 +97,9 @@ export class ControllerDaemon implements Daemon {
     this.me = ctx.node;
     this.peInputs = new PeInputStore(join(ctx.paths.stateDir, 'pengine'));
     this.root = ctx.paths.root;
-    this.hb = await retry('the messaging layer (heartbeat)', () => connectHeartbeat(ctx.paths, { name: 'controller', reconnect: true, timeoutMs: 15_000 }));
-    this.cib = await retry('the CIB daemon', () => connectCib('controller', ctx.paths.root));
-    this.executor = await retry('the executor', () => connectExecutor(ctx.paths, { name: 'controller', reconnect: true }));
+    this.hb = await connectWhenUp('the controller', 'the messaging layer (heartbeat)', () => connectHeartbeat(ctx.paths, { name: 'controller', reconnect: true, timeoutMs: 15_000 }));
+    this.cib = await connectWhenUp('the controller', 'the CIB daemon', () => connectCib('controller', ctx.paths.root));
+    this.executor = await connectWhenUp('the controller', 'the executor', () => connectExecutor(ctx.paths, { name: 'controller', reconnect: true }));
 
     const ipc = new IpcServer(ControllerProtocol, { path: socketPath(ctx.paths, 'controller'), serverName: `controller@${ctx.node}`, logger: this.log });
     this.ipc = ipc;
