@@ -29,6 +29,7 @@ import { parseOperationSpec } from './inject.js';
 import type { Injections } from './inject.js';
 import { simulate, simulateCib, transitionSummaryText } from './simulate.js';
 import { clusterStatusText, revisedStatusText } from './status.js';
+import { schedule } from './schedule.js';
 import { buildWorkingSet } from './working-set.js';
 
 const usage = `Usage: crm_simulate (-x FILE | -p | -L) [options]
@@ -189,8 +190,16 @@ let current = '';
 let sim;
 try {
   const cib = Cib.parse(text!, file ?? (live ? 'the live CIB' : '(stdin)'));
-  if (!quiet || json) current = clusterStatusText(buildWorkingSet(cib, now !== undefined ? { now } : {}));
-  sim = simulateCib(cib, { ...(now !== undefined ? { now } : {}), injections: { ...inj, ...(now !== undefined ? { now } : {}) } });
+  const injected = Object.values(inj).some((v) => (Array.isArray(v) ? v.length > 0 : v !== undefined));
+  if (!injected) {
+    // Nothing injected: the status is that of the working set the scheduler runs on (printed first).
+    const ws = buildWorkingSet(cib, now !== undefined ? { now } : {});
+    if (!quiet || json) current = clusterStatusText(ws);
+    sim = { ws, schedule: schedule(ws) };
+  } else {
+    if (!quiet || json) current = clusterStatusText(buildWorkingSet(cib, now !== undefined ? { now } : {}));
+    sim = simulateCib(cib, { ...(now !== undefined ? { now } : {}), injections: { ...inj, ...(now !== undefined ? { now } : {}) } });
+  }
 } catch (e) {
   fail((e as Error).message, EXIT.DATAERR);
 }

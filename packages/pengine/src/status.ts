@@ -11,6 +11,7 @@
  *   then "Promoted: [ ... ]", "Unpromoted: [ ... ]" or "Started: [ ... ]", and "Stopped: [ ... ]".
  * Bundles are not rendered yet (they are listed by id only).
  */
+import type { Resource as CibResource } from '@heartbeat-ts/cib';
 import { activeOnNode, isTrue, primitives, type NodeInfo, type Rsc, type WorkingSet } from './working-set.js';
 
 /** Node names in Pacemaker's order: case-insensitive, runs of digits compared as numbers. */
@@ -111,7 +112,7 @@ function cloneLines(ws: WorkingSet, c: Rsc, indent: number, out: string[]): void
   const pad = ' '.repeat(indent);
   const cl = c.clone!;
   const attrs = [...(cl.promotable ? ['promotable'] : []), ...(cl.unique ? ['unique'] : []), ...(managed(ws, c) ? [] : ['unmanaged']), ...(disabled(c) ? ['disabled'] : [])];
-  const childId = ws.cib.resources.find((x) => x.id === c.id)?.el.children.find((e): e is { name: string; attrs: Record<string, string>; children: [] } => 'name' in e && ['primitive', 'group'].includes(e.name))?.attrs.id ?? cl.template;
+  const childId = configuredResources(ws).get(c.id)?.el.children.find((e): e is { name: string; attrs: Record<string, string>; children: [] } => 'name' in e && ['primitive', 'group'].includes(e.name))?.attrs.id ?? cl.template;
   out.push(`${pad}* Clone Set: ${c.id} [${childId}]${attrs.length ? ` (${attrs.join(', ')})` : ''}:`);
   const orphans = ws.orphans.filter((o) => o.owner === c && primitives(o.rsc).some((p) => p.active.size)).map((o) => o.rsc);
   const instances = [...c.children, ...orphans];
@@ -185,6 +186,27 @@ function promotableChild(r: Rsc): boolean {
 
 const PENDING: Record<string, string> = { start: 'Starting', stop: 'Stopping', promote: 'Promoting', demote: 'Demoting', migrate_to: 'Migrating', migrate_from: 'Migrating' };
 
+/** The configuration's top-level resources by id, and the nodes' order in the status section, worked out once per working set. */
+const resourceIndex = new WeakMap<WorkingSet, Map<string, CibResource>>();
+function configuredResources(ws: WorkingSet): Map<string, CibResource> {
+  let m = resourceIndex.get(ws);
+  if (!m) resourceIndex.set(ws, (m = new Map(ws.cib.resources.map((r) => [r.id, r]))));
+  return m;
+}
+const statusIndexes = new WeakMap<WorkingSet, Map<string, number>>();
+function statusIndex(ws: WorkingSet): Map<string, number> {
+  let m = statusIndexes.get(ws);
+  if (!m) {
+    m = new Map();
+    ws.cib.status.forEach((st, i) => {
+      const k = st.attrs.uname ?? st.id;
+      if (!m!.has(k)) m!.set(k, i);
+    });
+    statusIndexes.set(ws, m);
+  }
+  return m;
+}
+
 /** One primitive's line (without the leading "* "). */
 function primitiveLine(ws: WorkingSet, p: Rsc, name: string): string {
   const agent = p.agent ?? 'unknown:unknown';
@@ -212,7 +234,7 @@ function primitiveLine(ws: WorkingSet, p: Rsc, name: string): string {
   if (p.failureIgnored) flags.push('failure ignored');
   if (flags.length) s += ` (${flags.join(', ')})`;
   // (In the order the status section lists the nodes.)
-  const statusOrder = (x: string) => ws.cib.status.findIndex((st) => (st.attrs.uname ?? st.id) === x);
+  const statusOrder = (x: string) => statusIndex(ws).get(x) ?? -1;
   if (multiple) s += ` [ ${nodes.sort((a, b) => statusOrder(a) - statusOrder(b)).join(' ')} ]`;
   return s;
 }

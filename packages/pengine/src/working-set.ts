@@ -255,11 +255,14 @@ export function remoteNodeDefs(cib: Cib): Map<string, { container?: string }> {
 }
 
 function nodeState(ws: WorkingSet, cib: Cib): void {
-  const states = new Map(cib.status.map((s) => [s.attrs.uname ?? s.id, s]));
+  // (The status view is built once: cib.status works it out again at every call.)
+  const statusList = cib.status;
+  const states = new Map(statusList.map((s) => [s.attrs.uname ?? s.id, s]));
+  const byId = new Map(statusList.map((s) => [s.id, s]));
   const remotes = remoteNodeDefs(cib);
   const addRemote = (name: string, id: string, attributes: AttributeSet[], utilization: AttributeSet[]) => {
     const def = remotes.get(name)!;
-    const st = states.get(name) ?? cib.status.find((x) => x.id === id);
+    const st = states.get(name) ?? byId.get(id);
     const attrs: Record<string, string> = { ...setValues(attributes, { attrs: {}, now: ws.now }), '#uname': name, '#id': id, '#kind': def.container ? 'container' : 'remote', '#is_dc': 'false' };
     if (st) Object.assign(attrs, setValues(st.transient, { attrs: {}, now: ws.now }));
     const capacity: Record<string, number> = {};
@@ -277,7 +280,7 @@ function nodeState(ws: WorkingSet, cib: Cib): void {
     }
     if (def.el.attrs.type === 'remote') continue;
     const name = def.uname;
-    const st = states.get(name) ?? cib.status.find((s) => s.id === def.id);
+    const st = states.get(name) ?? byId.get(def.id);
     const attrs: Record<string, string> = { ...setValues(def.attributes, { attrs: {}, now: ws.now }), '#uname': name, '#id': def.id, '#kind': 'cluster', '#is_dc': String(cib.root.attrs['dc-uuid'] === def.id) };
     if (st) Object.assign(attrs, setValues(st.transient, { attrs: {}, now: ws.now }));
     const capacity: Record<string, number> = {};
@@ -341,13 +344,13 @@ function nodeState(ws: WorkingSet, cib: Cib): void {
   // (Not once that connection is stopped everywhere: its last result on every node is a stop or
   // a probe that found it not running.)
   const stoppedEverywhere = (id: string) =>
-    cib.status.every((st) =>
+    statusList.every((st) =>
       st.lrm.filter((lr) => lr.id === id).every((lr) => {
         const last = [...lr.ops].map((o) => o.attrs).filter((o) => Number(o['call-id'] ?? -1) >= 0).sort((x, y) => Number(x['call-id']) - Number(y['call-id'])).pop();
         return last !== undefined && last['op-status'] === '0' && ((last.operation === 'stop' && last['rc-code'] === '0') || (last.operation === 'monitor' && Number(last.interval ?? 0) === 0 && last['rc-code'] === '7'));
       }),
     );
-  for (const st of cib.status) {
+  for (const st of statusList) {
     for (const lr of st.lrm) {
       const a = lr.attrs;
       if (a.class !== 'ocf' || a.provider !== 'pacemaker' || a.type !== 'remote' || configured.has(lr.id) || ws.node.has(lr.id) || stoppedEverywhere(lr.id)) continue;
