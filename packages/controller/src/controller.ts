@@ -413,7 +413,7 @@ export class ControllerDaemon implements Daemon {
     if (lost.length) this.current?.abort(`node${lost.length > 1 ? 's' : ''} ${lost.join(', ')} left`);
     for (const n of [...this.joinedNodes]) if (!members.includes(n)) this.joinedNodes.delete(n);
     this.joining = true;
-    void this.join(generation);
+    void this.join(generation, !wasDc);
   }
 
   private failAwaiting(which: (node: string) => boolean, reason: string): void {
@@ -431,10 +431,27 @@ export class ControllerDaemon implements Daemon {
    * controller not up yet) are not, nodes that left are out of the cluster — and a transition
    * follows. A member that answers later joins then.
    */
-  private async join(generation: number): Promise<void> {
+  private async join(generation: number, newDc = false): Promise<void> {
     const members = [...this.members];
-    for (const n of members) if (n !== this.me) this.send(n, encode('crmd_join', { dc: this.me, generation }));
-    await this.writeLrm();
+    // A new DC takes the members the CIB shows joined to the DC before it (their controllers
+    // keep their history in the CIB up to date) as joined: the others are asked. So the death of
+    // the DC costs no join round with the survivors. (A member whose controller is in fact gone
+    // restarts and announces itself, or its actions time out.)
+    if (newDc) {
+      try {
+        const { xml: statusXml } = await this.cib.request('query', { section: 'status' });
+        for (const m of statusXml.matchAll(/<node_state [^>]*>/g)) {
+          const uname = /uname="([^"]+)"/.exec(m[0])?.[1];
+          if (uname && members.includes(uname) && /crmd="online"/.test(m[0]) && /join="member"/.test(m[0])) this.joinedNodes.add(uname);
+        }
+      } catch (e) {
+        this.log.warn({ err: (e as Error).message }, 'cannot read the node states: asking every member to join');
+      }
+    }
+    // (Members that joined this DC before keep their history in the CIB up to date: only new
+    // ones are asked — a node lost costs no round trip.)
+    for (const n of members) if (n !== this.me && !this.joinedNodes.has(n)) this.send(n, encode('crmd_join', { dc: this.me, generation }));
+    if (!this.joinedNodes.has(this.me)) await this.writeLrm();
     this.joinedNodes.add(this.me);
     const deadline = Date.now() + JOIN_WAIT_MS;
     while (Date.now() < deadline && generation === this.generation && this.isDc) {
