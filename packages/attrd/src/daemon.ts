@@ -12,7 +12,7 @@
  * deletes its `transient_attributes`), as in Pacemaker.
  */
 import { connectCib } from '@heartbeat-ts/cib';
-import { connectWhenUp, type Daemon, type DaemonContext, HaError, IpcServer, type Logger, serializeXml, socketPath, type XmlElement } from '@heartbeat-ts/cluster-glue';
+import { connectWhenUp, type Daemon, type DaemonContext, IpcServer, type Logger, serializeXml, socketPath, type XmlElement, xmlElement } from '@heartbeat-ts/cluster-glue';
 import { connectHeartbeat, type HeartbeatClient } from '@heartbeat-ts/heartbeat';
 import { AttrdProtocol, decodeAttrd, encodeAttrd, isAttrdMessage } from './protocol.js';
 import { AttributeTable, expandValue, type Lifetime } from './table.js';
@@ -20,7 +20,6 @@ import { AttributeTable, expandValue, type Lifetime } from './table.js';
 type CibClient = Awaited<ReturnType<typeof connectCib>>;
 
 
-const el = (name: string, attrs: Record<string, string> = {}, children: XmlElement[] = []): XmlElement => ({ name, attrs, children });
 
 export class AttrdDaemon implements Daemon {
   readonly name = 'attrd';
@@ -175,11 +174,11 @@ export class AttrdDaemon implements Daemon {
     const now = new Set(a?.values.keys() ?? []);
     for (const [node, value] of a?.values ?? []) {
       const id = await this.nodeId(node);
-      const nv = el('nvpair', { id: `${a!.lifetime === 'reboot' ? 'status' : 'nodes'}-${id}-${name}`, name, value });
+      const nv = xmlElement('nvpair', { id: `${a!.lifetime === 'reboot' ? 'status' : 'nodes'}-${id}-${name}`, name, value });
       if (a!.lifetime === 'reboot') {
-        await this.cib.request('modify', { section: 'status', xml: serializeXml(el('status', {}, [el('node_state', { id, uname: node }, [el('transient_attributes', { id }, [el('instance_attributes', { id: `status-${id}` }, [nv])])])])) });
+        await this.cib.request('modify', { section: 'status', xml: serializeXml(xmlElement('status', {}, [xmlElement('node_state', { id, uname: node }, [xmlElement('transient_attributes', { id }, [xmlElement('instance_attributes', { id: `status-${id}` }, [nv])])])])) });
       } else {
-        await this.cib.request('modify', { section: 'nodes', xml: serializeXml(el('nodes', {}, [el('node', { id, uname: node }, [el('instance_attributes', { id: `nodes-${id}` }, [nv])])])) });
+        await this.cib.request('modify', { section: 'nodes', xml: serializeXml(xmlElement('nodes', {}, [xmlElement('node', { id, uname: node }, [xmlElement('instance_attributes', { id: `nodes-${id}` }, [nv])])])) });
       }
       this.writes++;
     }

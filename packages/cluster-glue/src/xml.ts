@@ -112,3 +112,8 @@ export function walk(el: XmlElement, visit: (e: XmlElement, path: string[]) => v
   visit(el, p);
   for (const c of el.children) if (isElement(c)) walk(c, visit, p);
 }
+
+/** A new element (what callers build to write into a CIB). */
+export function xmlElement(name: string, attrs: Record<string, string> = {}, children: XmlNode[] = []): XmlElement {
+  return { name, attrs, children };
+}

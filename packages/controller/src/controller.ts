@@ -26,7 +26,7 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { Cib, connectCib } from '@heartbeat-ts/cib';
-import { connectWhenUp, type Daemon, type DaemonContext, HaError, IpcServer, type Logger, parseCrmDurationMs, serializeXml, socketPath, type XmlElement } from '@heartbeat-ts/cluster-glue';
+import { connectWhenUp, type Daemon, type DaemonContext, HaError, IpcServer, type Logger, parseCrmDurationMs, serializeXml, socketPath, type XmlElement, xmlElement } from '@heartbeat-ts/cluster-glue';
 import { connectAttrd } from '@heartbeat-ts/attrd';
 import { connectExecutor, type ExecutorClient } from '@heartbeat-ts/executor';
 import { connectHeartbeat, type HeartbeatClient } from '@heartbeat-ts/heartbeat';
@@ -46,7 +46,6 @@ const MAX_CONSECUTIVE_TRANSITIONS = 30;
 
 
 const xml = (e: XmlElement) => serializeXml(e);
-const el = (name: string, attrs: Record<string, string> = {}, children: XmlElement[] = []): XmlElement => ({ name, attrs, children });
 
 export class ControllerDaemon implements Daemon {
   readonly name = 'controller';
@@ -250,7 +249,7 @@ export class ControllerDaemon implements Daemon {
         await this.cib.request('replace', { xpath, xml: xml(lrm) });
       } catch (e) {
         if ((e as HaError).code !== 'ENOSUCH') throw e;
-        await this.cib.request('modify', { section: 'status', xml: xml(el('status', {}, [el('node_state', { id, uname: this.me }, [lrm])])) });
+        await this.cib.request('modify', { section: 'status', xml: xml(xmlElement('status', {}, [xmlElement('node_state', { id, uname: this.me }, [lrm])])) });
       }
     });
   }
@@ -477,17 +476,17 @@ export class ControllerDaemon implements Daemon {
         if (id === n && members.includes(n)) {
           // A node the configuration does not list yet joins it (as Pacemaker adds its members).
           try {
-            await this.cib.request('modify', { section: 'nodes', xml: xml(el('nodes', {}, [el('node', { id: n, uname: n })])) });
+            await this.cib.request('modify', { section: 'nodes', xml: xml(xmlElement('nodes', {}, [xmlElement('node', { id: n, uname: n })])) });
           } catch (e) {
             this.log.warn({ node: n, err: (e as Error).message }, 'cannot add the node to the configuration');
           }
         }
         const member = members.includes(n);
         const joined = member && this.joinedNodes.has(n);
-        nodes.push(el('node_state', { id, uname: n, in_ccm: String(member), crmd: joined ? 'online' : 'offline', join: joined ? 'member' : 'down', expected: 'member', 'crm-debug-origin': 'hbts-controld' }));
+        nodes.push(xmlElement('node_state', { id, uname: n, in_ccm: String(member), crmd: joined ? 'online' : 'offline', join: joined ? 'member' : 'down', expected: 'member', 'crm-debug-origin': 'hbts-controld' }));
       }
-      await this.cib.request('modify', { section: 'status', xml: xml(el('status', {}, nodes)) });
-      await this.cib.request('modify', { xml: xml(el('cib', { 'dc-uuid': await this.nodeId(this.me), 'have-quorum': this.quorum ? '1' : '0' })) });
+      await this.cib.request('modify', { section: 'status', xml: xml(xmlElement('status', {}, nodes)) });
+      await this.cib.request('modify', { xml: xml(xmlElement('cib', { 'dc-uuid': await this.nodeId(this.me), 'have-quorum': this.quorum ? '1' : '0' })) });
     });
   }
 

@@ -6,12 +6,11 @@
  * update.
  */
 import type { Cib } from '@heartbeat-ts/cib';
-import { isElement, type XmlElement } from '@heartbeat-ts/cluster-glue';
+import { elements, type XmlElement, xmlElement } from '@heartbeat-ts/cluster-glue';
 
 export type Scope = 'crm_config' | 'nodes' | 'status';
 
-const el = (name: string, attrs: Record<string, string> = {}, children: XmlElement[] = []): XmlElement => ({ name, attrs, children });
-const kids = (e: XmlElement | undefined, name?: string) => (e?.children ?? []).filter(isElement).filter((c) => !name || c.name === name);
+const kids = (e: XmlElement | undefined, name?: string) => (e ? elements(e, name) : []);
 
 export interface Found {
   id: string;
@@ -48,14 +47,14 @@ export function attributeUpdate(cib: Cib, scope: Scope, name: string, value: str
     // (Into the set that has it, else the bootstrap options.)
     const set = kids(cib.section('crm_config'), 'cluster_property_set').find((s) => kids(s, 'nvpair').some((x) => x.attrs.id === existing?.id));
     const setId = set?.attrs.id ?? 'cib-bootstrap-options';
-    return { section: 'crm_config', xml: el('crm_config', {}, [el('cluster_property_set', { id: setId }, [el('nvpair', { id: existing?.id ?? `${setId}-${name}`, name, value })])]) };
+    return { section: 'crm_config', xml: xmlElement('crm_config', {}, [xmlElement('cluster_property_set', { id: setId }, [xmlElement('nvpair', { id: existing?.id ?? `${setId}-${name}`, name, value })])]) };
   }
   const id = nodeIdOf(cib, node!);
   if (scope === 'nodes') {
     const n = kids(cib.section('nodes'), 'node').find((x) => x.attrs.uname === node);
     const set = kids(n, 'instance_attributes').find((s) => kids(s, 'nvpair').some((x) => x.attrs.id === existing?.id)) ?? kids(n, 'instance_attributes')[0];
     const setId = set?.attrs.id ?? `nodes-${id}`;
-    return { section: 'nodes', xml: el('nodes', {}, [el('node', { id, uname: node! }, [el('instance_attributes', { id: setId }, [el('nvpair', { id: existing?.id ?? `nodes-${id}-${name}`, name, value })])])]) };
+    return { section: 'nodes', xml: xmlElement('nodes', {}, [xmlElement('node', { id, uname: node! }, [xmlElement('instance_attributes', { id: setId }, [xmlElement('nvpair', { id: existing?.id ?? `nodes-${id}-${name}`, name, value })])])]) };
   }
-  return { section: 'status', xml: el('status', {}, [el('node_state', { id, uname: node! }, [el('transient_attributes', { id }, [el('instance_attributes', { id: `status-${id}` }, [el('nvpair', { id: existing?.id ?? `status-${id}-${name}`, name, value })])])])]) };
+  return { section: 'status', xml: xmlElement('status', {}, [xmlElement('node_state', { id, uname: node! }, [xmlElement('transient_attributes', { id }, [xmlElement('instance_attributes', { id: `status-${id}` }, [xmlElement('nvpair', { id: existing?.id ?? `status-${id}-${name}`, name, value })])])])]) };
 }

@@ -5,9 +5,8 @@
  * expression that ends it. Pure.
  */
 import type { Cib } from '@heartbeat-ts/cib';
-import { isElement, type XmlElement } from '@heartbeat-ts/cluster-glue';
+import { isElement, type XmlElement, xmlElement } from '@heartbeat-ts/cluster-glue';
 
-const el = (name: string, attrs: Record<string, string>, children: XmlElement[] = []): XmlElement => ({ name, attrs, children });
 
 /** An ISO 8601 duration (PnYnMnWnDTnHnMnS, as crm_resource --lifetime takes it) in ms; undefined if it is not one. */
 export function durationMs(text: string): number | undefined {
@@ -18,12 +17,12 @@ export function durationMs(text: string): number | undefined {
 }
 
 function located(id: string, rsc: string, node: string, score: string, lifetimeMs: number | undefined, now: Date): XmlElement {
-  if (lifetimeMs === undefined) return el('rsc_location', { id, rsc, role: 'Started', node, score });
+  if (lifetimeMs === undefined) return xmlElement('rsc_location', { id, rsc, role: 'Started', node, score });
   const end = new Date(now.getTime() + lifetimeMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
-  return el('rsc_location', { id, rsc, role: 'Started' }, [
-    el('rule', { id: `${id}-rule`, score, 'boolean-op': 'and' }, [
-      el('expression', { id: `${id}-expr`, attribute: '#uname', operation: 'eq', value: node, type: 'string' }),
-      el('date_expression', { id: `${id}-lifetime`, operation: 'lt', end }),
+  return xmlElement('rsc_location', { id, rsc, role: 'Started' }, [
+    xmlElement('rule', { id: `${id}-rule`, score, 'boolean-op': 'and' }, [
+      xmlElement('expression', { id: `${id}-expr`, attribute: '#uname', operation: 'eq', value: node, type: 'string' }),
+      xmlElement('date_expression', { id: `${id}-lifetime`, operation: 'lt', end }),
     ]),
   ]);
 }
