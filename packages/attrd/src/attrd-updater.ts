@@ -12,7 +12,7 @@
  *   --root DIR              the runtime root of the node
  * Exit codes: 0; 64 usage; 102 the attribute daemon is not running; 105 (-Q) no such attribute.
  */
-import { EXIT, parseCrmDurationMs, takeRootOption } from '@heartbeat-ts/cluster-glue';
+import { EXIT, parseCrmDurationMs, takeRootOption, commandOptions } from '@heartbeat-ts/cluster-glue';
 import { connectAttrd } from './protocol.js';
 
 const usage = `Usage: attrd_updater -n NAME (-U VALUE | -D | -Q) [-N NODE] [-A] [-d DELAY] [-l reboot|forever]
@@ -30,14 +30,7 @@ let node: string | undefined;
 let all = false;
 let dampenMs: number | undefined;
 let lifetime: 'reboot' | 'forever' | undefined;
-for (let i = 0; i < rest.length; i++) {
-  let a = rest[i]!;
-  let inline: string | undefined;
-  if (a.startsWith('--') && a.includes('=')) {
-    inline = a.slice(a.indexOf('=') + 1);
-    a = a.slice(0, a.indexOf('='));
-  }
-  const next = () => inline ?? rest[++i] ?? fail(`${a} needs a value\n${usage}`, EXIT.USAGE);
+for (const { name: a, value: next } of commandOptions(rest, (o) => fail(`${o} needs a value\n${usage}`, EXIT.USAGE))) {
   switch (a) {
     case '-n': case '--name': name = next(); break;
     case '-U': case '--update': op = 'update'; value = next(); break;

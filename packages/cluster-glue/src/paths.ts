@@ -64,3 +64,21 @@ export function takeRootOption(argv: readonly string[]): { root: string | undefi
   }
   return { root, rest };
 }
+
+/**
+ * Walks a command's options, `--name=value` split in two: each is yielded with `value()`, which
+ * takes the inline value or the next argument (or calls `missing` when there is none).
+ */
+export function* commandOptions(argv: readonly string[], missing: (option: string) => never): Generator<{ name: string; value: () => string }> {
+  for (let i = 0; i < argv.length; i++) {
+    let name = argv[i]!;
+    let inline: string | undefined;
+    const eq = name.startsWith('--') ? name.indexOf('=') : -1;
+    if (eq > 0) {
+      inline = name.slice(eq + 1);
+      name = name.slice(0, eq);
+    }
+    const option = name;
+    yield { name, value: () => inline ?? (i + 1 < argv.length ? argv[++i]! : missing(option)) };
+  }
+}

@@ -22,7 +22,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { Cib, queryLiveCib, verifyCib } from '@heartbeat-ts/cib';
-import { EXIT, serializeXml, takeRootOption } from '@heartbeat-ts/cluster-glue';
+import { EXIT, serializeXml, takeRootOption, commandOptions } from '@heartbeat-ts/cluster-glue';
 import { runTransition, type TransitionRun } from './execute.js';
 import { graphDot, graphXml, transitionGraph } from './graph.js';
 import { parseOperationSpec } from './inject.js';
@@ -84,15 +84,7 @@ const fail = (msg: string, code: number = EXIT.USAGE): never => {
   process.stderr.write(`crm_simulate: ${msg}\n`);
   process.exit(code);
 };
-for (let i = 0; i < args.length; i++) {
-  let a = args[i]!;
-  let inline: string | undefined;
-  const eq = a.startsWith('--') ? a.indexOf('=') : -1;
-  if (eq > 0) {
-    inline = a.slice(eq + 1);
-    a = a.slice(0, eq);
-  }
-  const value = () => inline ?? args[++i] ?? fail(`${a} needs a value (see --help)`);
+for (const { name: a, value } of commandOptions(args, (o) => fail(`${o} needs a value (see --help)`))) {
   switch (a) {
     case '-x': case '--xml-file': file = value(); break;
     case '-p': case '--xml-pipe': pipe = true; break;

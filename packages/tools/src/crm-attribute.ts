@@ -15,7 +15,7 @@
  * or node.
  */
 import { Cib, connectCib } from '@heartbeat-ts/cib';
-import { EXIT, serializeXml, takeRootOption } from '@heartbeat-ts/cluster-glue';
+import { EXIT, serializeXml, takeRootOption, commandOptions } from '@heartbeat-ts/cluster-glue';
 import { attributeUpdate, findAttribute, type Scope } from './attributes.js';
 
 const usage = `Usage: crm_attribute -n NAME [-v VALUE | -D | -G [-q] [-d DEFAULT]] [-t crm_config|nodes|status | -l forever|reboot] [-N NODE]
@@ -33,14 +33,7 @@ let scope: Scope | undefined;
 let node: string | undefined;
 let quiet = false;
 let fallback: string | undefined;
-for (let i = 0; i < rest.length; i++) {
-  let a = rest[i]!;
-  let inline: string | undefined;
-  if (a.startsWith('--') && a.includes('=')) {
-    inline = a.slice(a.indexOf('=') + 1);
-    a = a.slice(0, a.indexOf('='));
-  }
-  const next = () => inline ?? rest[++i] ?? fail(`${a} needs a value\n${usage}`, EXIT.USAGE);
+for (const { name: a, value: next } of commandOptions(rest, (o) => fail(`${o} needs a value\n${usage}`, EXIT.USAGE))) {
   switch (a) {
     case '-n': case '--name': name = next(); break;
     case '-v': case '--update': op = 'update'; value = next(); break;

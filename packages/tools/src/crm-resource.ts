@@ -15,7 +15,7 @@
  * Not built yet: --refresh, --restart, --wait, parameters and the rest (issue 10).
  */
 import { Cib, connectCib } from '@heartbeat-ts/cib';
-import { EXIT, HaError, serializeXml, takeRootOption, type XmlElement } from '@heartbeat-ts/cluster-glue';
+import { EXIT, HaError, serializeXml, takeRootOption, type XmlElement, commandOptions } from '@heartbeat-ts/cluster-glue';
 import { connectController } from '@heartbeat-ts/controller';
 import { buildWorkingSet, primitives } from '@heartbeat-ts/pengine';
 import { banConstraint, constraintsToClear, durationMs, preferConstraint } from './placement.js';
@@ -42,14 +42,7 @@ let command: 'locate' | 'move' | 'ban' | 'clear' | 'cleanup' | undefined;
 let rsc: string | undefined;
 let node: string | undefined;
 let lifetime: string | undefined;
-for (let i = 0; i < rest.length; i++) {
-  let a = rest[i]!;
-  let inline: string | undefined;
-  if (a.startsWith('--') && a.includes('=')) {
-    inline = a.slice(a.indexOf('=') + 1);
-    a = a.slice(0, a.indexOf('='));
-  }
-  const value = () => inline ?? rest[++i] ?? fail(`${a} needs a value\n${usage}`, EXIT.USAGE);
+for (const { name: a, value } of commandOptions(rest, (o) => fail(`${o} needs a value\n${usage}`, EXIT.USAGE))) {
   switch (a) {
     case '-W': case '--locate': command = 'locate'; break;
     case '-M': case '--move': command = 'move'; break;
