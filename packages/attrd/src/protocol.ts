@@ -3,7 +3,7 @@
  * `attrd` v1) and its cluster messages (heartbeat messages `attrd_update`, `attrd_sync_req`,
  * `attrd_sync`, each with `v` = 1 and a JSON `data` checked on arrival).
  */
-import { defineProtocol, type Infer, IpcClient, parse, runtimePaths, s, type Schema, socketPath } from '@heartbeat-ts/cluster-glue';
+import { defineClusterMessages, defineProtocol, type Infer, IpcClient, runtimePaths, s, socketPath } from '@heartbeat-ts/cluster-glue';
 
 const lifetime = s.enum(['reboot', 'forever'] as const);
 const AttributeValueSchema = s.object({ name: s.string(), node: s.string(), value: s.string(), lifetime });
@@ -28,29 +28,15 @@ export function connectAttrd(name: string, root?: string) {
 
 const TableSchema = s.array(s.object({ name: s.string(), lifetime, dampenMs: s.integer({ min: 0 }), values: s.record(s.string()) }));
 
-export const AttrdMessages = {
+export const AttrdCodec = defineClusterMessages(1, {
   /** A value set (or, with value null, removed) on one node. */
   attrd_update: s.object({ name: s.string(), node: s.string(), value: s.nullable(s.string()), lifetime, dampenMs: s.integer({ min: 0 }) }),
   attrd_sync_req: s.object({ node: s.string() }),
   /** The writer's whole table. */
   attrd_sync: s.object({ table: TableSchema }),
-};
+});
+export const AttrdMessages = AttrdCodec.messages;
 export type AttrdMessageType = keyof typeof AttrdMessages;
 export type AttrdMessage<T extends AttrdMessageType> = Infer<(typeof AttrdMessages)[T]>;
 
-export function encodeAttrd<T extends AttrdMessageType>(type: T, data: AttrdMessage<T>): { type: T; fields: Record<string, string> } {
-  return { type, fields: { v: '1', data: JSON.stringify(data) } };
-}
-
-export function decodeAttrd<T extends AttrdMessageType>(type: T, fields: Record<string, string>): AttrdMessage<T> {
-  if (fields.v !== '1') throw new Error(`${type}: protocol version ${fields.v ?? '(none)'}, expected 1`);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(fields.data ?? '');
-  } catch {
-    throw new Error(`${type}: data is not JSON`);
-  }
-  return parse(AttrdMessages[type] as Schema<unknown>, raw, type) as AttrdMessage<T>;
-}
-
-export const isAttrdMessage = (t: string): t is AttrdMessageType => Object.prototype.hasOwnProperty.call(AttrdMessages, t);
+export const { encode: encodeAttrd, decode: decodeAttrd, is: isAttrdMessage } = AttrdCodec;

@@ -14,7 +14,7 @@
  * A protocol's version is an integer; client and server must agree exactly, otherwise the
  * server answers `EPROTO_VERSION` and closes.
  */
-import { type Infer, type Schema, s } from './schema.js';
+import { type Infer, parse, type Schema, s } from './schema.js';
 
 /** Version of the envelope itself (not of any daemon's protocol). */
 export const ENVELOPE_VERSION = 1;
@@ -99,3 +99,31 @@ export type Fatal = Infer<typeof Fatal>;
 export const SubscribeParams = s.object({ events: s.array(name, { maxItems: 256 }) });
 export const PingResult = s.object({ now: s.number() });
 
+
+/**
+ * Messages a daemon sends its peers on other nodes through the messaging layer (heartbeat
+ * messages carry string fields): each as `v` (the version) and `data` (JSON), checked against
+ * its schema on arrival — `decode` throws saying what is wrong, and the caller drops it.
+ */
+export function defineClusterMessages<const M extends Record<string, Schema<unknown>>>(version: number, messages: M) {
+  const v = String(version);
+  return {
+    messages,
+    encode<K extends keyof M & string>(type: K, data: Infer<M[K]>): { type: K; fields: Record<string, string> } {
+      return { type, fields: { v, data: JSON.stringify(data) } };
+    },
+    decode<K extends keyof M & string>(type: K, fields: Record<string, string>): Infer<M[K]> {
+      if (fields.v !== v) throw new Error(`${type}: protocol version ${fields.v ?? '(none)'}, expected ${v}`);
+      let raw: unknown;
+      try {
+        raw = JSON.parse(fields.data ?? '');
+      } catch {
+        throw new Error(`${type}: data is not JSON`);
+      }
+      return parse(messages[type]!, raw, type) as Infer<M[K]>;
+    },
+    is(type: string): type is keyof M & string {
+      return Object.prototype.hasOwnProperty.call(messages, type);
+    },
+  };
+}

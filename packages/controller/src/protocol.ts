@@ -10,13 +10,11 @@
  * - `crmd_result` node → DC: the action's result.
  * - `crmd_cleanup` any → all: forget a resource's history and failures (on one node, or all).
  */
-import { type Infer, parse, s, type Schema } from '@heartbeat-ts/cluster-glue';
-
-export const CONTROLLER_PROTOCOL_VERSION = '1';
+import { defineClusterMessages, type Infer, s } from '@heartbeat-ts/cluster-glue';
 
 const strings = s.record(s.string());
 
-export const ControllerMessages = {
+export const ControllerCodec = defineClusterMessages(1, {
   crmd_announce: s.object({ node: s.string() }),
   crmd_join: s.object({ dc: s.string(), generation: s.integer({ min: 0 }) }),
   crmd_joined: s.object({ node: s.string(), generation: s.integer({ min: 0 }) }),
@@ -34,28 +32,11 @@ export const ControllerMessages = {
   }),
   crmd_cleanup: s.object({ rsc: s.string({ minLength: 1 }), node: s.optional(s.string()) }),
   crmd_result: s.object({ id: s.string(), node: s.string(), rc: s.integer(), status: s.string(), reason: s.optional(s.string()), callId: s.optional(s.integer()) }),
-};
+});
+export const ControllerMessages = ControllerCodec.messages;
 
 export type ControllerMessageType = keyof typeof ControllerMessages;
 export type ControllerMessage<T extends ControllerMessageType> = Infer<(typeof ControllerMessages)[T]>;
 
-/** The heartbeat message fields for a controller message. */
-export function encode<T extends ControllerMessageType>(type: T, data: ControllerMessage<T>): { type: T; fields: Record<string, string> } {
-  return { type, fields: { v: CONTROLLER_PROTOCOL_VERSION, data: JSON.stringify(data) } };
-}
-
-/** A controller message from heartbeat's fields, or an error saying what is wrong with it. */
-export function decode<T extends ControllerMessageType>(type: T, fields: Record<string, string>): ControllerMessage<T> {
-  if (fields.v !== CONTROLLER_PROTOCOL_VERSION) throw new Error(`${type}: protocol version ${fields.v ?? '(none)'}, expected ${CONTROLLER_PROTOCOL_VERSION}`);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(fields.data ?? '');
-  } catch {
-    throw new Error(`${type}: data is not JSON`);
-  }
-  return parse(ControllerMessages[type] as Schema<unknown>, raw, type) as ControllerMessage<T>;
-}
-
-export function isControllerMessage(type: string): type is ControllerMessageType {
-  return Object.prototype.hasOwnProperty.call(ControllerMessages, type);
-}
+/** The heartbeat message fields for a controller message; a controller message from them (or an error saying what is wrong). */
+export const { encode, decode, is: isControllerMessage } = ControllerCodec;
