@@ -13,19 +13,12 @@
  *   queue-time (ms), op-digest / op-restart-digest / op-secure-digest, exit-reason.
  * Pure.
  */
-import type { XmlElement } from '@heartbeat-ts/cluster-glue';
-import type { Infer } from '@heartbeat-ts/cluster-glue';
-import type { ExecutorProtocol } from '@heartbeat-ts/executor';
+import type { Infer, XmlElement } from '@heartbeat-ts/cluster-glue';
+import type { ResourceHistorySchema, WireOpRecord } from '@heartbeat-ts/executor';
 
-export type OpRecord = Infer<(typeof ExecutorProtocol)['events']['op']>;
-export interface ResourceHistory {
-  rsc: string;
-  agent: string;
-  /** The parameters it runs with. */
-  params: Record<string, string>;
-  ops: OpRecord[];
-  lastFailure?: OpRecord;
-}
+/** The executor's history of a resource, as its socket gives it. */
+export type ResourceHistory = Infer<typeof ResourceHistorySchema>;
+export type OpRecord = WireOpRecord;
 
 /** Pacemaker's execution status codes (PCMK_EXEC_*) for the executor's. */
 const OP_STATUS: Record<OpRecord['status'], string> = { done: '0', cancelled: '1', timeout: '2', error: '4', 'not-installed': '7' };
