@@ -11,7 +11,7 @@
  * removed is deleted from the CIB. A node that leaves loses its transient values (the writer
  * deletes its `transient_attributes`), as in Pacemaker.
  */
-import { connectCib } from '@heartbeat-ts/cib';
+import { connectCib, liveNodeId } from '@heartbeat-ts/cib';
 import { connectWhenUp, type Daemon, type DaemonContext, IpcServer, type Logger, serializeXml, socketPath, type XmlElement, xmlElement } from '@heartbeat-ts/cluster-glue';
 import { connectHeartbeat, type HeartbeatClient } from '@heartbeat-ts/heartbeat';
 import { AttrdProtocol, decodeAttrd, encodeAttrd, isAttrdMessage } from './protocol.js';
@@ -157,14 +157,10 @@ export class AttrdDaemon implements Daemon {
     );
   }
 
-  private async nodeId(uname: string): Promise<string> {
-    try {
-      const r = await this.cib.request('query', { xpath: `/cib/configuration/nodes/node[@uname='${uname}']` });
-      return /\bid="([^"]+)"/.exec(r.xml)?.[1] ?? uname;
-    } catch {
-      return uname;
-    }
+  private nodeId(uname: string): Promise<string> {
+    return liveNodeId(this.cib, uname);
   }
+
 
   private async write(name: string): Promise<void> {
     if (this.writer !== this.me) return;

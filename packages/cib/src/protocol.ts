@@ -40,3 +40,13 @@ export async function queryLiveCib(name: string, root?: string): Promise<string>
     c.close();
   }
 }
+
+/** A node's id in the live configuration, by its name (its name when the configuration does not list it). */
+export async function liveNodeId(client: Awaited<ReturnType<typeof connectCib>>, uname: string): Promise<string> {
+  try {
+    const r = await client.request('query', { xpath: `/cib/configuration/nodes/node[@uname='${uname}']` });
+    return /\bid="([^"]+)"/.exec(r.xml)?.[1] ?? uname;
+  } catch {
+    return uname;
+  }
+}

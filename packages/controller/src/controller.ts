@@ -25,7 +25,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { Cib, connectCib } from '@heartbeat-ts/cib';
+import { Cib, connectCib, liveNodeId } from '@heartbeat-ts/cib';
 import { connectWhenUp, type Daemon, type DaemonContext, HaError, IpcServer, type Logger, parseCrmDurationMs, serializeXml, socketPath, type XmlElement, xmlElement } from '@heartbeat-ts/cluster-glue';
 import { connectAttrd } from '@heartbeat-ts/attrd';
 import { connectExecutor, type ExecutorClient } from '@heartbeat-ts/executor';
@@ -229,14 +229,10 @@ export class ControllerDaemon implements Daemon {
     return p;
   }
 
-  private async nodeId(uname: string): Promise<string> {
-    try {
-      const r = await this.cib.request('query', { xpath: `/cib/configuration/nodes/node[@uname='${uname}']` });
-      return /\bid="([^"]+)"/.exec(r.xml)?.[1] ?? uname;
-    } catch {
-      return uname;
-    }
+  private nodeId(uname: string): Promise<string> {
+    return liveNodeId(this.cib, uname);
   }
+
 
   /** This node's `<lrm>` from its executor's history, in one update. */
   private async writeLrm(): Promise<void> {
