@@ -5,7 +5,7 @@
  * numbers wrap around, overwriting the oldest; 0 keeps none, -1 keeps all). `crm_simulate -x`
  * replays one: how an operator finds out why the cluster did something.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
@@ -35,10 +35,6 @@ export class PeInputStore {
     renameSync(tmp, file);
     writeFileSync(join(this.dir, 'pe-input.last'), `${n}\n`);
     return file;
-  }
-
-  has(n: number): boolean {
-    return existsSync(join(this.dir, `pe-input-${n}.gz`));
   }
 }
 

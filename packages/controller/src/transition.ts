@@ -56,10 +56,6 @@ export class TransitionRunner {
     this.pump();
   }
 
-  get aborted(): string | undefined {
-    return this.abortReason;
-  }
-
   private ready(a: GraphAction): boolean {
     for (const x of a.inputs) if (!this.confirmed.has(x) || this.failedSet.has(x)) return false;
     return true;

@@ -23,8 +23,6 @@ export interface Execution {
   lines: string[];
   /** The actions failed on purpose (-F), as "RSC_TASK_INTERVAL@NODE=RC". */
   failed: string[];
-  /** Actions never fired (waiting for a failed one, or after the transition stopped). */
-  notRun: number;
 }
 
 /** The resource's name on the action's node: an anonymous clone instance by the name of its history there. */
@@ -87,7 +85,7 @@ export function executeTransition(root: XmlElement, g: TransitionGraph, opts: { 
       progress = true;
     }
   }
-  return { lines, failed, notRun: g.actions.length - confirmed.size };
+  return { lines, failed };
 }
 
 export interface TransitionRun {
