@@ -77,8 +77,6 @@ export class ControllerDaemon implements Daemon {
   private writes: Promise<unknown> = Promise.resolve();
   private lrmTimer: NodeJS.Timeout | undefined;
   private stopped = false;
-  /** DC: a join round is under way (scheduling waits for its node states). */
-  private joining = false;
   /** Actions this node is running for the DC, and answers not yet handed to heartbeat. */
   private localActions = 0;
   private readonly sending = new Set<Promise<unknown>>();
@@ -407,7 +405,6 @@ export class ControllerDaemon implements Daemon {
     }
     if (lost.length) this.current?.abort(`node${lost.length > 1 ? 's' : ''} ${lost.join(', ')} left`);
     for (const n of [...this.joinedNodes]) if (!members.includes(n)) this.joinedNodes.delete(n);
-    this.joining = true;
     void this.join(generation, !wasDc);
   }
 
@@ -456,7 +453,6 @@ export class ControllerDaemon implements Daemon {
     if (generation !== this.generation || !this.isDc) return;
     this.joinedGeneration = generation;
     await this.writeNodeStates();
-    this.joining = false;
     this.scheduleSoon('membership changed');
   }
 
@@ -509,7 +505,8 @@ export class ControllerDaemon implements Daemon {
       for (;;) {
         this.again = false;
         // (After a membership change, not before the node states say who is there.)
-        if (!this.isDc || this.stopped || this.joining) return;
+        // (A join round under way: the generation it finished with is not the current one.)
+        if (!this.isDc || this.stopped || this.joinedGeneration !== this.generation) return;
         await this.writes;
         const { xml: cibXml } = await this.cib.request('query', {});
         const ws = buildWorkingSet(Cib.parse(cibXml, 'the live CIB'));
