@@ -15,6 +15,7 @@
  * or node.
  */
 import { Cib, connectCib } from '@heartbeat-ts/cib';
+import { clusterOrExit } from './cli.js';
 import { EXIT, serializeXml, takeRootOption, commandOptions } from '@heartbeat-ts/cluster-glue';
 import { attributeUpdate, findAttribute, type Scope } from './attributes.js';
 
@@ -62,14 +63,9 @@ if (!name) fail(`-n NAME is needed\n${usage}`, EXIT.USAGE);
 scope ??= node !== undefined ? 'nodes' : 'crm_config';
 if (scope !== 'crm_config' && node === undefined) fail(`a node attribute needs -N NODE`, EXIT.USAGE);
 
-let client: Awaited<ReturnType<typeof connectCib>>;
+const client = await clusterOrExit('crm_attribute', () => connectCib('crm_attribute', root));
 try {
-  client = await connectCib('crm_attribute', root);
-} catch (e) {
-  fail(`Error: cluster is not available on this node: ${(e as Error).message}`, EXIT.DISCONNECT);
-}
-try {
-  const cib = Cib.parse((await client!.request('query', {})).xml, 'the live CIB');
+  const cib = Cib.parse((await client.request('query', {})).xml, 'the live CIB');
   if (node !== undefined && !cib.nodes.some((n) => n.uname === node) && !cib.status.some((s) => s.attrs.uname === node)) fail(`Node '${node}' not found`, EXIT.NOSUCH);
   const found = findAttribute(cib, scope, name!, node);
   if (op === 'query') {
@@ -79,12 +75,12 @@ try {
     process.stdout.write(quiet ? `${v}\n` : `scope=${scope}  name=${name} value=${v}\n`);
   } else if (op === 'update') {
     const u = attributeUpdate(cib, scope, name!, value!, node);
-    await client!.request('modify', { section: u.section, xml: serializeXml(u.xml) });
+    await client.request('modify', { section: u.section, xml: serializeXml(u.xml) });
   } else {
     if (!found) fail('Error performing operation: No such device or address', EXIT.NOSUCH);
-    await client!.request('delete', { section: scope === 'status' ? 'status' : scope, xml: `<nvpair id="${found!.id}"/>` });
+    await client.request('delete', { section: scope === 'status' ? 'status' : scope, xml: `<nvpair id="${found!.id}"/>` });
     process.stdout.write(`Deleted ${scope === 'crm_config' ? 'crm_config option' : `${scope} attribute`}: id=${found!.id} name=${name}\n`);
   }
 } finally {
-  client!.close();
+  client.close();
 }

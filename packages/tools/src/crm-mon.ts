@@ -11,6 +11,7 @@
 import { Cib, connectCib } from '@heartbeat-ts/cib';
 import { takeRootOption } from '@heartbeat-ts/cluster-glue';
 import { connectController } from '@heartbeat-ts/controller';
+import { clusterOrExit } from './cli.js';
 import { monitorText } from './cluster-status.js';
 
 const VERSION = 'heartbeat-ts 0.1.0';
@@ -43,18 +44,14 @@ for (let i = 0; i < rest.length; i++) {
 }
 
 async function snapshot(): Promise<string> {
-  let cibXml: string;
-  try {
+  const cibXml = await clusterOrExit('crm_mon', async () => {
     const c = await connectCib('crm_mon', root);
     try {
-      cibXml = (await c.request('query', {})).xml;
+      return (await c.request('query', {})).xml;
     } finally {
       c.close();
     }
-  } catch (e) {
-    process.stderr.write(`crm_mon: Error: cluster is not available on this node: ${(e as Error).message}\n`);
-    process.exit(102);
-  }
+  });
   // The DC as the controller knows it; without a controller, as the CIB last recorded it.
   let dc: string | null = null;
   try {
@@ -67,7 +64,7 @@ async function snapshot(): Promise<string> {
   } catch {
     dc = null;
   }
-  const cib = Cib.parse(cibXml!, 'the live CIB');
+  const cib = Cib.parse(cibXml, 'the live CIB');
   if (dc === null && cib.root.attrs['dc-uuid']) dc = cib.nodes.find((n) => n.id === cib.root.attrs['dc-uuid'])?.uname ?? cib.root.attrs['dc-uuid'] ?? null;
   return monitorText({ cib, dc, now: new Date(), version: VERSION });
 }

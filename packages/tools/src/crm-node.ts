@@ -12,6 +12,7 @@
 import { Cib, connectCib } from '@heartbeat-ts/cib';
 import { EXIT, takeRootOption } from '@heartbeat-ts/cluster-glue';
 import { connectController } from '@heartbeat-ts/controller';
+import { clusterOrExit } from './cli.js';
 
 const usage = 'Usage: crm_node (-l | -p | -n | -i | -q) [--root DIR]\n';
 const fail = (msg: string, code: number): never => {
@@ -27,34 +28,31 @@ if (rest.includes('-h') || rest.includes('--help')) {
 if (rest.length !== 1 || !flags[rest[0]!]) fail(`give one of -l, -p, -n, -i, -q\n${usage}`, EXIT.USAGE);
 const what = flags[rest[0]!]!;
 
-let status: Awaited<ReturnType<Awaited<ReturnType<typeof connectController>>['request']>>;
-let cib: Cib;
-try {
+const { status, cib } = await clusterOrExit('crm_node', async () => {
   const c = await connectController('crm_node', root);
-  status = await c.request('status', {});
+  const status = await c.request('status', {});
   c.close();
   const k = await connectCib('crm_node', root);
-  cib = Cib.parse((await k.request('query', {})).xml, 'the live CIB');
+  const cib = Cib.parse((await k.request('query', {})).xml, 'the live CIB');
   k.close();
-} catch (e) {
-  fail(`Error: cluster is not available on this node: ${(e as Error).message}`, EXIT.DISCONNECT);
-}
-const idOf = (uname: string) => cib!.nodes.find((n) => n.uname === uname)?.id ?? uname;
+  return { status, cib };
+});
+const idOf = (uname: string) => cib.nodes.find((n) => n.uname === uname)?.id ?? uname;
 switch (what) {
   case 'list':
-    for (const n of [...new Set([...cib!.nodes.map((x) => x.uname), ...status!.members])].sort()) process.stdout.write(`${idOf(n)} ${n} ${status!.members.includes(n) ? 'member' : 'lost'}\n`);
+    for (const n of [...new Set([...cib.nodes.map((x) => x.uname), ...status.members])].sort()) process.stdout.write(`${idOf(n)} ${n} ${status.members.includes(n) ? 'member' : 'lost'}\n`);
     break;
   case 'partition':
-    process.stdout.write(`${[...status!.members].sort().join(' ')}\n`);
+    process.stdout.write(`${[...status.members].sort().join(' ')}\n`);
     break;
   case 'name':
-    process.stdout.write(`${status!.node}\n`);
+    process.stdout.write(`${status.node}\n`);
     break;
   case 'id':
-    process.stdout.write(`${idOf(status!.node)}\n`);
+    process.stdout.write(`${idOf(status.node)}\n`);
     break;
   case 'quorum': {
-    const q = cib!.root.attrs['have-quorum'];
+    const q = cib.root.attrs['have-quorum'];
     process.stdout.write(`${q === '1' || q === 'true' ? 1 : 0}\n`);
     break;
   }

@@ -15,6 +15,7 @@
  * Not built yet: --refresh, --restart, --wait, parameters and the rest (issue 10).
  */
 import { Cib, connectCib } from '@heartbeat-ts/cib';
+import { clusterOrExit } from './cli.js';
 import { EXIT, HaError, serializeXml, takeRootOption, type XmlElement, commandOptions } from '@heartbeat-ts/cluster-glue';
 import { connectController } from '@heartbeat-ts/controller';
 import { buildWorkingSet, primitives } from '@heartbeat-ts/pengine';
@@ -61,14 +62,9 @@ if (!rsc) fail('a resource is needed: -r RESOURCE', EXIT.USAGE);
 const lifetimeMs = lifetime === undefined ? undefined : durationMs(lifetime);
 if (lifetime !== undefined && lifetimeMs === undefined) fail(`--lifetime: "${lifetime}" is not an ISO 8601 duration (e.g. PT1H, P1D)`, EXIT.USAGE);
 
-let client: Awaited<ReturnType<typeof connectCib>>;
+const client = await clusterOrExit('crm_resource', () => connectCib('crm_resource', root));
 try {
-  client = await connectCib('crm_resource', root);
-} catch (e) {
-  fail(`Error: cluster is not available on this node: ${(e as Error).message}`, EXIT.DISCONNECT);
-}
-try {
-  const cib = Cib.parse((await client!.request('query', {})).xml, 'the live CIB');
+  const cib = Cib.parse((await client.request('query', {})).xml, 'the live CIB');
   const ws = buildWorkingSet(cib);
   const r = ws.byId.get(rsc!);
   if (!r || r.implicit) {
@@ -81,10 +77,10 @@ try {
 
   const put = async (el: XmlElement) => {
     try {
-      await client!.request('replace', { section: 'constraints', xml: serializeXml(el) });
+      await client.request('replace', { section: 'constraints', xml: serializeXml(el) });
     } catch (e) {
       if ((e as HaError).code !== 'ENOSUCH') throw e;
-      await client!.request('create', { section: 'constraints', xml: serializeXml(el) });
+      await client.request('create', { section: 'constraints', xml: serializeXml(el) });
     }
   };
   const now = new Date();
@@ -122,7 +118,7 @@ try {
     }
     case 'clear':
       for (const id of constraintsToClear(cib, rsc!, node)) {
-        await client!.request('delete', { section: 'constraints', xml: `<rsc_location id="${id}"/>` });
+        await client.request('delete', { section: 'constraints', xml: `<rsc_location id="${id}"/>` });
         process.stdout.write(`Removing constraint: ${id}\n`);
       }
       break;
@@ -130,5 +126,5 @@ try {
 } catch (e) {
   fail((e as Error).message, e instanceof HaError ? EXIT.ERROR : EXIT.SOFTWARE);
 } finally {
-  client!.close();
+  client.close();
 }
