@@ -11,7 +11,7 @@
  * removed is deleted from the CIB. A node that leaves loses its transient values (the writer
  * deletes its `transient_attributes`), as in Pacemaker.
  */
-import { connectCib, liveNodeId } from '@heartbeat-ts/cib';
+import { connectCib, liveNodeIds } from '@heartbeat-ts/cib';
 import { connectWhenUp, type Daemon, type DaemonContext, IpcServer, type Logger, serializeXml, socketPath, type XmlElement, xmlElement } from '@heartbeat-ts/cluster-glue';
 import { connectHeartbeat, type HeartbeatClient } from '@heartbeat-ts/heartbeat';
 import { AttrdProtocol, decodeAttrd, encodeAttrd, isAttrdMessage } from './protocol.js';
@@ -157,9 +157,6 @@ export class AttrdDaemon implements Daemon {
     );
   }
 
-  private nodeId(uname: string): Promise<string> {
-    return liveNodeId(this.cib, uname);
-  }
 
 
   private async write(name: string): Promise<void> {
@@ -168,13 +165,17 @@ export class AttrdDaemon implements Daemon {
     const had = new Set([...(this.written.get(name) ?? []), ...(this.removed.get(name) ?? [])]);
     this.removed.delete(name);
     const now = new Set(a?.values.keys() ?? []);
-    for (const [node, value] of a?.values ?? []) {
-      const id = await this.nodeId(node);
-      const nv = xmlElement('nvpair', { id: `${a!.lifetime === 'reboot' ? 'status' : 'nodes'}-${id}-${name}`, name, value });
-      if (a!.lifetime === 'reboot') {
-        await this.cib.request('modify', { section: 'status', xml: serializeXml(xmlElement('status', {}, [xmlElement('node_state', { id, uname: node }, [xmlElement('transient_attributes', { id }, [xmlElement('instance_attributes', { id: `status-${id}` }, [nv])])])])) });
+    // (All the nodes' values in one update: one for transient ones, one for permanent ones.)
+    if (a?.values.size) {
+      const ids = await liveNodeIds(this.cib);
+      const entries = [...a.values].map(([node, value]) => ({ node, id: ids.get(node) ?? node, value }));
+      const nv = (prefix: string, id: string, value: string) => xmlElement('nvpair', { id: `${prefix}-${id}-${name}`, name, value });
+      if (a.lifetime === 'reboot') {
+        const states = entries.map((e) => xmlElement('node_state', { id: e.id, uname: e.node }, [xmlElement('transient_attributes', { id: e.id }, [xmlElement('instance_attributes', { id: `status-${e.id}` }, [nv('status', e.id, e.value)])])]));
+        await this.cib.request('modify', { section: 'status', xml: serializeXml(xmlElement('status', {}, states)) });
       } else {
-        await this.cib.request('modify', { section: 'nodes', xml: serializeXml(xmlElement('nodes', {}, [xmlElement('node', { id, uname: node }, [xmlElement('instance_attributes', { id: `nodes-${id}` }, [nv])])])) });
+        const nodes = entries.map((e) => xmlElement('node', { id: e.id, uname: e.node }, [xmlElement('instance_attributes', { id: `nodes-${e.id}` }, [nv('nodes', e.id, e.value)])]));
+        await this.cib.request('modify', { section: 'nodes', xml: serializeXml(xmlElement('nodes', {}, nodes)) });
       }
       this.writes++;
     }

@@ -41,12 +41,23 @@ export async function queryLiveCib(name: string, root?: string): Promise<string>
   }
 }
 
+/** Every configured node's id by its name, from the live CIB (one query). */
+export async function liveNodeIds(client: Awaited<ReturnType<typeof connectCib>>): Promise<Map<string, string>> {
+  const ids = new Map<string, string>();
+  try {
+    const { xml } = await client.request('query', { section: 'nodes' });
+    for (const m of xml.matchAll(/<node\b[^>]*>/g)) {
+      const id = /\bid="([^"]+)"/.exec(m[0])?.[1];
+      const uname = /\buname="([^"]+)"/.exec(m[0])?.[1];
+      if (id && uname && !ids.has(uname)) ids.set(uname, id);
+    }
+  } catch {
+    /* none configured */
+  }
+  return ids;
+}
+
 /** A node's id in the live configuration, by its name (its name when the configuration does not list it). */
 export async function liveNodeId(client: Awaited<ReturnType<typeof connectCib>>, uname: string): Promise<string> {
-  try {
-    const r = await client.request('query', { xpath: `/cib/configuration/nodes/node[@uname='${uname}']` });
-    return /\bid="([^"]+)"/.exec(r.xml)?.[1] ?? uname;
-  } catch {
-    return uname;
-  }
+  return (await liveNodeIds(client)).get(uname) ?? uname;
 }

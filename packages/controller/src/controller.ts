@@ -25,7 +25,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { Cib, connectCib, liveNodeId } from '@heartbeat-ts/cib';
+import { Cib, connectCib, liveNodeId, liveNodeIds } from '@heartbeat-ts/cib';
 import { connectWhenUp, type Daemon, type DaemonContext, HaError, IpcServer, type Logger, parseCrmDurationMs, serializeXml, socketPath, type XmlElement, xmlElement } from '@heartbeat-ts/cluster-glue';
 import { connectAttrd } from '@heartbeat-ts/attrd';
 import { connectExecutor, type ExecutorClient } from '@heartbeat-ts/executor';
@@ -462,23 +462,25 @@ export class ControllerDaemon implements Daemon {
       const members = [...this.members];
       const { xml: statusXml } = await this.cib.request('query', { section: 'status' });
       const known = new Set([...statusXml.matchAll(/<node_state [^>]*uname="([^"]+)"/g)].map((m) => m[1]!));
+      const ids = await liveNodeIds(this.cib);
+      // Members the configuration does not list yet join it (as Pacemaker adds its members).
+      const unlisted = members.filter((n) => !ids.has(n));
+      if (unlisted.length) {
+        try {
+          await this.cib.request('modify', { section: 'nodes', xml: xml(xmlElement('nodes', {}, unlisted.map((n) => xmlElement('node', { id: n, uname: n })))) });
+        } catch (e) {
+          this.log.warn({ nodes: unlisted, err: (e as Error).message }, 'cannot add the nodes to the configuration');
+        }
+      }
       const nodes: XmlElement[] = [];
       for (const n of new Set([...members, ...known])) {
-        const id = await this.nodeId(n);
-        if (id === n && members.includes(n)) {
-          // A node the configuration does not list yet joins it (as Pacemaker adds its members).
-          try {
-            await this.cib.request('modify', { section: 'nodes', xml: xml(xmlElement('nodes', {}, [xmlElement('node', { id: n, uname: n })])) });
-          } catch (e) {
-            this.log.warn({ node: n, err: (e as Error).message }, 'cannot add the node to the configuration');
-          }
-        }
+        const id = ids.get(n) ?? n;
         const member = members.includes(n);
         const joined = member && this.joinedNodes.has(n);
         nodes.push(xmlElement('node_state', { id, uname: n, in_ccm: String(member), crmd: joined ? 'online' : 'offline', join: joined ? 'member' : 'down', expected: 'member', 'crm-debug-origin': 'hbts-controld' }));
       }
       await this.cib.request('modify', { section: 'status', xml: xml(xmlElement('status', {}, nodes)) });
-      await this.cib.request('modify', { xml: xml(xmlElement('cib', { 'dc-uuid': await this.nodeId(this.me), 'have-quorum': this.quorum ? '1' : '0' })) });
+      await this.cib.request('modify', { xml: xml(xmlElement('cib', { 'dc-uuid': ids.get(this.me) ?? this.me, 'have-quorum': this.quorum ? '1' : '0' })) });
     });
   }
 
