@@ -11,55 +11,19 @@
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Cib } from '@heartbeat-ts/cib';
 import { resourceDir } from '@heartbeat-ts/resource-agents';
-import { buildWorkingSet, normalizeLine, simulate, transitionGraph, transitionSummaryOf } from '@heartbeat-ts/pengine';
+import { buildWorkingSet, normalizeLine, transitionSummaryOf } from '@heartbeat-ts/pengine';
+import { Cib } from '@heartbeat-ts/cib';
 import { type Cluster, type HarnessNode, resolveBin, waitFor } from '@heartbeat-ts/test-harness';
 import { heartbeatCluster } from '../../../heartbeat/test/cluster/hb-cluster.js';
-import { connectController } from '../../src/status.js';
+import { cibadmin, controller, crmResource, dumpCrmLogs, placement, settled } from './crm-helpers.js';
 
 let cluster: Cluster | undefined;
 afterEach(async (ctx) => {
-  if (ctx.task.result?.state === 'fail') {
-    for (const n of cluster?.nodes ?? []) {
-      const logs = n.logs();
-      for (const f of ['controller.log', 'crm.log', 'cib.log', 'executor.log']) console.error(`--- ${n.name} ${f}\n${(logs[f] ?? '').split('\n').slice(-25).join('\n')}`);
-    }
-  }
+  if (ctx.task.result?.state === 'fail') dumpCrmLogs(cluster);
   await cluster?.stop();
   cluster = undefined;
 });
-
-const cibadmin = async (n: HarnessNode, ...args: string[]) => {
-  const r = await n.exec(process.execPath, [resolveBin('@heartbeat-ts/cib', 'cibadmin'), ...args]);
-  return { out: String(r.stdout), err: String(r.stderr), code: r.exitCode };
-};
-
-const controller = async (n: HarnessNode) => {
-  const c = await connectController('test', n.root);
-  try {
-    return await c.request('status', {});
-  } finally {
-    c.close();
-  }
-};
-
-/** Where the CIB (as this node has it) says each resource runs. */
-async function placement(n: HarnessNode): Promise<Record<string, string[]>> {
-  const r = await cibadmin(n, '-Q');
-  if (r.code !== 0) return {};
-  const ws = buildWorkingSet(Cib.parse(r.out, 'live'));
-  const out: Record<string, string[]> = {};
-  for (const rsc of ws.byId.values()) if (rsc.kind === 'primitive') out[rsc.id] = [...rsc.active.keys()].sort();
-  return out;
-}
-
-/** Whether the scheduler, given this node's CIB, has nothing to do. */
-async function settled(n: HarnessNode): Promise<boolean> {
-  const r = await cibadmin(n, '-Q');
-  const sim = simulate(r.out, 'live');
-  return !transitionGraph(sim.ws, sim.schedule.fenced).actions.some((a) => a.type !== 'pseudo_event');
-}
 
 const CONFIG = [
   ['-M', '-X', '<cib><configuration><crm_config><cluster_property_set id="cib-bootstrap-options"><nvpair id="opt-stonith" name="stonith-enabled" value="false"/></cluster_property_set></crm_config></configuration></cib>'],
@@ -116,13 +80,12 @@ describe('the CRM over heartbeat (3 loopback nodes)', () => {
     expect(transitionSummaryOf(String(replay.stdout)).map(normalizeLine)).toEqual(started.summary.map((l) => normalizeLine(`* ${l}`)));
 
     // The operator moves d1 to n3, then clears the move: it goes back to n2.
-    const crmResource = (n: HarnessNode, ...args: string[]) => n.exec(process.execPath, [resolveBin('@heartbeat-ts/tools', 'crm_resource'), ...args]);
-    expect(String((await crmResource(n3, '--locate', '-r', 'd1')).stdout)).toBe('resource d1 is running on: n2');
-    expect((await crmResource(n3, '--move', '-r', 'd1', '-N', 'n3')).exitCode).toBe(0);
+    expect((await crmResource(n3, '--locate', '-r', 'd1')).out).toBe('resource d1 is running on: n2');
+    expect((await crmResource(n3, '--move', '-r', 'd1', '-N', 'n3')).code).toBe(0);
     await waitFor('d1 moved to n3', async () => (await placement(n1)).d1?.join() === 'n3', { timeoutMs: 10_000 });
-    expect(String((await crmResource(n1, '--clear', '-r', 'd1')).stdout)).toBe('Removing constraint: cli-prefer-d1');
+    expect((await crmResource(n1, '--clear', '-r', 'd1')).out).toBe('Removing constraint: cli-prefer-d1');
     await waitFor('d1 back on n2', async () => (await placement(n1)).d1?.join() === 'n2', { timeoutMs: 10_000 });
-    expect((await crmResource(n1, '--locate', '-r', 'nosuch')).exitCode).toBe(105);
+    expect((await crmResource(n1, '--locate', '-r', 'nosuch')).code).toBe(105);
 
     // n2 dies: the DC starts d1 on a survivor.
     cluster.killNode('n2');
@@ -166,7 +129,7 @@ describe('the CRM over heartbeat (3 loopback nodes)', () => {
     rmSync(state);
     await waitFor('a second failure: d1 moved to n3', async () => (await failCount()) === '2' && (await placement(n3)).d1?.join() === 'n3', { timeoutMs: 15_000 });
     // The operator cleans it up: the failures are forgotten and d1 goes back where it prefers.
-    expect(String((await n3.exec(process.execPath, [resolveBin('@heartbeat-ts/tools', 'crm_resource'), '--cleanup', '-r', 'd1'])).stdout)).toBe('Cleaned up d1 on n2\nCleaned up d1 on n3');
+    expect((await crmResource(n3, '--cleanup', '-r', 'd1')).out).toBe('Cleaned up d1 on n2\nCleaned up d1 on n3');
     await waitFor('no fail count, d1 back on n2', async () => (await failCount()) === undefined && (await placement(n3)).d1?.join() === 'n2', { timeoutMs: 15_000 });
 
     // n1 comes back (DC again); then a clean stop of n2, holding d1: d1 is stopped there and

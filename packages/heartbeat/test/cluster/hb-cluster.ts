@@ -26,6 +26,8 @@ export interface HbClusterOptions {
   media?: (node: HarnessNode) => string[];
   /** `crm respawn` with this CRM command (heartbeat's --crm-command), instead of `crm off`. */
   crmCommand?: string;
+  /** netns: more node-private directories (e.g. /var/log/apache2 for Debian's apache). */
+  privateDirs?: string[];
 }
 
 export const SECRET = 'hbts-test-secret';
@@ -61,7 +63,7 @@ export function heartbeatCluster(o: HbClusterOptions): Promise<Cluster> {
     mode: o.mode,
     nodes: o.nodes ?? 3,
     links: o.links ?? 1,
-    privateDirs: ['/var/lib/heartbeat'],
+    privateDirs: ['/var/lib/heartbeat', ...(o.privateDirs ?? [])],
     setup: (node) => {
       writeFileSync(node.path('/etc/ha.d/ha.cf'), haCf(node, o));
       const ak = node.path('/etc/ha.d/authkeys');
