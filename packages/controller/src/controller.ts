@@ -26,14 +26,13 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { Cib, connectCib, liveNodeId, liveNodeIds } from '@heartbeat-ts/cib';
-import { connectWhenUp, type Daemon, type DaemonContext, HaError, IpcServer, type Logger, parseCrmDurationMs, serializeXml, socketPath, type XmlElement, xmlElement } from '@heartbeat-ts/cluster-glue';
+import { connectWhenUp, type Daemon, type DaemonContext, HaError, IpcClient, IpcServer, type Logger, parseCrmDurationMs, serializeXml, socketPath, type XmlElement, xmlElement } from '@heartbeat-ts/cluster-glue';
 import { connectAttrd } from '@heartbeat-ts/attrd';
 import { connectExecutor, type ExecutorClient } from '@heartbeat-ts/executor';
 import { connectHeartbeat, type HeartbeatClient } from '@heartbeat-ts/heartbeat';
-import { actionResourceName, buildWorkingSet, type GraphAction, schedule, transitionGraph } from '@heartbeat-ts/pengine';
+import { buildWorkingSet, graphHasWork, type RunnableAction, runnableActions, SchedulerProtocol } from '@heartbeat-ts/pengine';
 import { electDc } from './election.js';
 import { lrmElement } from './lrm.js';
-import { PeInputStore, seriesMax } from './pe-inputs.js';
 import { type ControllerMessage, decode, encode, isControllerMessage } from './protocol.js';
 import { ControllerProtocol, type TransitionInfo } from './status.js';
 import { type ActionOutcome, TransitionRunner } from './transition.js';
@@ -83,7 +82,7 @@ export class ControllerDaemon implements Daemon {
   private badMessages = 0;
   /** cluster-delay: how long past an action's timeout its node's answer is awaited. */
   private clusterDelayMs = 60_000;
-  private peInputs!: PeInputStore;
+  private scheduler!: IpcClient<typeof SchedulerProtocol>;
   private attrd: Awaited<ReturnType<typeof connectAttrd>> | undefined;
   private root: string | undefined;
   /** DC: the next scheduler run due to time (cluster-recheck-interval, a failure expiring). */
@@ -92,10 +91,13 @@ export class ControllerDaemon implements Daemon {
   async start(ctx: DaemonContext): Promise<void> {
     this.log = ctx.logger;
     this.me = ctx.node;
-    this.peInputs = new PeInputStore(join(ctx.paths.stateDir, 'pengine'));
     this.root = ctx.paths.root;
     this.hb = await connectWhenUp('the controller', 'the messaging layer (heartbeat)', () => connectHeartbeat(ctx.paths, { name: 'controller', reconnect: true, timeoutMs: 15_000 }));
     this.cib = await connectWhenUp('the controller', 'the CIB daemon', () => connectCib('controller', ctx.paths.root));
+    // (Scheduling a large cluster takes seconds: a long timeout; the scheduler may be respawned.)
+    this.scheduler = await connectWhenUp('the controller', 'the scheduler', () =>
+      IpcClient.connect(SchedulerProtocol, { path: socketPath(ctx.paths, 'scheduler'), name: 'controller', timeoutMs: 10 * 60_000, reconnect: true }),
+    );
     this.executor = await connectWhenUp('the controller', 'the executor', () => connectExecutor(ctx.paths, { name: 'controller', reconnect: true }));
 
     const ipc = new IpcServer(ControllerProtocol, { path: socketPath(ctx.paths, 'controller'), serverName: `controller@${ctx.node}`, logger: this.log });
@@ -143,6 +145,7 @@ export class ControllerDaemon implements Daemon {
     this.cib?.close();
     this.executor?.close();
     this.attrd?.close();
+    this.scheduler?.close();
     await this.ipc?.close();
   }
 
@@ -197,22 +200,10 @@ export class ControllerDaemon implements Daemon {
     this.log.error({ limitMs }, 'shutdown-escalation reached: leaving with resources still running');
   }
 
-  /** DC: the scheduler runs again at cluster-recheck-interval, or when a failure expires (failure-timeout) if sooner. */
-  private planRecheck(ws: ReturnType<typeof buildWorkingSet>): void {
+  /** DC: the scheduler runs again when it said to (cluster-recheck-interval, a failure expiring). */
+  private planRecheck(at: number | null): void {
     if (this.recheck) clearTimeout(this.recheck);
-    const intervalMs = parseCrmDurationMs(ws.cib.property('cluster-recheck-interval') ?? '15min') ?? 15 * 60_000;
-    let at = intervalMs > 0 ? Date.now() + intervalMs : Infinity;
-    for (const n of ws.nodes) {
-      for (const [k, v] of Object.entries(n.attrs)) {
-        const m = /^last-failure-(.+)#/.exec(k);
-        if (!m) continue;
-        const r = ws.byId.get(m[1]!) ?? [...ws.byId.values()].find((x) => x.id.replace(/:\d+$/, '') === m[1]);
-        const timeoutMs = parseCrmDurationMs(r?.meta['failure-timeout'] ?? '0') ?? 0;
-        const expires = (Number(v) || 0) * 1000 + timeoutMs + 1000;
-        if (timeoutMs > 0 && expires > Date.now()) at = Math.min(at, expires);
-      }
-    }
-    if (!Number.isFinite(at)) return;
+    if (at === null) return;
     this.recheck = setTimeout(() => this.scheduleSoon('recheck'), Math.max(0, at - Date.now()));
   }
 
@@ -511,12 +502,10 @@ export class ControllerDaemon implements Daemon {
         if (!this.isDc || this.stopped || this.joinedGeneration !== this.generation) return;
         await this.writes;
         const { xml: cibXml } = await this.cib.request('query', {});
-        const ws = buildWorkingSet(Cib.parse(cibXml, 'the live CIB'));
-        this.clusterDelayMs = parseCrmDurationMs(ws.cib.property('cluster-delay') ?? '60s') ?? 60_000;
-        const sched = schedule(ws);
-        const graph = transitionGraph(ws, sched.fenced);
-        if (!graph.actions.some((a) => a.type !== 'pseudo_event')) {
-          this.planRecheck(ws);
+        const t = await this.scheduler.request('schedule', { cib: cibXml });
+        this.clusterDelayMs = t.clusterDelayMs;
+        if (!graphHasWork(t.actions)) {
+          this.planRecheck(t.recheckAt);
           if (!this.again) return;
           continue;
         }
@@ -526,24 +515,18 @@ export class ControllerDaemon implements Daemon {
           return;
         }
         const id = ++this.transitionId;
-        // The input kept for replay (crm_simulate -x), with the time it was scheduled at.
-        let input: string | undefined;
-        try {
-          input = this.peInputs.save(serializeXml({ ...ws.cib.root, attrs: { ...ws.cib.root.attrs, 'execution-date': String(ws.now) } }), seriesMax(ws.cib.property('pe-input-series-max')));
-        } catch (e) {
-          this.log.warn({ err: (e as Error).message }, 'cannot save the scheduler input');
-        }
-        const info: TransitionInfo = { id, reason, actions: graph.actions.length, summary: sched.summary.map((e) => e.text), state: 'running', startedAt: Date.now(), ...(input ? { input } : {}) };
+        const input = t.input;
+        const info: TransitionInfo = { id, reason, actions: t.actions.length, summary: t.summary, state: 'running', startedAt: Date.now(), ...(input ? { input } : {}) };
         this.currentInfo = info;
         this.log.info({ transition: id, reason, summary: info.summary, ...(input ? { input } : {}) }, 'transition started');
-        const runner = new TransitionRunner(graph, (a) => this.dispatch(a, id), { batchLimit: Number(ws.cib.property('batch-limit') ?? 0) || 0 });
+        const runner = new TransitionRunner({ actions: runnableActions(t.actions) }, (a) => this.dispatch(a, id), { batchLimit: t.batchLimit });
         this.current = runner;
         const r = await runner.run();
         this.current = undefined;
         info.state = r.complete ? 'complete' : r.aborted ? 'aborted' : 'failed';
         info.endedAt = Date.now();
         if (r.aborted) info.abortReason = r.aborted;
-        if (r.failed.length) info.failed = r.failed.map((f) => `${f.action.key}@${f.action.node?.name ?? ''}: ${f.outcome.reason ?? `rc=${f.outcome.rc} ${f.outcome.status}`}`);
+        if (r.failed.length) info.failed = r.failed.map((f) => `${f.action.key}@${f.action.node ?? ''}: ${f.outcome.reason ?? `rc=${f.outcome.rc} ${f.outcome.status}`}`);
         this.currentInfo = undefined;
         this.lastTransition = info;
         this.log.info({ transition: id, state: info.state, ms: info.endedAt - info.startedAt, fired: r.fired, ...(r.aborted ? { aborted: r.aborted } : {}) }, 'transition ended');
@@ -558,12 +541,12 @@ export class ControllerDaemon implements Daemon {
   }
 
   /** DC: one action of a transition, on its node. */
-  private dispatch(a: GraphAction, transition: number): Promise<ActionOutcome> {
+  private dispatch(a: RunnableAction, transition: number): Promise<ActionOutcome> {
     if (a.type === 'crm_event') {
-      if (a.operation === 'stonith') return Promise.resolve({ rc: 1, status: 'error', reason: `fencing ${a.node?.name ?? ''} is not available yet` });
+      if (a.operation === 'stonith') return Promise.resolve({ rc: 1, status: 'error', reason: `fencing ${a.node ?? ''} is not available yet` });
       return Promise.resolve({ rc: 0, status: 'done' });
     }
-    const node = a.node?.name;
+    const node = a.node;
     if (!node || !a.rsc?.agent) return Promise.resolve({ rc: 1, status: 'error', reason: 'an action without a node or an agent' });
     if (!this.joinedNodes.has(node)) return Promise.resolve({ rc: 1, status: 'error', reason: `node ${node} has not joined` });
     const timeoutMs = parseCrmDurationMs(a.meta.timeout ?? '') ?? 20_000;
@@ -571,7 +554,7 @@ export class ControllerDaemon implements Daemon {
     const req: ControllerMessage<'crmd_exec'> = {
       id: randomUUID(),
       transitionKey: `${a.id}:${transition}:${expected}:${this.uuid}`,
-      rsc: actionResourceName(a),
+      rsc: a.rsc.name,
       agent: a.rsc.agent,
       action: a.operation,
       intervalMs: a.intervalMs,

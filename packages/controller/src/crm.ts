@@ -3,8 +3,8 @@
  * hbts-crm [--root DIR] [--ocf-ra-path DIR:DIR]: the cluster resource manager as heartbeat starts
  * it with `crm respawn` (also `crm on` / `crm yes`; give heartbeat this command with
  * `--crm-command` or HA_CRM_COMMAND). What pacemakerd does: starts the CRM daemons of this node
- * in order — the CIB daemon (replicated over heartbeat), the executor, the attribute daemon, the
- * controller — each
+ * in order — the CIB daemon (replicated over heartbeat), the executor, the scheduler, the attribute
+ * daemon, the controller — each
  * once the one before answers on its socket, respawns any that dies (back-off, crash-loop limit),
  * and stops them in reverse order on SIGTERM. The daemons it starts are those of the packages
  * installed beside it.
@@ -61,6 +61,7 @@ const rootArgs = root ? ['--root', root] : [];
 const sup = new Supervisor({ logger: log });
 sup.add({ name: 'cib', command: process.execPath, args: [bin('@heartbeat-ts/cib', 'hbts-cib'), ...rootArgs, '--replicate'], env, ready: answers('cib') });
 sup.add({ name: 'executor', command: process.execPath, args: [bin('@heartbeat-ts/executor', 'hbts-execd'), ...rootArgs, ...(raPath ? ['--ocf-ra-path', raPath] : [])], env, ready: answers('executor') });
+sup.add({ name: 'scheduler', command: process.execPath, args: [bin('@heartbeat-ts/pengine', 'hbts-schedulerd'), ...rootArgs], env, ready: answers('scheduler') });
 sup.add({ name: 'attrd', command: process.execPath, args: [bin('@heartbeat-ts/attrd', 'hbts-attrd'), ...rootArgs], env, ready: answers('attrd') });
 // (The controller moves this node's resources away before it stops: up to shutdown-escalation.)
 sup.add({ name: 'controller', command: process.execPath, args: [bin('@heartbeat-ts/controller', 'hbts-controld'), ...rootArgs], env, ready: answers('controller'), stopTimeoutMs: 21 * 60_000 });

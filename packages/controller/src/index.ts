@@ -1,6 +1,5 @@
 export * from './election.js';
 export * from './lrm.js';
-export * from './pe-inputs.js';
 export * from './protocol.js';
 export * from './status.js';
 export * from './transition.js';

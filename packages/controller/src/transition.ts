@@ -8,7 +8,7 @@
  * too — the cluster learnt something. `abort()` does the same from outside (a changed
  * configuration, a node lost). Pure apart from the callback it is given.
  */
-import type { GraphAction, TransitionGraph } from '@heartbeat-ts/pengine';
+import type { RunnableAction } from '@heartbeat-ts/pengine';
 
 export interface ActionOutcome {
   rc: number;
@@ -22,14 +22,14 @@ export interface TransitionResult {
   /** Every action fired and confirmed as expected, none left. */
   complete: boolean;
   aborted?: string;
-  failed: { action: GraphAction; outcome: ActionOutcome }[];
+  failed: { action: RunnableAction; outcome: ActionOutcome }[];
   fired: number;
 }
 
 export class TransitionRunner {
-  private readonly confirmed = new Set<GraphAction>();
-  private readonly failedSet = new Set<GraphAction>();
-  private readonly inFlight = new Set<GraphAction>();
+  private readonly confirmed = new Set<RunnableAction>();
+  private readonly failedSet = new Set<RunnableAction>();
+  private readonly inFlight = new Set<RunnableAction>();
   private readonly failed: TransitionResult['failed'] = [];
   private abortReason: string | undefined;
   private fired = 0;
@@ -38,8 +38,8 @@ export class TransitionRunner {
   private readonly finished: Promise<TransitionResult>;
 
   constructor(
-    private readonly graph: TransitionGraph,
-    private readonly execute: (a: GraphAction) => Promise<ActionOutcome>,
+    private readonly graph: { actions: RunnableAction[] },
+    private readonly execute: (a: RunnableAction) => Promise<ActionOutcome>,
     private readonly opts: { batchLimit?: number } = {},
   ) {
     this.finished = new Promise((resolve) => (this.done = resolve));
@@ -56,7 +56,7 @@ export class TransitionRunner {
     this.pump();
   }
 
-  private ready(a: GraphAction): boolean {
+  private ready(a: RunnableAction): boolean {
     for (const x of a.inputs) if (!this.confirmed.has(x) || this.failedSet.has(x)) return false;
     return true;
   }
@@ -89,7 +89,7 @@ export class TransitionRunner {
     }
   }
 
-  private settle(a: GraphAction, o: ActionOutcome): void {
+  private settle(a: RunnableAction, o: ActionOutcome): void {
     this.inFlight.delete(a);
     this.confirmed.add(a);
     const expected = Number(a.meta.op_target_rc ?? 0);
@@ -99,7 +99,7 @@ export class TransitionRunner {
         this.failedSet.add(a);
         this.failed.push({ action: a, outcome: o });
       }
-      this.abortReason ??= `${a.key} on ${a.node?.name ?? '?'}: ${o.reason ?? `rc=${o.rc} (expected ${expected}), ${o.status}`}`;
+      this.abortReason ??= `${a.key} on ${a.node ?? '?'}: ${o.reason ?? `rc=${o.rc} (expected ${expected}), ${o.status}`}`;
     }
     this.pump();
   }

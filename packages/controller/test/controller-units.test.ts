@@ -1,15 +1,10 @@
 /** The controller's pure parts: DC election, the resource history as the CIB holds it, the transition runner, the cluster messages. */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { Cib } from '@heartbeat-ts/cib';
 import { paramDigest, serializeXml } from '@heartbeat-ts/cluster-glue';
-import { buildWorkingSet, schedule, simulate, transitionGraph, type GraphAction } from '@heartbeat-ts/pengine';
+import { buildWorkingSet, type RunnableAction, runnableActions, schedule, simulate, toWireAction, transitionGraph } from '@heartbeat-ts/pengine';
 import { electDc } from '../src/election.js';
 import { lrmElement, type OpRecord } from '../src/lrm.js';
-import { PeInputStore, seriesMax } from '../src/pe-inputs.js';
 import { decode, encode } from '../src/protocol.js';
 import { TransitionRunner } from '../src/transition.js';
 
@@ -62,14 +57,14 @@ describe('the resource history in the CIB', () => {
 describe('the transition runner', () => {
   const graphOf = (status: string) => {
     const s = simulate(cibXml(status));
-    return transitionGraph(s.ws, s.schedule.fenced);
+    return { actions: runnableActions(transitionGraph(s.ws, s.schedule.fenced).actions.map(toWireAction)) };
   };
 
   it('fires actions once what they wait for is confirmed, and completes', async () => {
     const g = graphOf(member('n1') + member('n2'));
     const order: string[] = [];
-    const r = await new TransitionRunner(g, async (a: GraphAction) => {
-      order.push(`${a.operation}_${a.intervalMs}@${a.node?.name}`);
+    const r = await new TransitionRunner(g, async (a: RunnableAction) => {
+      order.push(`${a.operation}_${a.intervalMs}@${a.node}`);
       return { rc: Number(a.meta.op_target_rc ?? 0), status: 'done' };
     }).run();
     expect(r.complete).toBe(true);
@@ -81,8 +76,8 @@ describe('the transition runner', () => {
   it('aborts on an unexpected result: nothing new fires, what depends on the failed action never does', async () => {
     const g = graphOf(member('n1') + member('n2'));
     const fired: string[] = [];
-    const r = await new TransitionRunner(g, async (a: GraphAction) => {
-      fired.push(`${a.operation}_${a.intervalMs}@${a.node?.name}`);
+    const r = await new TransitionRunner(g, async (a: RunnableAction) => {
+      fired.push(`${a.operation}_${a.intervalMs}@${a.node}`);
       if (a.operation === 'start') return { rc: 1, status: 'done' };
       return { rc: Number(a.meta.op_target_rc ?? 0), status: 'done' };
     }).run();
@@ -94,7 +89,7 @@ describe('the transition runner', () => {
 
   it('a probe that finds the resource running confirms but aborts (the cluster learnt something)', async () => {
     const g = graphOf(member('n1') + member('n2'));
-    const r = await new TransitionRunner(g, async (a: GraphAction) => (a.operation === 'monitor' && a.node?.name === 'n2' ? { rc: 0, status: 'done' } : { rc: Number(a.meta.op_target_rc ?? 0), status: 'done' })).run();
+    const r = await new TransitionRunner(g, async (a: RunnableAction) => (a.operation === 'monitor' && a.node === 'n2' ? { rc: 0, status: 'done' } : { rc: Number(a.meta.op_target_rc ?? 0), status: 'done' })).run();
     expect(r.failed).toEqual([]);
     expect(r.aborted).toMatch(/d1_monitor_0 on n2/);
   });
@@ -103,7 +98,7 @@ describe('the transition runner', () => {
     const g = graphOf(member('n1') + member('n2'));
     let running = 0;
     let most = 0;
-    await new TransitionRunner(g, async (a: GraphAction) => {
+    await new TransitionRunner(g, async (a: RunnableAction) => {
       most = Math.max(most, ++running);
       await new Promise((res) => setTimeout(res, 5));
       running--;
@@ -120,24 +115,5 @@ describe('the controllers\' cluster messages', () => {
     expect(() => decode('crmd_join', { v: '2', data: '{}' })).toThrow(/protocol version 2, expected 1/);
     expect(() => decode('crmd_join', { v: '1', data: '{' })).toThrow(/not JSON/);
     expect(() => decode('crmd_result', { v: '1', data: JSON.stringify({ id: 'x', node: 'n2', rc: 'zero', status: 'done' }) })).toThrow(/rc/);
-  });
-});
-
-describe('the saved scheduler inputs', () => {
-  it('are numbered pe-input-N.gz, wrap at pe-input-series-max, and none are kept at 0', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hbts-pe-inputs-'));
-    try {
-      const store = new PeInputStore(dir);
-      expect(store.save('<cib a="0"/>', 2)).toBe(join(dir, 'pe-input-0.gz'));
-      expect(store.save('<cib a="1"/>', 2)).toBe(join(dir, 'pe-input-1.gz'));
-      expect(store.save('<cib a="2"/>', 2)).toBe(join(dir, 'pe-input-0.gz'));
-      expect(gunzipSync(readFileSync(join(dir, 'pe-input-0.gz'))).toString()).toBe('<cib a="2"/>');
-      expect(readFileSync(join(dir, 'pe-input.last'), 'utf8').trim()).toBe('0');
-      expect(store.save('<cib/>', 0)).toBeUndefined();
-      expect(seriesMax('-1')).toBe(-1);
-      expect(seriesMax(undefined)).toBe(4000);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
   });
 });

@@ -9,3 +9,6 @@ export * from './constraints.js';
 export * from './inject.js';
 export * from './status.js';
 export * from './execute.js';
+export * from './pe-inputs.js';
+export * from './scheduler.js';
+export * from './schedulerd.js';
