@@ -171,11 +171,13 @@ function allowedNodes(ws: WorkingSet, c: Rsc): string[] {
   return cluster.filter((n) => named.has(n));
 }
 
-function managed(ws: WorkingSet, r: Rsc): boolean {
+/** Whether the cluster manages the resource (is-managed, maintenance of it or of the cluster). */
+export function managed(ws: WorkingSet, r: Rsc): boolean {
   return isTrue(r.meta['is-managed'] ?? 'true') && !isTrue(r.meta.maintenance ?? 'false') && !ws.options.maintenanceMode;
 }
 
-function disabled(r: Rsc): boolean {
+/** target-role=Stopped. */
+export function disabled(r: Rsc): boolean {
   return /^stopped$/i.test(r.meta['target-role'] ?? '');
 }
 

@@ -2,32 +2,46 @@
 /**
  * crm_mon: the cluster's state as this node's CIB and controller have it, in Pacemaker 2.1's text.
  *   -1, --one-shot            print once and exit
+ *   --output-as text|xml      text (default) or Pacemaker's XML (api-result 2.25; implies -1)
  *   -i, --interval SECONDS    redraw this often (default 5) when not -1: the screen is cleared and
  *                             redrawn; Ctrl-C stops
  *   --root DIR                the runtime root of the node (several nodes on one host)
  * Exit codes (Pacemaker's): 0; 64 usage; 102 the cluster is not running on this node.
- * Not built yet: --output-as xml, -r, -f, -A, -n, -o, -m, -s and the other sections (issue 10).
+ * Not built yet: -r, -f, -A, -n, -o, -m, -s and the other sections (issue 10).
  */
 import { Cib, connectCib } from '@heartbeat-ts/cib';
 import { takeRootOption } from '@heartbeat-ts/cluster-glue';
 import { connectController } from '@heartbeat-ts/controller';
 import { clusterOrExit } from './cli.js';
 import { monitorText } from './cluster-status.js';
+import { monitorXml } from './crm-mon-xml.js';
+import { serializeXml } from '@heartbeat-ts/cluster-glue';
 
 const VERSION = 'heartbeat-ts 0.1.0';
-const usage = `Usage: crm_mon [-1] [-i SECONDS] [--root DIR]
+const usage = `Usage: crm_mon [-1] [-i SECONDS] [--output-as text|xml] [--root DIR]
   -1, --one-shot           display the cluster status once and exit
+  --output-as FORMAT       text (default) or xml (Pacemaker's schema; once)
   -i, --interval SECONDS   update frequency when not -1 (default 5)
   --root DIR               the runtime root of the node
 `;
 
 const { root, rest } = takeRootOption(process.argv.slice(2));
+const request = ['crm_mon', ...process.argv.slice(2)].join(' ');
 let oneShot = false;
+let format: 'text' | 'xml' = 'text';
 let intervalS = 5;
 for (let i = 0; i < rest.length; i++) {
   const a = rest[i]!;
   if (a === '-1' || a === '--one-shot') oneShot = true;
-  else if (a === '-i' || a === '--interval' || a.startsWith('--interval=')) {
+  else if (a === '--output-as' || a.startsWith('--output-as=')) {
+    const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : rest[++i];
+    if (v !== 'text' && v !== 'xml') {
+      process.stderr.write(`crm_mon: --output-as: "${v ?? ''}" is not one of text, xml\n`);
+      process.exit(64);
+    }
+    format = v;
+    if (v === 'xml') oneShot = true;
+  } else if (a === '-i' || a === '--interval' || a.startsWith('--interval=')) {
     const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : rest[++i];
     intervalS = Number(v);
     if (!Number.isFinite(intervalS) || intervalS <= 0) {
@@ -51,7 +65,7 @@ async function snapshot(): Promise<string> {
     } finally {
       c.close();
     }
-  });
+  }, format === 'xml' ? notConnectedXml : undefined);
   // The DC as the controller knows it; without a controller, as the CIB last recorded it.
   let dc: string | null = null;
   try {
@@ -66,7 +80,14 @@ async function snapshot(): Promise<string> {
   }
   const cib = Cib.parse(cibXml, 'the live CIB');
   if (dc === null && cib.root.attrs['dc-uuid']) dc = cib.nodes.find((n) => n.id === cib.root.attrs['dc-uuid'])?.uname ?? cib.root.attrs['dc-uuid'] ?? null;
-  return monitorText({ cib, dc, now: new Date(), version: VERSION });
+  const m = { cib, dc, now: new Date(), version: VERSION };
+  return format === 'xml' ? serializeXml(monitorXml({ ...m, request })) : monitorText(m);
+}
+
+/** What Pacemaker's crm_mon prints as XML when it cannot connect. */
+function notConnectedXml(message: string): string {
+  const esc = (t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  return `<pacemaker-result api-version="2.25" request="${esc(request)}">\n  <status code="102" message="Not connected">\n    <errors>\n      <error>crm_mon: Error: cluster is not available on this node: ${esc(message)}</error>\n    </errors>\n  </status>\n</pacemaker-result>\n`;
 }
 
 if (oneShot) {

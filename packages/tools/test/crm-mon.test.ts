@@ -1,9 +1,13 @@
-/** crm_mon's text against what Pacemaker 2.1.5's crm_mon printed for the same live CIB (../shared/reference/captures/pacemaker-3node). */
-import { readFileSync } from 'node:fs';
+/** crm_mon's text and XML against what Pacemaker 2.1.5's crm_mon printed for the same live CIB (../shared/reference/captures/pacemaker-3node). */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Cib } from '@heartbeat-ts/cib';
+import { serializeXml } from '@heartbeat-ts/cluster-glue';
 import { ctime, monitorText } from '../src/cluster-status.js';
+import { monitorXml } from '../src/crm-mon-xml.js';
 
 const captures = join(__dirname, '../../../../shared/reference/captures/pacemaker-3node');
 
@@ -23,5 +27,40 @@ describe('crm_mon text', () => {
 
   it('formats times as Pacemaker does', () => {
     expect(ctime(new Date('2026-11-06T06:05:04Z'))).toBe('Fri Nov  6 06:05:04 2026');
+  });
+});
+
+describe('crm_mon --output-as xml', () => {
+  const cib = () => Cib.parse(readFileSync(join(captures, 'cib-live.xml'), 'utf8'), 'cib-live.xml');
+  const ours = (c: Cib) => serializeXml(monitorXml({ cib: c, dc: 'n1', now: new Date('2026-11-26T16:25:30Z'), version: '2.1.5-a3f44794f94', request: 'crm_mon -1 -m 3 --output-as xml' }));
+
+  it('is what Pacemaker printed for the same CIB, line for line', () => {
+    const theirs = readFileSync(join(captures, 'crm_mon.xml'), 'utf8')
+      // (Not ours to show: pacemakerd's state, and the fencing history until the fencer lands.)
+      .replace(/ {2}<pacemakerd [^\n]*\n/, '')
+      .replace(/ {2}<fence_history>[\s\S]*?<\/fence_history>\n/, '')
+      .replace('<stack type="corosync"/>', '<stack type="heartbeat"/>');
+    expect(ours(cib())).toBe(theirs);
+  });
+
+  it("validates against Pacemaker's own schema (api-result 2.25), failures included", () => {
+    const rng = '/usr/share/pacemaker/api/api-result-2.25.rng';
+    if (!existsSync(rng) || spawnSync('xmllint', ['--version']).error) throw new Error(`this test validates with xmllint against ${rng}: install libxml2-utils and pacemaker-cli-utils (pacemaker-common)`);
+    // A failed monitor in the history, a stopped resource and a disabled one.
+    const c = cib();
+    const text = serializeXml(c.root)
+      .replace(/(<lrm_resource id="web-apache"[^>]*>)/, '$1<lrm_rsc_op id="web-apache_last_failure_0" operation_key="web-apache_monitor_10000" operation="monitor" crm-debug-origin="do_update_resource" crm_feature_set="3.16.1" transition-key="9:3:0:x" transition-magic="0:7;9:3:0:x" exit-reason="apache is not running" on_node="n2" call-id="25" rc-code="7" op-status="0" interval="10000" last-rc-change="1795710000" exec-time="12" queue-time="0" op-digest="x"/>')
+      .replace('</resources>', '<primitive id="extra" class="ocf" provider="heartbeat" type="Dummy"><meta_attributes id="extra-m"><nvpair id="extra-tr" name="target-role" value="Stopped"/></meta_attributes></primitive></resources>');
+    const xml = ours(Cib.parse(text, 'modified'));
+    expect(xml).toContain('<failure op_key="web-apache_monitor_10000" node="n2" exitstatus="not running" exitreason="apache is not running" exitcode="7" call="25" status="complete" last-rc-change="2026-11-26 16:20:00Z" queued="0" exec="12" interval="10000" task="monitor"/>');
+    expect(xml).toContain('<resource id="extra" resource_agent="ocf:heartbeat:Dummy" role="Stopped" target_role="Stopped" active="false"');
+    const dir = mkdtempSync(join(tmpdir(), 'hbts-crm-mon-'));
+    try {
+      writeFileSync(join(dir, 'out.xml'), xml);
+      const r = spawnSync('xmllint', ['--noout', '--relaxng', rng, join(dir, 'out.xml')], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -67,6 +67,9 @@ describe('the CRM over heartbeat (3 loopback nodes)', () => {
     expect(mon).toContain('  * Current DC: n1 (version heartbeat-ts 0.1.0) - partition with quorum');
     expect(mon).toContain('  * Online: [ n1 n2 n3 ]');
     expect(mon).toMatch(/\* d1\t\(ocf:heartbeat-ts:Dummy\):\t Started n2/);
+    const monXml = String((await n3.exec(process.execPath, [resolveBin('@heartbeat-ts/tools', 'crm_mon'), '--output-as', 'xml'])).stdout);
+    expect(monXml).toContain('<current_dc present="true" version="heartbeat-ts 0.1.0" name="n1" id="');
+    expect(monXml).toMatch(/<resource id="d1" resource_agent="ocf:heartbeat-ts:Dummy" role="Started" active="true"[^>]*nodes_running_on="1">\s*<node name="n2"/);
 
     // What the cluster decided replays: the live CIB in crm_simulate has nothing left to do, and
     // the saved input of the transition that placed d1 and d2 gives that transition's summary.

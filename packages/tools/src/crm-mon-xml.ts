@@ -1,0 +1,213 @@
+/**
+ * `crm_mon --output-as xml`: the cluster's state in Pacemaker 2.1's own schema (api-result 2.25,
+ * crm_mon-2.25.rng) — summary, nodes, resources (inactive ones too, as Pacemaker's XML always
+ * shows them), each node's operation history, failed actions. Pure: a parsed CIB and what the
+ * controller says in, a `<pacemaker-result>` element out. Not shown yet: pacemakerd's state, the
+ * fencing history (issue 9), tickets and bans.
+ */
+import type { Cib } from '@heartbeat-ts/cib';
+import { isElement, type XmlElement, xmlElement } from '@heartbeat-ts/cluster-glue';
+import { buildWorkingSet, disabled, managed, primitives, type Rsc, type WorkingSet } from '@heartbeat-ts/pengine';
+import { ctime, type MonitorInput } from './cluster-status.js';
+
+export const API_VERSION = '2.25';
+
+/** Pacemaker's names of OCF exit codes and of execution statuses. */
+const RC_TEXT = ['ok', 'error', 'invalid parameter', 'unimplemented feature', 'insufficient privileges', 'not installed', 'not configured', 'not running', 'promoted', 'promoted (failed)', 'OCF_DEGRADED', 'promoted (degraded)'];
+const rcText = (rc: number) => RC_TEXT[rc] ?? 'unknown';
+const EXEC_STATUS: Record<string, string> = { '-1': 'pending', 0: 'complete', 1: 'Cancelled', 2: 'Timed Out', 3: 'NOT SUPPORTED', 4: 'Error', 5: 'Hard error', 6: 'Fatal error', 7: 'Not installed', 8: 'Internal communication failure', 9: 'Cannot execute now', 10: 'No fence device', 11: 'CIB secrets unavailable' };
+
+const bool = (b: boolean) => (b ? 'true' : 'false');
+const el = xmlElement;
+const kids = (e: XmlElement | undefined, name: string) => (e?.children ?? []).filter((c): c is XmlElement => isElement(c) && c.name === name);
+/** "2026-11-26 16:25:05Z", as Pacemaker writes times with their zone (UTC here). */
+const isoZ = (epochS: number) => `${new Date(epochS * 1000).toISOString().slice(0, 19).replace('T', ' ')}Z`;
+const ms = (v: string | undefined) => `${Number(v ?? 0) || 0}ms`;
+const isTrue = (v: string | undefined) => /^(true|on|yes|y|1)$/i.test(v ?? '');
+
+export function monitorXml(m: MonitorInput & { request: string }): XmlElement {
+  const ws = buildWorkingSet(m.cib, { now: Math.floor(m.now.getTime() / 1000) });
+  return el('pacemaker-result', { 'api-version': API_VERSION, request: m.request }, [
+    summary(ws, m),
+    el('nodes', {}, ws.nodes.filter((n) => !n.remote?.container).map((n) => nodeElement(ws, n.name, m.dc))),
+    el('resources', {}, topResources(ws).flatMap((r) => resourceElements(ws, r))),
+    nodeHistory(ws, m.cib),
+    ...failures(m.cib),
+    el('status', { code: '0', message: 'OK' }),
+  ]);
+}
+
+function summary(ws: WorkingSet, m: MonitorInput): XmlElement {
+  const root = m.cib.root.attrs;
+  const dcNode = m.dc ? ws.node.get(m.dc) : undefined;
+  const prims = topResources(ws).flatMap((r) => primitives(r));
+  const prop = (name: string, dflt: string) => ws.cib.property(name) ?? dflt;
+  const durationMs = (v: string) => {
+    const n = /^(\d+)(ms|s|m|min|h)?$/.exec(v.trim());
+    if (!n) return 0;
+    return Number(n[1]) * ({ ms: 1, s: 1000, m: 60_000, min: 60_000, h: 3_600_000 }[n[2] ?? 's'] ?? 1000);
+  };
+  return el('summary', {}, [
+    el('stack', { type: 'heartbeat' }),
+    el('current_dc', m.dc ? { present: 'true', version: m.version, name: m.dc, id: dcNode?.id ?? m.dc, with_quorum: bool(ws.options.haveQuorum), mixed_version: 'false' } : { present: 'false' }),
+    el('last_update', { time: ctime(m.now) }),
+    el('last_change', { time: root['cib-last-written'] ?? '', user: root['update-user'] ?? '', client: root['update-client'] ?? '', origin: root['update-origin'] ?? '' }),
+    el('nodes_configured', { number: String(ws.nodes.filter((n) => !n.remote?.container).length) }),
+    el('resources_configured', { number: String(prims.length), disabled: String(prims.filter((p) => disabled(p) || (p.parent && disabled(p.parent))).length), blocked: String(prims.filter((p) => p.blocked).length) }),
+    el('cluster_options', {
+      'stonith-enabled': bool(ws.options.stonithEnabled),
+      'symmetric-cluster': bool(ws.options.symmetric),
+      'no-quorum-policy': ws.options.noQuorumPolicy,
+      'maintenance-mode': bool(ws.options.maintenanceMode),
+      'stop-all-resources': bool(isTrue(prop('stop-all-resources', 'false'))),
+      'stonith-timeout-ms': String(durationMs(prop('stonith-timeout', '60s'))),
+      'priority-fencing-delay-ms': String(durationMs(prop('priority-fencing-delay', '0'))),
+    }),
+  ]);
+}
+
+function nodeElement(ws: WorkingSet, name: string, dc: string | null): XmlElement {
+  const n = ws.node.get(name)!;
+  const state = kids(ws.cib.section('status'), 'node_state').find((s) => s.attrs.uname === name);
+  const running = [...ws.byId.values()].filter((r) => r.kind === 'primitive' && r.active.has(name)).length;
+  const health = Object.entries(n.attrs).filter(([k]) => k.startsWith('#health')).map(([, v]) => v.toLowerCase());
+  return el('node', {
+    name,
+    id: n.id,
+    online: bool(n.online),
+    standby: bool(n.standby),
+    standby_onfail: 'false',
+    maintenance: bool(n.maintenance),
+    pending: bool(!!n.pending),
+    unclean: bool(n.unclean),
+    health: health.includes('red') ? 'red' : health.includes('yellow') ? 'yellow' : 'green',
+    ...(n.online ? { feature_set: ws.cib.root.attrs.crm_feature_set ?? '3.16.1' } : {}),
+    shutdown: bool(n.shutdown),
+    expected_up: bool(state?.attrs.expected === 'member'),
+    is_dc: bool(name === dc),
+    resources_running: String(running),
+    type: n.remote ? 'remote' : 'member',
+  });
+}
+
+function topResources(ws: WorkingSet): Rsc[] {
+  const priority = (r: Rsc) => Number.parseInt(r.meta.priority ?? '0', 10) || 0;
+  return [...ws.resources.filter((r) => !r.implicit).sort((a, b) => priority(b) - priority(a)), ...ws.orphans.filter((o) => !o.owner && o.rsc.active.size).map((o) => o.rsc)];
+}
+
+function resourceElements(ws: WorkingSet, r: Rsc, anonymous = false): XmlElement[] {
+  if (r.kind === 'primitive') return [primitiveElement(ws, r, anonymous)];
+  if (r.kind === 'group') {
+    return [el('group', { id: r.id, number_resources: String(r.children.length), managed: bool(managed(ws, r)), disabled: bool(disabled(r)) }, r.children.flatMap((c) => resourceElements(ws, c, anonymous)))];
+  }
+  const cl = r.clone!;
+  const prims = primitives(r);
+  const instances = [...r.children, ...ws.orphans.filter((o) => o.owner === r && primitives(o.rsc).some((p) => p.active.size)).map((o) => o.rsc)];
+  return [
+    el('clone', {
+      id: r.id,
+      multi_state: bool(cl.promotable),
+      unique: bool(cl.unique),
+      managed: bool(managed(ws, r)),
+      disabled: bool(disabled(r)),
+      failed: bool(prims.some((p) => p.failed.size > 0)),
+      failure_ignored: bool(prims.some((p) => !!p.failureIgnored)),
+      ...(r.meta['target-role'] ? { target_role: r.meta['target-role'] } : {}),
+    }, instances.flatMap((i) => resourceElements(ws, i, !cl.unique))),
+  ];
+}
+
+function primitiveElement(ws: WorkingSet, p: Rsc, anonymous: boolean): XmlElement {
+  const on = [...p.active.entries()];
+  const role = on[0]?.[1] ?? 'Stopped';
+  return el('resource', {
+    // (Anonymous clone instances are shown by the primitive's id, as Pacemaker does.)
+    id: anonymous ? p.id.replace(/:\d+$/, '') : p.id,
+    resource_agent: p.agent ?? '',
+    role,
+    ...(p.meta['target-role'] ? { target_role: p.meta['target-role'] } : {}),
+    active: bool(on.length > 0),
+    orphaned: bool(!!p.orphan),
+    blocked: bool(p.blocked),
+    managed: bool(managed(ws, p)),
+    failed: bool(p.failed.size > 0),
+    failure_ignored: bool(!!p.failureIgnored),
+    nodes_running_on: String(on.length),
+    ...(p.pendingTask && p.pendingTask !== 'probe' ? { pending: p.pendingTask } : {}),
+    ...(p.lockedTo ? { locked_to: p.lockedTo } : {}),
+  }, on.map(([node]) => el('node', { name: node, id: ws.node.get(node)?.id ?? node, cached: 'true' })));
+}
+
+/** Each node's operations per resource, as Pacemaker lists them: by call id, without notifications and probes that found nothing. */
+function nodeHistory(ws: WorkingSet, cib: Cib): XmlElement {
+  const out: XmlElement[] = [];
+  for (const state of kids(cib.section('status'), 'node_state')) {
+    const node = state.attrs.uname ?? '';
+    const n = ws.node.get(node);
+    if (!n?.online) continue;
+    const resources: XmlElement[] = [];
+    for (const lrmRsc of kids(kids(kids(state, 'lrm')[0], 'lrm_resources')[0], 'lrm_resource')) {
+      const id = lrmRsc.attrs.id ?? '';
+      const ops = kids(lrmRsc, 'lrm_rsc_op')
+        .filter((o) => {
+          const probe = o.attrs.operation === 'monitor' && (o.attrs.interval ?? '0') === '0';
+          return o.attrs.operation !== 'notify' && !(probe && o.attrs['rc-code'] === '7');
+        })
+        .sort((a, b) => Number(a.attrs['call-id']) - Number(b.attrs['call-id']));
+      if (!ops.length) continue;
+      const rsc = ws.byId.get(id) ?? [...ws.byId.values()].find((r) => r.id.replace(/:\d+$/, '') === id);
+      const threshold = rsc?.meta['migration-threshold'];
+      const failCount = Object.entries(n.attrs).filter(([k]) => k.startsWith(`fail-count-${id}#`)).reduce((a, [, v]) => a + (/^(\+)?INFINITY$/i.test(v) ? 1_000_000 : Number(v) || 0), 0);
+      const lastFailure = Math.max(0, ...Object.entries(n.attrs).filter(([k]) => k.startsWith(`last-failure-${id}#`)).map(([, v]) => Number(v) || 0));
+      resources.push(el('resource_history', {
+        id,
+        orphan: bool(!rsc),
+        ...(rsc ? { 'migration-threshold': threshold === undefined || /INFINITY/i.test(threshold) ? '1000000' : threshold } : {}),
+        ...(failCount > 0 ? { 'fail-count': String(Math.min(failCount, 1_000_000)) } : {}),
+        ...(lastFailure > 0 ? { 'last-failure': ctime(new Date(lastFailure * 1000)) } : {}),
+      }, ops.map((o) => {
+        const rc = Number(o.attrs['rc-code'] ?? 0);
+        const interval = Number(o.attrs.interval ?? 0);
+        const task = o.attrs.operation === 'monitor' && interval === 0 ? 'probe' : (o.attrs.operation ?? '');
+        const changed = Number(o.attrs['last-rc-change'] ?? 0);
+        return el('operation_history', {
+          call: o.attrs['call-id'] ?? '',
+          task,
+          rc: String(rc),
+          rc_text: rcText(rc),
+          ...(interval > 0 ? { interval: `${interval}ms` } : {}),
+          ...(changed > 0 ? { 'last-rc-change': ctime(new Date(changed * 1000)) } : {}),
+          'exec-time': ms(o.attrs['exec-time']),
+          'queue-time': ms(o.attrs['queue-time']),
+        });
+      })));
+    }
+    if (resources.length) out.push(el('node', { name: node }, resources));
+  }
+  return el('node_history', {}, out);
+}
+
+/** Failed actions (each resource's `RSC_last_failure_0`), as Pacemaker's "failures" list. */
+function failures(cib: Cib): XmlElement[] {
+  const out: XmlElement[] = [];
+  for (const state of kids(cib.section('status'), 'node_state')) {
+    for (const lrmRsc of kids(kids(kids(state, 'lrm')[0], 'lrm_resources')[0], 'lrm_resource')) {
+      for (const o of kids(lrmRsc, 'lrm_rsc_op').filter((x) => x.attrs.id?.endsWith('_last_failure_0'))) {
+        const rc = Number(o.attrs['rc-code'] ?? 0);
+        const status = o.attrs['op-status'] ?? '0';
+        const changed = Number(o.attrs['last-rc-change'] ?? 0);
+        out.push(el('failure', {
+          op_key: o.attrs.operation_key ?? `${lrmRsc.attrs.id}_${o.attrs.operation}_${o.attrs.interval ?? 0}`,
+          node: state.attrs.uname ?? o.attrs.on_node ?? '',
+          exitstatus: rcText(rc),
+          exitreason: o.attrs['exit-reason'] ?? '',
+          exitcode: String(rc),
+          call: o.attrs['call-id'] ?? '-1',
+          status: EXEC_STATUS[status] ?? 'UNKNOWN!',
+          ...(changed > 0 ? { 'last-rc-change': isoZ(changed), queued: String(Number(o.attrs['queue-time'] ?? 0) || 0), exec: String(Number(o.attrs['exec-time'] ?? 0) || 0), interval: String(Number(o.attrs.interval ?? 0) || 0), task: o.attrs.operation ?? '' } : {}),
+        }));
+      }
+    }
+  }
+  return out.length ? [el('failures', {}, out)] : [];
+}
