@@ -13,7 +13,7 @@
  * namespace and directory the cluster made.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
@@ -42,6 +42,8 @@ export interface ClusterOptions {
   setup?: (node: HarnessNode) => void | Promise<void>;
   /** netns: further node-private directories, bind-mounted from the node's directory. */
   privateDirs?: string[];
+  /** netns: more node-private tmpfs mounts beside /run (e.g. /dev/shm, where libqb keeps its IPC). */
+  tmpfs?: string[];
   /** Keep node directories after stop() (for debugging). */
   keepDirs?: boolean;
   /** netns: links per node (eth0, eth1, ...; each on its own bridge and subnet 10.250.<k>.0/24). Default 1. */
@@ -336,6 +338,8 @@ export class Cluster {
 
   private async startAnchor(node: HarnessNode): Promise<void> {
     const ready = join(node.dir, '.anchor-ready');
+    // (The marker of a previous boot goes first: the daemons must not start before the mounts.)
+    rmSync(ready, { force: true });
     const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
     const script = [
       'set -e',
@@ -344,6 +348,7 @@ export class Cluster {
       ...this.privateDirs.flatMap((d) => [`mkdir -p ${q(d)}`, `mount --bind ${q(join(node.dir, d))} ${q(d)}`]),
       'mount -t tmpfs -o mode=0755 tmpfs /run',
       'mkdir -p /run/lock /run/heartbeat-ts',
+      ...(this.opts.tmpfs ?? []).map((d) => `mount -t tmpfs -o mode=1777 tmpfs ${q(d)}`),
       `touch ${q(ready)}`,
       'exec sleep infinity',
     ].join('\n');
