@@ -79,7 +79,7 @@ try {
       for (let i = 0; i < per; i++) await c.request('modify', { xml: `<nvpair id="d-target" value="v${k}-${i}"/>` });
     }));
     const secs = Number(process.hrtime.bigint() - t0) / 1e9;
-    report({ bench: 'cib', case: `modify through a persistent client, ${clients} client${clients > 1 ? 's' : ''} (each on disk before the answer)`, value: (clients * per) / secs, unit: 'updates/s', note: 'Pacemaker 2.1.5 measured here: 136–164 (1 client), 183–189 (4 clients)' });
+    report({ bench: 'cib', case: `modify through a persistent client, ${clients} client${clients > 1 ? 's' : ''} (each journaled before the answer)`, value: (clients * per) / secs, unit: 'updates/s', note: 'Pacemaker 2.1.5 measured here: 136–164 (1 client), 183–189 (4 clients)' });
     for (const c of cs) c.close();
   }
   daemon.kill('SIGTERM');

@@ -1,15 +1,16 @@
 /**
- * The cib daemon: the store, persisted on every change before the client gets its answer (so
- * an acknowledged update survives kill -9), served on <runDir>/cib.sock.
+ * The cib daemon: the store, each change journaled before the client gets its answer (so an
+ * acknowledged update survives kill -9) and the whole CIB written now and then (CibDisk),
+ * served on <runDir>/cib.sock.
  */
 import { join } from 'node:path';
 import { connectWhenUp, type Daemon, type DaemonContext, HaError, IpcServer, socketPath } from '@heartbeat-ts/cluster-glue';
 import { connectHeartbeat, type HeartbeatClient } from '@heartbeat-ts/heartbeat';
 import { CibError } from './model.js';
-import { loadCib, saveCib } from './persistence.js';
+import { CibDisk, loadCib, replayJournal, saveCib } from './persistence.js';
 import { CibProtocol } from './protocol.js';
 import { CibReplicator, type WireRequest } from './replication.js';
-import { CibStore, type Section } from './store.js';
+import { CibStore, patchsetText, type Section } from './store.js';
 import { parseXml, serializeXml, XmlError } from './xml.js';
 
 export interface CibDaemonOptions {
@@ -21,6 +22,8 @@ export class CibDaemon implements Daemon {
   readonly name = 'cib';
   private ipc: IpcServer<typeof CibProtocol> | undefined;
   private hb: HeartbeatClient | undefined;
+  private disk: CibDisk | undefined;
+  private replicator: CibReplicator | undefined;
 
   constructor(private readonly opts: CibDaemonOptions = {}) {}
 
@@ -32,7 +35,14 @@ export class CibDaemon implements Daemon {
     if (loaded?.problems.length) log.error({ file: loaded.file }, 'using an older CIB from a backup: recent updates may be lost; check the cluster');
     const store = new CibStore(loaded?.root);
     if (!loaded) saveCib(dir, store.current);
-    log.info({ version: store.version, file: loaded?.file ?? 'new' }, 'CIB loaded');
+    const journal = replayJournal(dir, store);
+    for (const p of journal.problems) log.error({ problem: p }, 'CIB journal');
+    log.info({ version: store.version, file: loaded?.file ?? 'new', replayed: journal.replayed }, 'CIB loaded');
+    // Every change (a client's here, or the master's patch) is journaled before it is answered.
+    const disk = new CibDisk(dir, () => store.current);
+    this.disk = disk;
+    if (journal.replayed) disk.snapshot();
+    store.onChange((c) => disk.record(c));
 
     const ipc = new IpcServer(CibProtocol, { path: socketPath(ctx.paths, 'cib'), serverName: `cib@${ctx.node}`, logger: log });
     this.ipc = ipc;
@@ -44,17 +54,17 @@ export class CibDaemon implements Daemon {
       }
     };
     let replicator: CibReplicator | undefined;
+    const keep = (r: CibReplicator) => (this.replicator = r);
     if (this.opts.replicate) {
       // heartbeat may still be starting (it starts the CRM itself): wait for it a while.
       this.hb = await connectWhenUp('CIB replication', 'the messaging layer', () => connectHeartbeat(ctx.paths, { name: 'cib', reconnect: true, timeoutMs: 15_000 }));
-      replicator = new CibReplicator(ctx.node, store, this.hb, () => saveCib(dir, store.current), log);
+      replicator = keep(new CibReplicator(ctx.node, store, this.hb, disk, log));
       await replicator.start();
     }
     const update = async (req: WireRequest) => {
       try {
         if (replicator) return { version: await replicator.update(req) };
         const c = store.applyRequest({ op: req.op, ...(req.xml !== undefined ? { xml: xmlOf(req.xml) } : {}), ...(req.section ? { section: req.section } : {}), ...(req.xpath ? { xpath: req.xpath } : {}), ...(req.all ? { all: true } : {}) });
-        saveCib(dir, store.current);
         return { version: c.after };
       } catch (e) {
         if (e instanceof CibError) throw new HaError(e.code, e.message, e.id ? { id: e.id } : {});
@@ -64,7 +74,7 @@ export class CibDaemon implements Daemon {
     };
     store.onChange((c) => {
       log.info({ op: c.op, before: c.before, after: c.after, paths: c.paths }, 'CIB updated');
-      ipc.publish('diff', { op: c.op, before: c.before, after: c.after, paths: c.paths, patchset: serializeXml(c.patchset) });
+      ipc.publish('diff', { op: c.op, before: c.before, after: c.after, paths: c.paths, patchset: patchsetText(c) });
     });
     ipc.handle('query', ({ section, id, xpath }) => {
       try {
@@ -90,7 +100,9 @@ export class CibDaemon implements Daemon {
   }
 
   async stop(): Promise<void> {
+    this.replicator?.stop();
     this.hb?.close();
     await this.ipc?.close();
+    this.disk?.close();
   }
 }

@@ -235,7 +235,11 @@ export class Cib {
 
   /** A cluster property as set (first set wins, like Pacemaker without rules), or undefined. */
   property(name: string): string | undefined {
-    for (const set of this.crmConfig) for (const nv of set.nvpairs) if (nv.name === name) return nv.value;
+    // (Straight over the elements: asked often, and crm_config may be large.)
+    const s = this.section('crm_config');
+    for (const set of s ? elements(s, 'cluster_property_set') : []) {
+      for (const nv of set.children) if ('name' in nv && nv.name === 'nvpair' && nv.attrs.name === name) return nv.attrs.value;
+    }
     return undefined;
   }
 

@@ -38,6 +38,8 @@ const textOf = (e: XmlElement) =>
     .join('\u0000');
 
 function diffInto(a: XmlElement, b: XmlElement, path: string, out: XmlElement[]): void {
+  // (A subtree shared by both trees — copy-on-write — has not changed.)
+  if (a === b) return;
   const changes: XmlElement[] = [];
   for (const [k, v] of Object.entries(b.attrs)) if (a.attrs[k] !== v) changes.push(el('change-attr', { name: k, operation: 'set', value: v }));
   for (const k of Object.keys(a.attrs)) if (!(k in b.attrs)) changes.push(el('change-attr', { name: k, operation: 'unset' }));
@@ -75,8 +77,39 @@ export function patchset(before: XmlElement, after: XmlElement, changes: XmlElem
 
 export class PatchError extends Error {}
 
-/** Applies a v2 patchset to `root` in place (the source version must match); throws PatchError. */
-export function applyPatchset(root: XmlElement, diff: XmlElement): void {
+const STEP = /^([A-Za-z_][\w.-]*)(?:\[@id='([^']*)'\])?$/;
+
+/**
+ * The elements along a simple patch path (`/cib/configuration/resources/primitive[@id='x']`:
+ * names, each with at most an id), root first; undefined for any other XPath, or no match.
+ */
+function simplePath(root: XmlElement, path: string): XmlElement[] | undefined {
+  const steps = path.split('/').slice(1);
+  if (!steps.length || steps[0] !== root.name) return undefined;
+  const chain = [root];
+  for (const step of steps.slice(1)) {
+    const m = STEP.exec(step);
+    if (!m) return undefined;
+    const parent = chain[chain.length - 1]!;
+    const next = parent.children.find((c): c is XmlElement => isElement(c) && c.name === m[1] && (m[2] === undefined ? c.attrs.id === undefined : c.attrs.id === m[2]));
+    if (!next) return undefined;
+    chain.push(next);
+  }
+  return chain;
+}
+
+/** Whether every change of the patchset has a simple path (so it can be applied copy-on-write). */
+export function simplePatch(diff: XmlElement): boolean {
+  return diff.children.every((c) => !isElement(c) || c.name !== 'change' || (c.attrs.path ?? '').split('/').slice(1).every((st) => STEP.test(st)));
+}
+
+/**
+ * Applies a v2 patchset to `root` in place (the source version must match); throws PatchError.
+ * `copyOnWrite`: `root` is a copy of its own that shares its children with the tree it was
+ * copied from; the elements changed, and those above them, are copied before they change, so
+ * that tree stays as it was (only for simplePatch() patchsets).
+ */
+export function applyPatchset(root: XmlElement, diff: XmlElement, opts: { copyOnWrite?: boolean } = {}): void {
   if (diff.name !== 'diff' || diff.attrs.format !== '2') throw new PatchError('not a format 2 <diff>');
   const version = diff.children.find((c): c is XmlElement => isElement(c) && c.name === 'version');
   const source = version?.children.find((c): c is XmlElement => isElement(c) && c.name === 'source');
@@ -87,6 +120,17 @@ export function applyPatchset(root: XmlElement, diff: XmlElement): void {
     }
   }
   const find = (path: string): { el: XmlElement; parent: XmlElement | undefined } => {
+    if (opts.copyOnWrite) {
+      const chain = simplePath(root, path);
+      if (!chain) throw new PatchError(`${path} matches no element`);
+      for (let i = 1; i < chain.length; i++) {
+        const parent = chain[i - 1]!;
+        const own: XmlElement = { name: chain[i]!.name, attrs: { ...chain[i]!.attrs }, children: [...chain[i]!.children] };
+        parent.children[parent.children.indexOf(chain[i]!)] = own;
+        chain[i] = own;
+      }
+      return { el: chain[chain.length - 1]!, parent: chain[chain.length - 2] };
+    }
     const m = selectXPath(root, path);
     if (m.length !== 1) throw new PatchError(`${path} matches ${m.length} elements`);
     return { el: m[0]!.el, parent: m[0]!.parent };

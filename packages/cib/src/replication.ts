@@ -5,10 +5,11 @@
  * - a node that is not the master forwards a client's update (`cib_update`, with a request id)
  *   and answers its client when the master's `cib_result` comes back — by then the master has
  *   written the change and broadcast it;
- * - the master applies and persists each update, broadcasts `cib_apply` (the operation, its
- *   v2 patchset, versions before and after), then answers; a replica applies the patchset when
- *   its version is the `before` and the result is the `after`, else asks for the whole CIB
- *   (`cib_sync_req`);
+ * - the master applies and journals each update and answers; its changes go out in order as
+ *   `cib_apply` messages, each a batch (JSON `batch`: operation, v2 patchset, versions before
+ *   and after per change) of what was applied within BATCH_MS — a busy master sends one message
+ *   for many updates; a replica applies each patchset when its version is the `before` and the
+ *   result is the `after`, else asks for the whole CIB (`cib_sync_req`);
  * - on every membership change the master broadcasts the whole CIB (`cib_full`); a member
  *   holding a higher version (the other side of a healed partition) sends its own back, the
  *   master adopts it and broadcasts it again: the higher version wins, as in Pacemaker.
@@ -18,7 +19,7 @@ import { randomUUID } from 'node:crypto';
 import { HaError, type Logger } from '@heartbeat-ts/cluster-glue';
 import { type HeartbeatClient } from '@heartbeat-ts/heartbeat';
 import { CibError } from './model.js';
-import { type CibChange, CibStore, compareVersions, type Section, versionString } from './store.js';
+import { type CibChange, CibStore, compareVersions, patchsetText, type Section, versionString } from './store.js';
 import { parseXml, serializeXml } from './xml.js';
 
 const UPDATE_TIMEOUT_MS = 10_000;
@@ -37,8 +38,23 @@ export interface WireRequest {
 const toFields = (r: WireRequest): Record<string, string> => ({ op: r.op, ...(r.xml !== undefined ? { xml: r.xml } : {}), ...(r.section ? { section: r.section } : {}), ...(r.xpath ? { xpath: r.xpath } : {}), ...(r.all ? { all: '1' } : {}) });
 const fromFields = (f: Record<string, string>): WireRequest => ({ op: f.op as Op, ...(f.xml !== undefined ? { xml: f.xml } : {}), ...(f.section ? { section: f.section as Section } : {}), ...(f.xpath ? { xpath: f.xpath } : {}), ...(f.all === '1' ? { all: true } : {}) });
 
+/** How long the master gathers changes into one `cib_apply` (and at most how many bytes of patches). */
+export const BATCH_MS = 2;
+const BATCH_BYTES = 256 * 1024;
+
+interface AppliedChange {
+  op: string;
+  before: string;
+  after: string;
+  patch: string;
+}
+
 export class CibReplicator {
   private members: string[] = [];
+  /** Changes applied here as master, not sent yet. */
+  private outbox: AppliedChange[] = [];
+  private outboxBytes = 0;
+  private flushTimer: NodeJS.Timeout | undefined;
   /** Updates forwarded to the master, by request id: what was asked and of whom. */
   private readonly waiting = new Map<string, { resolve(v: string): void; reject(e: Error): void; timer: NodeJS.Timeout; req: WireRequest; to: string }>();
 
@@ -46,7 +62,8 @@ export class CibReplicator {
     private readonly me: string,
     private readonly store: CibStore,
     private readonly hb: HeartbeatClient,
-    private readonly persist: () => void,
+    /** The CIB on disk: snapshot() after adopting a whole CIB; together() around a batch of patches (journaled by the store's listener in one write). */
+    private readonly disk: { snapshot(): void; together<T>(fn: () => T): T },
     private readonly log: Logger,
   ) {}
 
@@ -56,6 +73,11 @@ export class CibReplicator {
 
   get isMaster(): boolean {
     return this.master === this.me;
+  }
+
+  /** Sends what is still gathered (a clean stop). */
+  stop(): void {
+    this.flush();
   }
 
   async start(): Promise<void> {
@@ -68,12 +90,26 @@ export class CibReplicator {
     this.hb.request('send', { type, fields, ...(to ? { to } : {}) }).catch((e: Error) => this.log.warn({ type, err: e.message }, 'cannot send a CIB message'));
   }
 
+  /** Sends the changes gathered so far (before anything else the master sends, to keep the order). */
+  private flush(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    if (!this.outbox.length) return;
+    const batch = this.outbox;
+    this.outbox = [];
+    this.outboxBytes = 0;
+    this.send('cib_apply', { batch: JSON.stringify(batch) });
+  }
+
   /** Our whole CIB, to one node or (without `to`) to all. */
   private sendFull(to?: string): void {
+    this.flush();
     this.send('cib_full', { xml: this.store.xml({ indent: false }), version: this.store.version }, to);
   }
 
   private onMembership(members: string[]): void {
+    // (What we applied as master goes out before the membership changes who the master is.)
+    this.flush();
     const before = this.master;
     this.members = members;
     if (this.master !== before) this.log.info({ master: this.master, members }, 'CIB master copy moved');
@@ -119,9 +155,34 @@ export class CibReplicator {
   /** Applies the update, persists it, and sends the members its patchset (applied there with version checks). */
   private applyAsMaster(req: WireRequest): string {
     const change = this.store.applyRequest({ op: req.op, ...(req.xml !== undefined ? { xml: parseXml(req.xml, 'update') } : {}), ...(req.section ? { section: req.section } : {}), ...(req.xpath ? { xpath: req.xpath } : {}), ...(req.all ? { all: true } : {}) });
-    this.persist();
-    this.send('cib_apply', { op: req.op, before: change.before, after: change.after, patch: serializeXml(change.patchset, { indent: false }) });
+    const patch = patchsetText(change);
+    this.outbox.push({ op: req.op, before: change.before, after: change.after, patch });
+    this.outboxBytes += patch.length;
+    if (this.outboxBytes >= BATCH_BYTES) this.flush();
+    else this.flushTimer ??= setTimeout(() => this.flush(), BATCH_MS);
     return change.after;
+  }
+
+  /** A replica applies the master's changes in order; out of step, it asks for the whole CIB. */
+  private applyBatch(from: string, batch: AppliedChange[]): void {
+    for (const c of batch) {
+      if (this.store.version !== c.before) {
+        this.log.warn({ have: this.store.version, before: c.before }, 'CIB out of step with the master; asking for a full copy');
+        this.send('cib_sync_req', {}, from);
+        return;
+      }
+      try {
+        this.store.applyPatch(c.op as Op, parseXml(c.patch, 'cib_apply'));
+      } catch (e) {
+        this.log.warn({ err: (e as Error).message }, 'the master’s patch does not apply; asking for a full copy');
+        this.send('cib_sync_req', {}, from);
+        return;
+      }
+      if (this.store.version !== c.after) {
+        this.send('cib_sync_req', {}, from);
+        return;
+      }
+    }
   }
 
   private async onMessage(from: string, type: string, f: Record<string, string>): Promise<void> {
@@ -150,20 +211,16 @@ export class CibReplicator {
         }
         case 'cib_apply': {
           if (from !== this.master) return;
-          if (this.store.version !== f.before) {
-            this.log.warn({ have: this.store.version, before: f.before }, 'CIB out of step with the master; asking for a full copy');
-            this.send('cib_sync_req', {}, from);
-            return;
-          }
+          let batch: AppliedChange[];
           try {
-            this.store.applyPatch(f.op as Op, parseXml(f.patch!, 'cib_apply'));
+            batch = JSON.parse(f.batch ?? '') as AppliedChange[];
+            if (!Array.isArray(batch)) throw new Error('not a list');
           } catch (e) {
-            this.log.warn({ err: (e as Error).message }, 'the master’s patch does not apply; asking for a full copy');
+            this.log.warn({ from, err: (e as Error).message }, 'a cib_apply without a readable batch; asking for a full copy');
             this.send('cib_sync_req', {}, from);
             return;
           }
-          this.persist();
-          if (this.store.version !== f.after) this.send('cib_sync_req', {}, from);
+          this.disk.together(() => this.applyBatch(from, batch));
           return;
         }
         case 'cib_sync_req':
@@ -178,7 +235,7 @@ export class CibReplicator {
             if (cmp > 0) {
               this.log.warn({ from, version: versionString(theirs), had: this.store.version }, 'adopting a newer CIB from a member');
               this.store.adopt(theirs);
-              this.persist();
+              this.disk.snapshot();
               this.sendFull();
             } else if (cmp < 0 || differs()) {
               this.sendFull(from);
@@ -193,7 +250,7 @@ export class CibReplicator {
           }
           if (cmp > 0 || this.store.version !== f.version || differs()) {
             this.store.adopt(theirs);
-            this.persist();
+            this.disk.snapshot();
             this.log.info({ version: this.store.version, from }, 'CIB synchronized from the master');
           }
           return;

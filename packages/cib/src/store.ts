@@ -11,7 +11,7 @@
  * Pure: no files, no sockets (persistence.ts writes it, the daemon serves it).
  */
 import { Cib, CibError } from './model.js';
-import { applyPatchset, diffChanges, PatchError, patchset } from './patchset.js';
+import { applyPatchset, diffChanges, PatchError, patchset, simplePatch } from './patchset.js';
 import { verifyCib } from './validate.js';
 import { child, elements, isElement, parseXml, serializeXml, type XmlElement } from './xml.js';
 import { selectXPath, XPathError } from './xpath.js';
@@ -28,6 +28,17 @@ export interface CibChange {
   paths: string[];
   /** What changed, as Pacemaker's v2 patchset (<diff format="2">), version change included. */
   patchset: XmlElement;
+}
+
+const patchTexts = new WeakMap<CibChange, string>();
+/** A change's patchset as XML text (without indentation), serialized once for all who send or write it. */
+export function patchsetText(c: CibChange): string {
+  let t = patchTexts.get(c);
+  if (t === undefined) {
+    t = serializeXml(c.patchset, { indent: false });
+    patchTexts.set(c, t);
+  }
+  return t;
 }
 
 /** One update, as clients send it and replication carries it. */
@@ -87,14 +98,70 @@ function findById(root: XmlElement, id: string, tag?: string): { el: XmlElement;
   return undefined;
 }
 
-/** Merges `src` into `dst`: attributes set, children matched by tag and id, created if missing. */
+/** A copy of the element itself, sharing its children (copy-on-write along a path). */
+const shallow = (e: XmlElement): XmlElement => ({ name: e.name, attrs: { ...e.attrs }, children: [...e.children] });
+
+/** Puts a shallow copy of `parent`'s child `c` in its place and returns it. */
+function writableChild(parent: XmlElement, c: XmlElement): XmlElement {
+  const copy = shallow(c);
+  parent.children[parent.children.indexOf(c)] = copy;
+  return copy;
+}
+
+/**
+ * The element with `id` (and tag) under `top`, ready to be changed: `top` must be a copy of its
+ * own; the elements between and the element itself are copied (sharing their children: what
+ * changes below is copied by whoever changes it, as merge() does), so the tree the copy was made
+ * from stays as it was.
+ */
+function findForWrite(top: XmlElement, topPath: string, id: string, tag?: string): { el: XmlElement; parent: XmlElement; path: string } | undefined {
+  const stack: Array<{ chain: XmlElement[]; path: string }> = [{ chain: [top], path: topPath }];
+  while (stack.length) {
+    const { chain, path } = stack.pop()!;
+    const el = chain[chain.length - 1]!;
+    for (const c of el.children) {
+      if (!isElement(c)) continue;
+      const p = `${path}/${c.name}`;
+      if (c.attrs.id === id && (tag === undefined || c.name === tag)) {
+        let parent = top;
+        for (const a of chain.slice(1)) parent = writableChild(parent, a);
+        return { el: writableChild(parent, c), parent, path: `${p}[@id='${id}']` };
+      }
+      stack.push({ chain: [...chain, c], path: p });
+    }
+  }
+  return undefined;
+}
+
+/** A section ready to be changed (see findForWrite): `root` must be a copy of its own. */
+function sectionForWrite(root: XmlElement, section: Section, create = false): XmlElement {
+  let parent = root;
+  if (section !== 'status') {
+    const conf = child(root, 'configuration');
+    if (!conf) throw new CibError('EINVAL', 'the CIB has no <configuration>');
+    parent = writableChild(root, conf);
+  }
+  const s = child(parent, section);
+  if (s) return writableChild(parent, s);
+  if (!create) throw new CibError('ENOSUCH', `section ${section} does not exist`);
+  const made: XmlElement = { name: section, attrs: {}, children: [] };
+  parent.children.push(made);
+  return made;
+}
+
+const sectionPath = (section: Section) => (section === 'status' ? '/cib/status' : `/cib/configuration/${section}`);
+
+/**
+ * Merges `src` into `dst`: attributes set, children matched by tag and id, created if missing.
+ * `dst` must be a copy of its own; the children it changes are copied first (copy-on-write).
+ */
 function merge(dst: XmlElement, src: XmlElement): void {
   for (const [k, v] of Object.entries(src.attrs)) {
     dst.attrs[k] = v;
   }
   for (const c of elements(src)) {
     const existing = elements(dst, c.name).find((d) => (c.attrs.id !== undefined ? d.attrs.id === c.attrs.id : d.attrs.id === undefined));
-    if (existing) merge(existing, c);
+    if (existing) merge(writableChild(dst, existing), c);
     else dst.children.push(clone(c));
   }
 }
@@ -195,9 +262,10 @@ export class CibStore {
    */
   applyPatch(op: CibChange['op'], diff: XmlElement): CibChange {
     const before = this.root;
-    const next = clone(before);
+    const cow = simplePatch(diff);
+    const next = cow ? shallow(before) : clone(before);
     try {
-      applyPatchset(next, diff);
+      applyPatchset(next, diff, { copyOnWrite: cow });
     } catch (e) {
       if (e instanceof PatchError) throw new CibError('EINVAL', e.message);
       throw e;
@@ -219,7 +287,7 @@ export class CibStore {
       root.attrs.epoch = '0';
       root.attrs.num_updates = '0';
       return ['/cib'];
-    });
+    }, true);
   }
 
   /** Deletes the first element an XPath selects, or all of them; ENOSUCH if none. */
@@ -233,7 +301,7 @@ export class CibStore {
         m.parent.children.splice(m.parent.children.indexOf(m.el), 1);
       }
       return gone.map((m) => m.path);
-    });
+    }, true);
   }
 
   /** modify: merges the XML into the element the XPath selects; replace: puts the XML in its place. */
@@ -247,7 +315,7 @@ export class CibStore {
       else if (!m.parent) throw new CibError('EINVAL', 'replace the whole CIB without an XPath');
       else m.parent.children[m.parent.children.indexOf(m.el)] = clone(xml);
       return [m.path];
-    });
+    }, true);
   }
 
   onChange(fn: (c: CibChange) => void): () => void {
@@ -259,7 +327,7 @@ export class CibStore {
   create(section: Section, xml: XmlElement): CibChange {
     return this.apply('create', section, (root) => {
       if (xml.attrs.id !== undefined && findById(root, xml.attrs.id)) throw new CibError('EEXIST', `an element with id "${xml.attrs.id}" already exists`, xml.attrs.id);
-      const s = sectionOf(root, section, true);
+      const s = sectionForWrite(root, section, true);
       if (xml.name === section) {
         for (const c of elements(xml)) s.children.push(clone(c));
         return [`/cib/.../${section}`];
@@ -271,6 +339,8 @@ export class CibStore {
 
   /** Updates the element with `xml`'s id (attributes merged, children merged by id); ENOSUCH if absent. */
   modify(xml: XmlElement, section?: Section): CibChange {
+    // (Merging into the whole CIB or a whole section works on a deep copy; by id, copy-on-write.)
+    const deep = xml.name === 'cib' || xml.attrs.id === undefined;
     return this.apply('modify', section, (root) => {
       if (xml.name === 'cib') {
         merge(root, xml);
@@ -281,11 +351,11 @@ export class CibStore {
         merge(s, xml.name === s.name ? xml : { name: s.name, attrs: {}, children: [xml] });
         return [`/cib/.../${s.name}`];
       }
-      const f = findById(section ? sectionOf(root, section) : root, xml.attrs.id, xml.name);
+      const f = section ? findForWrite(sectionForWrite(root, section), sectionPath(section), xml.attrs.id, xml.name) : findForWrite(root, '/cib', xml.attrs.id, xml.name);
       if (!f) throw new CibError('ENOSUCH', `no <${xml.name}> with id "${xml.attrs.id}" to modify`, xml.attrs.id);
       merge(f.el, xml);
       return [f.path];
-    });
+    }, deep);
   }
 
   /** Replaces a whole section, the whole CIB, or the element with `xml`'s id. */
@@ -300,13 +370,13 @@ export class CibStore {
         return ['/cib'];
       }
       if ((SECTIONS as readonly string[]).includes(xml.name)) {
-        const s = sectionOf(root, xml.name as Section, true);
+        const s = sectionForWrite(root, xml.name as Section, true);
         s.attrs = { ...xml.attrs };
         s.children = xml.children.map((c) => (isElement(c) ? clone(c) : { ...c }));
         return [`/cib/.../${xml.name}`];
       }
       if (xml.attrs.id === undefined) throw new CibError('EINVAL', `<${xml.name}> has no id to replace`);
-      const f = findById(section ? sectionOf(root, section) : root, xml.attrs.id, xml.name);
+      const f = section ? findForWrite(sectionForWrite(root, section), sectionPath(section), xml.attrs.id, xml.name) : findForWrite(root, '/cib', xml.attrs.id, xml.name);
       if (!f) throw new CibError('ENOSUCH', `no <${xml.name}> with id "${xml.attrs.id}" to replace`, xml.attrs.id);
       f.parent.children[f.parent.children.indexOf(f.el)] = clone(xml);
       return [f.path];
@@ -317,7 +387,7 @@ export class CibStore {
   delete(xml: XmlElement, section?: Section): CibChange {
     return this.apply('delete', section, (root) => {
       if (xml.attrs.id === undefined) throw new CibError('EINVAL', `<${xml.name}> has no id: say which element to delete`);
-      const f = findById(section ? sectionOf(root, section) : root, xml.attrs.id, xml.name);
+      const f = section ? findForWrite(sectionForWrite(root, section), sectionPath(section), xml.attrs.id, xml.name) : findForWrite(root, '/cib', xml.attrs.id, xml.name);
       if (!f) throw new CibError('ENOSUCH', `no <${xml.name}> with id "${xml.attrs.id}" to delete`, xml.attrs.id);
       f.parent.children.splice(f.parent.children.indexOf(f.el), 1);
       return [f.path];
@@ -326,11 +396,13 @@ export class CibStore {
 
   /**
    * Runs `edit` on a copy, bumps the versions as Pacemaker does, verifies, and swaps the copy
-   * in — or throws and leaves the CIB as it was.
+   * in — or throws and leaves the CIB as it was. The copy shares what `edit` does not change
+   * (it copies what it changes: findForWrite, sectionForWrite), unless `deep` (edits that change
+   * elements in place wherever they are: XPath, merges into a section).
    */
-  private apply(op: CibChange['op'], section: Section | undefined, edit: (root: XmlElement) => string[]): CibChange {
+  private apply(op: CibChange['op'], section: Section | undefined, edit: (root: XmlElement) => string[], deep = false): CibChange {
     const before = this.root;
-    const next = clone(before);
+    const next = deep ? clone(before) : shallow(before);
     const paths = edit(next);
     // One walk over both trees gives what changed: the patchset, and whether the configuration did.
     const changes = diffChanges(before, next).filter((c) => c.attrs.path !== '/cib' || c.attrs.operation !== 'modify');

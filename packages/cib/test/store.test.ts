@@ -1,8 +1,8 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadCib, saveCib } from '../src/persistence.js';
+import { CibDisk, loadCib, replayJournal, saveCib } from '../src/persistence.js';
 import { CibStore, compareVersions } from '../src/store.js';
 import { parseXml, serializeXml } from '../src/xml.js';
 
@@ -72,5 +72,63 @@ describe('CIB on disk', () => {
     expect(loaded.file).toBe(join(dir, 'cib-2.raw'));
     expect(loaded.problems[0]).toMatch(/cib\.xml: digest mismatch/);
     expect(new CibStore(loaded.root).cib.resources.map((r) => r.id)).toEqual(['d1', 'd2']);
+  });
+});
+
+describe('copy-on-write updates', () => {
+  it('leave the CIB a reader holds as it was, and share what they did not change', () => {
+    const s = new CibStore();
+    s.create('resources', x('<primitive id="d1" class="ocf" provider="heartbeat" type="Dummy"><meta_attributes id="d1-m"><nvpair id="d1-t" name="target-role" value="Started"/></meta_attributes></primitive>'));
+    s.create('resources', dummy('d2'));
+    const held = s.current;
+    const text = serializeXml(held);
+    s.modify(x('<meta_attributes id="d1-m"><nvpair id="d1-t" value="Stopped"/><nvpair id="d1-x" name="x" value="1"/></meta_attributes>'));
+    s.replace(x('<primitive id="d2" class="ocf" provider="pacemaker" type="Dummy"/>'));
+    s.delete(x('<primitive id="d2"/>'), 'resources');
+    expect(serializeXml(held)).toBe(text);
+    expect(s.xml()).toContain('<nvpair id="d1-t" name="target-role" value="Stopped"/>');
+    // The status section, untouched, is the same object in both.
+    const status = (r: typeof held) => r.children.find((c) => 'name' in c && c.name === 'status');
+    expect(status(s.current)).toBe(status(held));
+    // A patchset applied copy-on-write (a replica) leaves the tree it had alone too.
+    const now = s.xml();
+    const replica = new CibStore(parseXml(now));
+    const had = replica.current;
+    const c = s.modify(x('<primitive id="d1" description="web"/>'));
+    replica.applyPatch('modify', c.patchset);
+    expect(serializeXml(had)).toBe(now);
+    expect(replica.xml()).toBe(s.xml());
+  });
+});
+
+describe('the CIB journal', () => {
+  it('replays the changes made since the CIB file was written, and stops at a torn line', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hbts-cib-journal-'));
+    try {
+      const s = new CibStore();
+      saveCib(dir, s.current);
+      const disk = new CibDisk(dir, () => s.current, { snapshotEvery: 1000, idleMs: 60_000 });
+      s.onChange((c) => disk.record(c));
+      s.create('resources', dummy('d1'));
+      s.create('resources', dummy('d2'));
+      s.modify(x('<primitive id="d2" description="two"/>'));
+      // (The daemon is killed here: the file is as it was at the start, the journal has 3 changes.)
+      const again = new CibStore(loadCib(dir)!.root);
+      expect(replayJournal(dir, again)).toEqual({ replayed: 3, problems: [] });
+      expect(again.version).toBe(s.version);
+      expect(again.xml()).toBe(s.xml());
+      // A snapshot writes the file and empties the journal; a torn line after it is reported.
+      disk.snapshot();
+      s.create('resources', dummy('d3'));
+      appendFileSync(join(dir, 'cib.journal'), '{"op":"create","befo');
+      const third = new CibStore(loadCib(dir)!.root);
+      const r = replayJournal(dir, third);
+      expect(r.replayed).toBe(1);
+      expect(r.problems[0]).toMatch(/cib\.journal line 2: not a complete entry/);
+      expect(third.cib.resources.map((p) => p.id)).toEqual(['d1', 'd2', 'd3']);
+      disk.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

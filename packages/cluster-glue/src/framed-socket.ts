@@ -38,20 +38,29 @@ export class FramedSocket {
     });
   }
 
+  private corked = false;
+
   get isClosed(): boolean {
     return this.closed || this.socket.destroyed;
   }
 
-  /** Writes one message; returns false when the socket's buffer is full (wait for 'drain'). */
+  /**
+   * Writes one message; returns false when the socket's buffer is full (wait for 'drain').
+   * Messages sent in the same tick leave in one write (the socket is corked until the next tick).
+   */
   send(msg: unknown): boolean {
     if (this.isClosed) return false;
     const [head, body] = encodeFrameParts(msg, this.maxMessageBytes);
-    if (body.length < 16 * 1024) return this.socket.write(Buffer.concat([head, body], head.length + body.length));
-    this.socket.cork();
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.socket.uncork();
+      });
+    }
     this.socket.write(head);
-    const ok = this.socket.write(body);
-    this.socket.uncork();
-    return ok;
+    return this.socket.write(body);
   }
 
   /** Tells the peer why, then closes. Nothing is read after this. */
