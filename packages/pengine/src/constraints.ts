@@ -16,7 +16,7 @@
  *   the earlier one has (`anyOf`). Symmetrical orderings carry their symmetry to the pairs.
  * Pure.
  */
-import type { Cib, Constraint, ResourceSet } from '@heartbeat-ts/cib';
+import type { Cib, Constraint, ResourceSet } from '@heartbeat-ts/cib/client';
 import { isElement, type XmlElement } from '@heartbeat-ts/cluster-glue';
 import { parseScore } from './scores.js';
 import { isTrue } from './working-set.js';

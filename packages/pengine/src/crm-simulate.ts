@@ -21,7 +21,7 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { Cib, queryLiveCib, verifyCib } from '@heartbeat-ts/cib';
+import { Cib, queryLiveCib, verifyCib } from '@heartbeat-ts/cib/client';
 import { EXIT, serializeXml, takeRootOption, commandOptions } from '@heartbeat-ts/cluster-glue';
 import { runTransition, type TransitionRun } from './execute.js';
 import { graphDot, graphXml, transitionGraph } from './graph.js';

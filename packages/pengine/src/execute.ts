@@ -11,7 +11,7 @@
  * - pseudo-actions and cluster actions (do_shutdown) change nothing.
  * The lines are Pacemaker's. Pure: it changes the CIB element it is given.
  */
-import { Cib } from '@heartbeat-ts/cib';
+import { Cib } from '@heartbeat-ts/cib/client';
 import type { XmlElement } from '@heartbeat-ts/cluster-glue';
 import { transitionGraph, type GraphAction, type TransitionGraph } from './graph.js';
 import { parseOperationSpec, StatusWriter } from './inject.js';

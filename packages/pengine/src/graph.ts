@@ -19,7 +19,7 @@
  * recurring operations whose role no longer applies, reloads, clear_failcount, bundles and
  * remote nodes.
  */
-import { attributeSets } from '@heartbeat-ts/cib';
+import { attributeSets } from '@heartbeat-ts/cib/client';
 import { isElement, type XmlElement, parseCrmDurationMs } from '@heartbeat-ts/cluster-glue';
 import { ruleHolds } from './rules.js';
 import { parseScore } from './scores.js';

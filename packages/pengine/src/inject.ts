@@ -7,7 +7,7 @@
  * records a fail count (literally "value++", as Pacemaker's does) and the last-failure time. Injected results carry no
  * parameters and no digest, as Pacemaker's do (a resource found running by one restarts). Pure apart from the clock.
  */
-import { CibError } from '@heartbeat-ts/cib';
+import { CibError } from '@heartbeat-ts/cib/client';
 import { isElement, type XmlElement } from '@heartbeat-ts/cluster-glue';
 
 export interface Injections {

@@ -13,7 +13,7 @@
  * corpus is reported there today (what is decided differently is the corpus baseline's list).
  */
 import { paramDigest, type XmlElement } from '@heartbeat-ts/cluster-glue';
-import type { Constraint } from '@heartbeat-ts/cib';
+import type { Constraint } from '@heartbeat-ts/cib/client';
 import { probeWanted } from './graph.js';
 import { ruleHolds } from './rules.js';
 import { addScores, INFINITY, parseScore } from './scores.js';

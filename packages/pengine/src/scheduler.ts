@@ -6,7 +6,7 @@
  * `<runDir>/scheduler.sock` (cluster-glue IPC). `computeTransition()` is the pure part.
  */
 import { defineProtocol, type Infer, parseCrmDurationMs, s, serializeXml } from '@heartbeat-ts/cluster-glue';
-import { Cib } from '@heartbeat-ts/cib';
+import { Cib } from '@heartbeat-ts/cib/client';
 import { actionResourceName } from './execute.js';
 import { type GraphAction, transitionGraph, type TransitionGraph } from './graph.js';
 import { seriesMax } from './pe-inputs.js';

@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { type Daemon, type DaemonContext, HaError, IpcServer, socketPath } from '@heartbeat-ts/cluster-glue';
-import { CibError } from '@heartbeat-ts/cib';
+import { CibError } from '@heartbeat-ts/cib/client';
 import { PeInputStore } from './pe-inputs.js';
 import { computeTransition, SchedulerProtocol } from './scheduler.js';
 

@@ -1,5 +1,5 @@
 /** crm_simulate's text: the Transition Summary section as Pacemaker prints it. Pure. */
-import { Cib } from '@heartbeat-ts/cib';
+import { Cib } from '@heartbeat-ts/cib/client';
 import { inject, type Injections } from './inject.js';
 import { schedule, type Schedule } from './schedule.js';
 import { buildWorkingSet, type WorkingSet } from './working-set.js';

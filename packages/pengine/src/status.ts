@@ -11,7 +11,7 @@
  *   then "Promoted: [ ... ]", "Unpromoted: [ ... ]" or "Started: [ ... ]", and "Stopped: [ ... ]".
  * Bundles are not rendered yet (they are listed by id only).
  */
-import type { Resource as CibResource } from '@heartbeat-ts/cib';
+import type { Resource as CibResource } from '@heartbeat-ts/cib/client';
 import { activeOnNode, isTrue, primitives, type NodeInfo, type Rsc, type WorkingSet } from './working-set.js';
 
 /** Node names in Pacemaker's order: case-insensitive, runs of digits compared as numbers. */

@@ -4,7 +4,7 @@
  * tree with meta attributes, and where each resource is active, in which role, failed or not,
  * with its fail counts — all read from the status section's operation history. Pure.
  */
-import { attributeSets, type AttributeSet, Cib, type Primitive, resourceOf, type Resource as CibResource } from '@heartbeat-ts/cib';
+import { attributeSets, type AttributeSet, Cib, type Primitive, resourceOf, type Resource as CibResource } from '@heartbeat-ts/cib/client';
 import { isElement, paramDigest, parseCrmDurationMs, type XmlElement } from '@heartbeat-ts/cluster-glue';
 import { simpleConstraints, type SimpleConstraint } from './constraints.js';
 import { ruleHolds, type RuleContext } from './rules.js';

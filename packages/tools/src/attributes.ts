@@ -5,7 +5,7 @@
  * `node_state`'s `transient_attributes` (`status-ID`). Pure: finds a value, builds the XML of an
  * update.
  */
-import type { Cib } from '@heartbeat-ts/cib';
+import type { Cib } from '@heartbeat-ts/cib/client';
 import { elements, type XmlElement, xmlElement } from '@heartbeat-ts/cluster-glue';
 
 export type Scope = 'crm_config' | 'nodes' | 'status';

@@ -3,7 +3,7 @@
  * quorum, times, counts — then the "Node List" and "Full List of Resources" as the policy
  * engine's status printer has them. Pure: a parsed CIB and what the controller says in, text out.
  */
-import type { Cib } from '@heartbeat-ts/cib';
+import type { Cib } from '@heartbeat-ts/cib/client';
 import { buildWorkingSet, nodeListLines, primitives, resourceListLines } from '@heartbeat-ts/pengine';
 
 export interface MonitorInput {

@@ -14,7 +14,7 @@
  * Exit codes: 0; 64 usage; 102 the cluster is not running here; 105 no such attribute (-G, -D)
  * or node.
  */
-import { Cib, connectCib } from '@heartbeat-ts/cib';
+import { Cib, connectCib } from '@heartbeat-ts/cib/client';
 import { clusterOrExit } from './cli.js';
 import { EXIT, serializeXml, takeRootOption, commandOptions } from '@heartbeat-ts/cluster-glue';
 import { attributeUpdate, findAttribute, type Scope } from './attributes.js';

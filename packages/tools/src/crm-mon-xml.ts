@@ -5,7 +5,7 @@
  * controller says in, a `<pacemaker-result>` element out. Not shown yet: pacemakerd's state, the
  * fencing history (issue 9), tickets and bans.
  */
-import type { Cib } from '@heartbeat-ts/cib';
+import type { Cib } from '@heartbeat-ts/cib/client';
 import { isElement, type XmlElement, xmlElement } from '@heartbeat-ts/cluster-glue';
 import { buildWorkingSet, disabled, managed, primitives, type Rsc, type WorkingSet } from '@heartbeat-ts/pengine';
 import { ctime, type MonitorInput } from './cluster-status.js';

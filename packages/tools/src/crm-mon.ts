@@ -9,9 +9,9 @@
  * Exit codes (Pacemaker's): 0; 64 usage; 102 the cluster is not running on this node.
  * Not built yet: -r, -f, -A, -n, -o, -m, -s and the other sections (issue 10).
  */
-import { Cib, connectCib } from '@heartbeat-ts/cib';
+import { Cib, connectCib } from '@heartbeat-ts/cib/client';
 import { takeRootOption } from '@heartbeat-ts/cluster-glue';
-import { connectController } from '@heartbeat-ts/controller';
+import { connectController } from '@heartbeat-ts/controller/status';
 import { clusterOrExit } from './cli.js';
 import { monitorText } from './cluster-status.js';
 import { monitorXml } from './crm-mon-xml.js';

@@ -9,9 +9,9 @@
  * Exit codes: 0; 64 usage; 102 the cluster is not running here.
  * Not built yet: -R (remove a node), -e, -N.
  */
-import { Cib, connectCib } from '@heartbeat-ts/cib';
+import { Cib, connectCib } from '@heartbeat-ts/cib/client';
 import { EXIT, takeRootOption } from '@heartbeat-ts/cluster-glue';
-import { connectController } from '@heartbeat-ts/controller';
+import { connectController } from '@heartbeat-ts/controller/status';
 import { clusterOrExit } from './cli.js';
 
 const usage = 'Usage: crm_node (-l | -p | -n | -i | -q) [--root DIR]\n';

@@ -14,11 +14,11 @@
  * resource runs nowhere (--move/--ban without -N).
  * Not built yet: --refresh, --restart, --wait, parameters and the rest (issue 10).
  */
-import { Cib, connectCib } from '@heartbeat-ts/cib';
+import { Cib, connectCib } from '@heartbeat-ts/cib/client';
 import { clusterOrExit } from './cli.js';
 import { EXIT, HaError, serializeXml, takeRootOption, type XmlElement, commandOptions } from '@heartbeat-ts/cluster-glue';
-import { connectController } from '@heartbeat-ts/controller';
-import { buildWorkingSet, primitives } from '@heartbeat-ts/pengine';
+import { connectController } from '@heartbeat-ts/controller/status';
+import { buildWorkingSet, primitives } from '@heartbeat-ts/pengine/working-set';
 import { banConstraint, constraintsToClear, durationMs, preferConstraint } from './placement.js';
 
 const usage = `Usage: crm_resource COMMAND -r RESOURCE [options]

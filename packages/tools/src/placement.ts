@@ -4,7 +4,7 @@
  * and `cli-ban-RSC-on-NODE` (-INFINITY); with a lifetime, a rule on `#uname` and a date
  * expression that ends it. Pure.
  */
-import type { Cib } from '@heartbeat-ts/cib';
+import type { Cib } from '@heartbeat-ts/cib/client';
 import { isElement, type XmlElement, xmlElement } from '@heartbeat-ts/cluster-glue';
 
 
