@@ -31,7 +31,7 @@ const attrsIn = async (n: HarnessNode, node: string) => buildWorkingSet(await ci
 
 describe('the attribute daemon (3 loopback nodes)', () => {
   it('keeps node attributes cluster-wide and in the CIB, and the scheduler acts on them', async () => {
-    const crm = `${process.execPath} ${resolveBin('@heartbeat-ts/controller', 'hbts-crm')} --ocf-ra-path ${resourceDir()}`;
+    const crm = `${process.execPath} ${resolveBin('@heartbeat-ts/controller', 'hbts-crm')} --ocf-ra-path ${resourceDir()} --separate`; // (one process per CRM daemon, as pacemakerd runs them: the other tests run the default, one process)
     cluster = await heartbeatCluster({ mode: 'loopback', nodes: 3, crmCommand: crm });
     const [n1, n2, n3] = cluster.nodes as [HarnessNode, HarnessNode, HarnessNode];
     for (const n of cluster.nodes) await waitFor(`${n.name}: attrd answers`, async () => (await attrd(n, '-Q', '-n', 'none')).code === 105, { timeoutMs: 30_000 });
