@@ -42,6 +42,8 @@ type CibClient = Awaited<ReturnType<typeof connectCib>>;
 const JOIN_WAIT_MS = 3000;
 /** More transitions than this in a row with nothing else happening: something does not converge. */
 const MAX_CONSECUTIVE_TRANSITIONS = 30;
+/** At most one scheduler run per this long for a stream of CIB changes (see scheduleSoon). */
+const SCHEDULE_PACE_MS = 100;
 
 
 const xml = (e: XmlElement) => serializeXml(e);
@@ -83,6 +85,9 @@ export class ControllerDaemon implements Daemon {
   /** cluster-delay: how long past an action's timeout its node's answer is awaited. */
   private clusterDelayMs = 60_000;
   private scheduler!: IpcClient<typeof SchedulerProtocol>;
+  /** When the scheduler last answered (pacing runs for streams of CIB changes). */
+  private lastScheduledAt = 0;
+  private wakePaced: (() => void) | undefined;
   private attrd: Awaited<ReturnType<typeof connectAttrd>> | undefined;
   private root: string | undefined;
   /** DC: the next scheduler run due to time (cluster-recheck-interval, a failure expiring). */
@@ -479,16 +484,24 @@ export class ControllerDaemon implements Daemon {
     if (!this.isDc) return;
     const config = paths.some((p) => !p.startsWith('/cib/status') && p !== '/cib');
     if (config) this.current?.abort('the configuration changed');
-    if (!this.current) this.scheduleSoon(config ? 'configuration changed' : 'status changed');
+    if (!this.current) this.scheduleSoon(config ? 'configuration changed' : 'status changed', true);
   }
 
-  private scheduleSoon(reason: string): void {
+  /**
+   * DC: schedule in a moment. `paced` (CIB changes): not sooner than SCHEDULE_PACE_MS after the
+   * last run — a stream of updates gets a run every so often instead of one per update, and a
+   * single change after a quiet spell is scheduled at once.
+   */
+  private scheduleSoon(reason: string, paced = false): void {
     if (this.scheduling) {
       this.again = true;
+      // (A membership change or a result does not wait for the pace.)
+      if (!paced) this.wakePaced?.();
       return;
     }
     this.scheduling = true;
-    setTimeout(() => void this.scheduleLoop(reason), 10);
+    const wait = paced ? Math.max(10, this.lastScheduledAt + SCHEDULE_PACE_MS - Date.now()) : 10;
+    setTimeout(() => void this.scheduleLoop(reason), wait);
   }
 
   /** DC: schedule and run transitions until one has nothing to do. */
@@ -503,10 +516,20 @@ export class ControllerDaemon implements Daemon {
         await this.writes;
         const { xml: cibXml } = await this.cib.request('query', {});
         const t = await this.scheduler.request('schedule', { cib: cibXml });
+        this.lastScheduledAt = Date.now();
         this.clusterDelayMs = t.clusterDelayMs;
         if (!graphHasWork(t.actions)) {
           this.planRecheck(t.recheckAt);
           if (!this.again) return;
+          // (Changed meanwhile: once more, paced.)
+          await new Promise<void>((resolve) => {
+            const t = setTimeout(resolve, Math.max(0, this.lastScheduledAt + SCHEDULE_PACE_MS - Date.now()));
+            this.wakePaced = () => {
+              clearTimeout(t);
+              resolve();
+            };
+          });
+          this.wakePaced = undefined;
           continue;
         }
         if (!this.isDc) return;
