@@ -15,3 +15,4 @@ export * from './xml.js';
 export * from './durations.js';
 export * from './param-digest.js';
 export * from './anchors.js';
+export * from './fence-agent.js';
