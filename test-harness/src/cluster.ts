@@ -13,9 +13,11 @@
  * namespace and directory the cluster made.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
 import { CLUSTER_ENV, isAlive, killPids, markedPids, NODE_ENV } from './procs.js';
 import * as netns from './netns.js';
@@ -151,6 +153,18 @@ export class HarnessNode {
     if (!this.anchorPid || !isAlive(this.anchorPid)) throw new Error(`node ${this.name} is powered off; start it first`);
     return ['nsenter', ['-t', String(this.anchorPid), '-n', '-m', '-u', '--', command, ...args]];
   }
+}
+
+/**
+ * A directory holding `fence_hbts_power`, the fence agent for the harness's power switch
+ * (Cluster.powerSwitch()), for a CRM's fence agent path; known before any cluster starts.
+ */
+export function fenceAgentDir(): string {
+  const dir = join(tmpdir(), `hbts-fence-agents-${process.getuid?.() ?? 0}`);
+  mkdirSync(dir, { recursive: true });
+  const agent = join(dirname(fileURLToPath(import.meta.url)), 'power', 'fence-hbts-power.js');
+  writeFileSync(join(dir, 'fence_hbts_power'), `#!/bin/sh\nexec "${process.execPath}" "${agent}" "$@"\n`, { mode: 0o755 });
+  return dir;
 }
 
 const liveClusters = new Set<Cluster>();
@@ -301,6 +315,59 @@ export class Cluster {
   }
 
   /** netns: drops about `percent`% of the packets the node receives (nftables). */
+  /** What the power switch did, in order (tests check that a node was fenced before its resources moved). */
+  readonly powerEvents: Array<{ action: string; node: string; at: number }> = [];
+  private switchServer: Server | undefined;
+
+  /**
+   * A power switch for the nodes, as fence agents reach real ones: a Unix socket
+   * (`<cluster dir>/power.sock`; /tmp is shared with the nodes) that answers one line —
+   * `off NODE` (powerOff), `on NODE` (startNode), `reboot NODE` (both), `status NODE`
+   * (on/off), `list` — and a directory holding `fence_hbts_power`, the fence agent (fence-agents
+   * API) that talks to it. Give the CRM that directory as a fence agent path.
+   */
+  async powerSwitch(): Promise<{ socket: string; agentDir: string }> {
+    const socket = join(this.dir, 'power.sock');
+    const agentDir = fenceAgentDir();
+    if (!this.switchServer) {
+      // (allowHalfOpen: the agent ends its side after the request; the answer comes when the power is switched.)
+      const server = createServer({ allowHalfOpen: true }, (c) => {
+        let buf = '';
+        c.setEncoding('utf8');
+        c.on('data', (d: string) => {
+          buf += d;
+          if (!buf.includes('\n')) return;
+          const [action = '', name = ''] = buf.trim().split(/\s+/);
+          void this.switchAction(action, name).then(
+            (r) => c.end(`${r}\n`),
+            (e: Error) => c.end(`error ${e.message}\n`),
+          );
+        });
+        c.on('error', () => undefined);
+      });
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(socket, () => resolve());
+      });
+      this.switchServer = server;
+    }
+    return { socket, agentDir };
+  }
+
+  private async switchAction(action: string, name: string): Promise<string> {
+    if (action === 'list') return this.nodes.map((n) => n.name).join(' ');
+    const node = this.nodes.find((n) => n.name === name);
+    if (!node) return `error no node ${name}`;
+    const on = () => node.pids().length > 0;
+    if (action === 'status') return on() ? 'on' : 'off';
+    this.powerEvents.push({ action, node: name, at: Date.now() });
+    if (action === 'off' || action === 'reboot') if (on()) await this.powerOff(name);
+    if (action === 'on' && !on()) await this.startNode(name);
+    // (A reboot: the outlet is switched off, then on again; the node boots on its own time.)
+    if (action === 'reboot') void this.startNode(name).catch(() => undefined);
+    return 'ok';
+  }
+
   async setLoss(name: string, percent: number): Promise<void> {
     this.requireNetns('packet loss');
     await netns.setLoss(this.node(name).ns!, percent);
@@ -328,6 +395,7 @@ export class Cluster {
   /** Synchronous teardown, also used by the exit handler. */
   destroySync(): void {
     this.stopped = true;
+    this.switchServer?.close();
     liveClusters.delete(this);
     destroyClusterSync(this.id, this.dir, !!this.opts.keepDirs);
   }
