@@ -28,6 +28,7 @@ import { join } from 'node:path';
 import { Cib, connectCib, liveNodeId, liveNodeIds } from '@heartbeat-ts/cib';
 import { connectWhenUp, type Daemon, type DaemonContext, HaError, IpcClient, IpcServer, type Logger, parseCrmDurationMs, serializeXml, socketPath, type XmlElement, xmlElement } from '@heartbeat-ts/cluster-glue';
 import { connectAttrd } from '@heartbeat-ts/attrd';
+import { FencerProtocol } from '@heartbeat-ts/fencer/client';
 import { connectExecutor, type ExecutorClient } from '@heartbeat-ts/executor';
 import { connectHeartbeat, type HeartbeatClient } from '@heartbeat-ts/heartbeat';
 import { buildWorkingSet, graphHasWork, type RunnableAction, runnableActions, SchedulerProtocol } from '@heartbeat-ts/pengine';
@@ -85,6 +86,9 @@ export class ControllerDaemon implements Daemon {
   /** cluster-delay: how long past an action's timeout its node's answer is awaited. */
   private clusterDelayMs = 60_000;
   private scheduler!: IpcClient<typeof SchedulerProtocol>;
+  private fencer!: IpcClient<typeof FencerProtocol>;
+  /** DC: nodes fenced since they left (their node_state says expected down until they return). */
+  private readonly fenced = new Set<string>();
   /** When the scheduler last answered (pacing runs for streams of CIB changes). */
   private lastScheduledAt = 0;
   private wakePaced: (() => void) | undefined;
@@ -102,6 +106,9 @@ export class ControllerDaemon implements Daemon {
     // (Scheduling a large cluster takes seconds: a long timeout; the scheduler may be respawned.)
     this.scheduler = await connectWhenUp('the controller', 'the scheduler', () =>
       IpcClient.connect(SchedulerProtocol, { path: socketPath(ctx.paths, 'scheduler'), name: 'controller', timeoutMs: 10 * 60_000, reconnect: true }),
+    );
+    this.fencer = await connectWhenUp('the controller', 'the fencer', () =>
+      IpcClient.connect(FencerProtocol, { path: socketPath(ctx.paths, 'fencer'), name: 'controller', timeoutMs: 30 * 60_000, reconnect: true }),
     );
     this.executor = await connectWhenUp('the controller', 'the executor', () => connectExecutor(ctx.paths, { name: 'controller', reconnect: true }));
 
@@ -151,6 +158,7 @@ export class ControllerDaemon implements Daemon {
     this.executor?.close();
     this.attrd?.close();
     this.scheduler?.close();
+    this.fencer?.close();
     await this.ipc?.close();
   }
 
@@ -385,6 +393,8 @@ export class ControllerDaemon implements Daemon {
     const wasDc = this.isDc;
     const lost = this.members.filter((n) => !members.includes(n));
     this.members = [...members];
+    // A fenced node that is back is expected up again.
+    for (const n of members) this.fenced.delete(n);
     this.generation = generation;
     this.quorum = quorum;
     this.dc = electDc(members);
@@ -473,7 +483,7 @@ export class ControllerDaemon implements Daemon {
         const id = ids.get(n) ?? n;
         const member = members.includes(n);
         const joined = member && this.joinedNodes.has(n);
-        nodes.push(xmlElement('node_state', { id, uname: n, in_ccm: String(member), crmd: joined ? 'online' : 'offline', join: joined ? 'member' : 'down', expected: 'member', 'crm-debug-origin': 'hbts-controld' }));
+        nodes.push(xmlElement('node_state', { id, uname: n, in_ccm: String(member), crmd: joined ? 'online' : 'offline', join: joined ? 'member' : 'down', expected: !member && this.fenced.has(n) ? 'down' : 'member', 'crm-debug-origin': 'hbts-controld' }));
       }
       await this.cib.request('modify', { section: 'status', xml: xml(xmlElement('status', {}, nodes)) });
       await this.cib.request('modify', { xml: xml(xmlElement('cib', { 'dc-uuid': ids.get(this.me) ?? this.me, 'have-quorum': this.quorum ? '1' : '0' })) });
@@ -563,10 +573,37 @@ export class ControllerDaemon implements Daemon {
     }
   }
 
+  /**
+   * DC: fences a node through this node's fencer; once it succeeded, the node is recorded as down
+   * as Pacemaker's controller records it (out of the membership, expected down, its resource
+   * history and transient attributes gone): what ran there is stopped, and may start elsewhere.
+   */
+  private async fenceNode(target: string, stonithAction: string): Promise<ActionOutcome> {
+    if (!target) return { rc: 1, status: 'error', reason: 'a fencing action without a target' };
+    const action = stonithAction === 'off' || stonithAction === 'on' ? stonithAction : 'reboot';
+    let e;
+    try {
+      e = await this.fencer.request('fence', { target, action, origin: `controller@${this.me}` });
+    } catch (err) {
+      return { rc: 1, status: 'error', reason: `fencing ${target}: ${(err as Error).message}` };
+    }
+    if (e.status !== 'success') return { rc: 1, status: 'error', reason: `fencing ${target} failed: ${e.reason ?? ''}` };
+    if (action === 'on') return { rc: 0, status: 'done' };
+    if (!this.members.includes(target)) this.fenced.add(target);
+    await this.cibWrite('fenced node', async () => {
+      const id = await this.nodeId(target);
+      await this.cib.request('delete', { xpath: `/cib/status/node_state[@uname='${target}']/lrm`, all: true }).catch(() => undefined);
+      await this.cib.request('delete', { xpath: `/cib/status/node_state[@uname='${target}']/transient_attributes`, all: true }).catch(() => undefined);
+      const member = this.members.includes(target);
+      await this.cib.request('modify', { section: 'status', xml: xml(xmlElement('status', {}, [xmlElement('node_state', { id, uname: target, in_ccm: String(member), crmd: 'offline', join: 'down', expected: 'down', 'crm-debug-origin': 'hbts-controld-fenced' })])) });
+    });
+    return { rc: 0, status: 'done' };
+  }
+
   /** DC: one action of a transition, on its node. */
   private dispatch(a: RunnableAction, transition: number): Promise<ActionOutcome> {
     if (a.type === 'crm_event') {
-      if (a.operation === 'stonith') return Promise.resolve({ rc: 1, status: 'error', reason: `fencing ${a.node ?? ''} is not available yet` });
+      if (a.operation === 'stonith') return this.fenceNode(a.node ?? '', a.meta.stonith_action ?? 'reboot');
       return Promise.resolve({ rc: 0, status: 'done' });
     }
     const node = a.node;

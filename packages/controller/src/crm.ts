@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 /**
- * hbts-crm [--root DIR] [--ocf-ra-path DIR:DIR] [--separate]: the cluster resource manager as
+ * hbts-crm [--root DIR] [--ocf-ra-path DIR:DIR] [--fence-agent-path DIR:DIR] [--separate]: the
+ * cluster resource manager as
  * heartbeat starts it with `crm respawn` (also `crm on` / `crm yes`; give heartbeat this command
  * with `--crm-command` or HA_CRM_COMMAND). It runs the CRM daemons of this node in order — the
  * CIB daemon (replicated over heartbeat), the executor, the scheduler, the attribute daemon, the
- * controller — and stops them in reverse order on SIGTERM (the controller first: it moves this
+ * fencer, the controller — and stops them in reverse order on SIGTERM (the controller first: it moves this
  * node's resources away before it leaves).
  * - By default in this one process (as corosync hosts its services): each daemon keeps its own
  *   socket, log and state, and they talk over their sockets as separate processes would; a
@@ -31,11 +32,13 @@ function bin(pkg: string, name: string): string {
 const { root, rest } = takeRootOption(process.argv.slice(2));
 let raPath: string | undefined;
 let separate = false;
+let fencePath: string | undefined;
 for (let i = 0; i < rest.length; i++) {
   if (rest[i] === '--ocf-ra-path') raPath = rest[++i];
+  else if (rest[i] === '--fence-agent-path') fencePath = rest[++i];
   else if (rest[i] === '--separate') separate = true;
   else {
-    process.stderr.write(`hbts-crm: unknown option ${rest[i]} (usage: hbts-crm [--root DIR] [--ocf-ra-path DIR:DIR] [--separate])\n`);
+    process.stderr.write(`hbts-crm: unknown option ${rest[i]} (usage: hbts-crm [--root DIR] [--ocf-ra-path DIR:DIR] [--fence-agent-path DIR:DIR] [--separate])\n`);
     process.exit(64);
   }
 }
@@ -49,15 +52,16 @@ else await runSeparate();
 
 /** The daemons in this process. */
 async function runHere(): Promise<void> {
-  const [{ CibDaemon }, { ExecutorDaemon }, { SchedulerDaemon }, { AttrdDaemon }, { ControllerDaemon }] = await Promise.all([
+  const [{ CibDaemon }, { ExecutorDaemon }, { SchedulerDaemon }, { AttrdDaemon }, { FencerDaemon }, { ControllerDaemon }] = await Promise.all([
     import('@heartbeat-ts/cib'),
     import('@heartbeat-ts/executor'),
     import('@heartbeat-ts/pengine'),
     import('@heartbeat-ts/attrd'),
+    import('@heartbeat-ts/fencer'),
     import('./controller.js'),
   ]);
   const host = new DaemonHost(
-    [new CibDaemon({ replicate: true }), new ExecutorDaemon(raPath ? { locations: { ocfRaPath: raPath.split(':').filter(Boolean) } } : {}), new SchedulerDaemon(), new AttrdDaemon(), new ControllerDaemon()],
+    [new CibDaemon({ replicate: true }), new ExecutorDaemon(raPath ? { locations: { ocfRaPath: raPath.split(':').filter(Boolean) } } : {}), new SchedulerDaemon(), new AttrdDaemon(), new FencerDaemon(fencePath ? { agentDirs: fencePath.split(':').filter(Boolean) } : {}), new ControllerDaemon()],
     { ...(root ? { root } : {}), node, stderr: 'none' },
   );
   let stopping = false;
@@ -126,6 +130,7 @@ async function runSeparate(): Promise<void> {
   sup.add({ name: 'executor', command: process.execPath, args: [bin('@heartbeat-ts/executor', 'hbts-execd'), ...rootArgs, ...(raPath ? ['--ocf-ra-path', raPath] : [])], env, ready: answers('executor') });
   sup.add({ name: 'scheduler', command: process.execPath, args: [bin('@heartbeat-ts/pengine', 'hbts-schedulerd'), ...rootArgs], env, ready: answers('scheduler') });
   sup.add({ name: 'attrd', command: process.execPath, args: [bin('@heartbeat-ts/attrd', 'hbts-attrd'), ...rootArgs], env, ready: answers('attrd') });
+  sup.add({ name: 'fencer', command: process.execPath, args: [bin('@heartbeat-ts/fencer', 'hbts-fenced'), ...rootArgs, ...(fencePath ? ['--fence-agent-path', fencePath] : [])], env, ready: answers('fencer') });
   // (The controller moves this node's resources away before it stops: up to shutdown-escalation.)
   sup.add({ name: 'controller', command: process.execPath, args: [bin('@heartbeat-ts/controller', 'hbts-controld'), ...rootArgs], env, ready: answers('controller'), stopTimeoutMs: 21 * 60_000 });
 

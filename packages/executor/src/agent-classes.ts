@@ -120,8 +120,21 @@ export function invocation(a: AgentSpec, action: string, loc: AgentLocations, ar
       const verb = action === 'monitor' || action === 'status' ? 'is-active' : action;
       return { file: '/bin/systemctl', args: [verb, unit], toOcf: (c) => (verb === 'is-active' ? (c === 0 ? 0 : 7) : c === 0 ? 0 : 1) };
     }
-    case 'stonith':
-      throw new AgentError('unavailable', `${name}: fence devices are run by the fencer, not the executor`);
+    case 'stonith': {
+      // Fence devices are run by the fencer, which reads them from the CIB: here a device is only
+      // recorded as started or stopped on this node (not yet: its agent's monitor).
+      const script = [
+        'f="${HA_RSCTMP:-/run}/stonith-device-${OCF_RESOURCE_INSTANCE:-device}"',
+        'case "$1" in',
+        '  start) : > "$f" ;;',
+        '  stop) rm -f "$f" ;;',
+        '  monitor|status) [ -e "$f" ] || exit 7 ;;',
+        '  meta-data) echo "<resource-agent name=\\"stonith\\"/>" ;;',
+        '  *) exit 3 ;;',
+        'esac',
+      ].join('\n');
+      return { file: '/bin/sh', args: ['-c', script, name, action], toOcf: (c) => c };
+    }
   }
 }
 

@@ -94,7 +94,7 @@ export async function runAgent(agent: AgentSpec, action: string, opts: RunOption
   // other, and execa creates no streams of its own (a third of its cost per process).
   const outFile = outputFile();
   const fd = openSync(outFile, 'a');
-  const env = { PATH: AGENT_PATH, ...(agent.class === 'ocf' ? ocfEnvironment(agent, { ...opts, ocfRoot: loc.ocfRoot }) : {}), ...opts.env };
+  const env = { PATH: AGENT_PATH, ...(agent.class === 'ocf' || agent.class === 'stonith' ? ocfEnvironment(agent, { ...opts, ocfRoot: loc.ocfRoot }) : {}), ...opts.env };
   // execa's types list only descriptors 3-9; it passes any open descriptor on.
   const out = fd as 3;
   let proc;

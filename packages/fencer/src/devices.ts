@@ -1,0 +1,146 @@
+/**
+ * Fencing devices as the CIB configures them, the way Pacemaker reads them: every `class="stonith"`
+ * primitive is a device running its fence agent (`type`) with its instance attributes as agent
+ * options, except Pacemaker's own `pcmk_*` settings:
+ * - `pcmk_host_list` (names separated by spaces, commas or semicolons) and `pcmk_host_map`
+ *   (`node:port;node:port`, the port the agent is given as `plug` for that node);
+ * - `pcmk_host_check`: static-list (the default when either is set), dynamic-list (the agent's
+ *   `list` output; the default otherwise), status (the agent's `status` for the node), none
+ *   (any node);
+ * - `pcmk_reboot_action`/`pcmk_off_action`/`pcmk_on_action` (the agent action to run instead),
+ *   `pcmk_delay_base`, `pcmk_<action>_timeout`;
+ * and the `fencing-topology`: levels per target (`target`, `target-pattern`), tried in `index`
+ * order, a level succeeding when every one of its devices does. Pure.
+ */
+import type { Cib } from '@heartbeat-ts/cib/client';
+import { isElement, parseCrmDurationMs, type XmlElement } from '@heartbeat-ts/cluster-glue';
+
+export type HostCheck = 'static-list' | 'dynamic-list' | 'status' | 'none';
+
+export interface FenceDevice {
+  id: string;
+  /** The fence agent: fence_xvm, fence_ipmilan... */
+  agent: string;
+  /** Options for the agent (instance attributes without pcmk_*). */
+  options: Record<string, string>;
+  hostList: string[];
+  /** Node → the port (plug) to give the agent. */
+  hostMap: Map<string, string>;
+  hostCheck: HostCheck;
+  /** The agent action for each fencing action (pcmk_<action>_action). */
+  actions: Record<string, string>;
+  delayBaseMs: number;
+  /** Per-action timeouts (pcmk_<action>_timeout), ms. */
+  timeoutsMs: Record<string, number>;
+}
+
+const split = (v: string | undefined) => (v ?? '').split(/[\s,;]+/).filter(Boolean);
+
+function instanceValues(el: XmlElement): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const set of el.children) {
+    if (!isElement(set) || set.name !== 'instance_attributes') continue;
+    for (const nv of set.children) if (isElement(nv) && nv.name === 'nvpair' && nv.attrs.name !== undefined) out[nv.attrs.name] ??= nv.attrs.value ?? '';
+  }
+  return out;
+}
+
+function stonithPrimitives(el: XmlElement, out: XmlElement[]): void {
+  for (const c of el.children) {
+    if (!isElement(c)) continue;
+    if (c.name === 'primitive' && c.attrs.class === 'stonith') out.push(c);
+    else if (['group', 'clone', 'master'].includes(c.name)) stonithPrimitives(c, out);
+  }
+}
+
+const stopped = (el: XmlElement) =>
+  el.children.some((s) => isElement(s) && s.name === 'meta_attributes' && s.children.some((nv) => isElement(nv) && nv.name === 'nvpair' && nv.attrs.name === 'target-role' && /^stopped$/i.test(nv.attrs.value ?? '')));
+
+/** The CIB's fencing devices, in configuration order (disabled ones left out). */
+export function fenceDevices(cib: Cib): FenceDevice[] {
+  const resources = cib.section('resources');
+  if (!resources) return [];
+  const prims: XmlElement[] = [];
+  stonithPrimitives(resources, prims);
+  return prims.filter((p) => !stopped(p)).map((p) => {
+    const all = instanceValues(p);
+    const options: Record<string, string> = {};
+    for (const [k, v] of Object.entries(all)) if (!k.startsWith('pcmk_')) options[k] = v;
+    const hostMap = new Map<string, string>();
+    for (const entry of (all.pcmk_host_map ?? '').split(/[;\s]+/).filter(Boolean)) {
+      const [node, port] = entry.split(/[:=]/);
+      if (node && port) hostMap.set(node, port);
+    }
+    const hostList = split(all.pcmk_host_list);
+    const check = all.pcmk_host_check as HostCheck | undefined;
+    const actions: Record<string, string> = {};
+    const timeoutsMs: Record<string, number> = {};
+    for (const a of ['reboot', 'off', 'on', 'list', 'status', 'monitor']) {
+      if (all[`pcmk_${a}_action`]) actions[a] = all[`pcmk_${a}_action`]!;
+      const t = all[`pcmk_${a}_timeout`];
+      if (t !== undefined) timeoutsMs[a] = parseCrmDurationMs(t) ?? 60_000;
+    }
+    return {
+      id: p.attrs.id ?? '',
+      agent: p.attrs.type ?? '',
+      options,
+      hostList,
+      hostMap,
+      hostCheck: check && ['static-list', 'dynamic-list', 'status', 'none'].includes(check) ? check : hostList.length || hostMap.size ? 'static-list' : 'dynamic-list',
+      actions,
+      delayBaseMs: parseCrmDurationMs(all.pcmk_delay_base ?? '0') ?? 0,
+      timeoutsMs,
+    };
+  });
+}
+
+/** Whether the device can fence `target` without asking its agent (undefined: ask it — dynamic-list or status). */
+export function canFenceStatically(d: FenceDevice, target: string): boolean | undefined {
+  if (d.hostCheck === 'none') return true;
+  if (d.hostCheck === 'static-list') return d.hostList.includes(target) || d.hostMap.has(target);
+  return undefined;
+}
+
+/** Node names in a fence agent's `list` output ("port,alias" or "name" per line). */
+export function parseAgentList(output: string): string[] {
+  return output
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !/^(Success|Status|Failed|WARNING|ERROR)/i.test(l))
+    .flatMap((l) => l.split(',').map((x) => x.trim()).filter(Boolean));
+}
+
+/** The options a device's agent gets to act on `target`: its own, and the port. */
+export function agentOptions(d: FenceDevice, target: string): Record<string, string> {
+  return { ...d.options, plug: d.hostMap.get(target) ?? target };
+}
+
+/** The agent action that performs a fencing action on this device. */
+export const agentAction = (d: FenceDevice, action: string) => d.actions[action] ?? action;
+
+/**
+ * The fencing topology for a target: its levels in index order, each a list of device ids; an
+ * empty list when the CIB has no level for it (then any capable device may fence it).
+ */
+export function topologyFor(cib: Cib, target: string): string[][] {
+  const topo = cib.section('fencing-topology');
+  if (!topo) return [];
+  const levels = topo.children
+    .filter((c): c is XmlElement => isElement(c) && c.name === 'fencing-level')
+    .filter((l) => l.attrs.target === target || (l.attrs['target-pattern'] !== undefined && safeRegex(l.attrs['target-pattern'])?.test(target)))
+    .sort((a, b) => Number(a.attrs.index ?? 0) - Number(b.attrs.index ?? 0));
+  return levels.map((l) => split(l.attrs.devices));
+}
+
+function safeRegex(pattern: string): RegExp | undefined {
+  try {
+    return new RegExp(pattern);
+  } catch {
+    return undefined;
+  }
+}
+
+/** stonith-timeout (default 60 s) unless the device sets a timeout for the action. */
+export function actionTimeoutMs(cib: Cib, d: FenceDevice, action: string): number {
+  return d.timeoutsMs[action] ?? parseCrmDurationMs(cib.property('stonith-timeout') ?? '60s') ?? 60_000;
+}

@@ -1,0 +1,47 @@
+/** The fencer's local API: Unix socket <runDir>/fencer.sock, cluster-glue IPC, protocol `fencer` v1. */
+import { defineProtocol, type Infer, IpcClient, runtimePaths, s, socketPath } from '@heartbeat-ts/cluster-glue';
+
+export const FenceEventSchema = s.object({
+  target: s.string({ minLength: 1 }),
+  action: s.string({ minLength: 1 }),
+  status: s.enum(['success', 'failed'] as const),
+  /** The device (or topology level's devices) that did it. */
+  device: s.optional(s.string()),
+  /** Who asked (a controller, stonith_admin), and the node that carried it out. */
+  origin: s.string(),
+  delegate: s.string(),
+  /** When it ended, epoch ms; how long it took. */
+  completed: s.integer({ min: 0 }),
+  ms: s.integer({ min: 0 }),
+  /** Why it failed (each device's result), or that an operator confirmed it. */
+  reason: s.optional(s.string()),
+});
+export type FenceEvent = Infer<typeof FenceEventSchema>;
+
+export const FencerProtocol = defineProtocol({
+  name: 'fencer',
+  version: 1,
+  requests: {
+    /** Fence a node with the CIB's devices (topology first); answers when it is done, either way. */
+    fence: { params: s.object({ target: s.string({ minLength: 1 }), action: s.enum(['reboot', 'off', 'on'] as const), origin: s.optional(s.string()) }), result: FenceEventSchema },
+    /** The devices the CIB configures, with the nodes each can fence as configured. */
+    devices: {
+      params: s.object({}),
+      result: s.object({ devices: s.array(s.object({ id: s.string(), agent: s.string(), hostCheck: s.string(), hosts: s.array(s.string()) })) }),
+    },
+    /** Fencing actions this fencer carried out or was told of, oldest first. */
+    history: { params: s.object({ target: s.optional(s.string()) }), result: s.object({ events: s.array(FenceEventSchema) }) },
+    /** An operator says the node is down (stonith_admin --confirm): recorded as a success. */
+    confirm: { params: s.object({ target: s.string({ minLength: 1 }), origin: s.optional(s.string()) }), result: FenceEventSchema },
+    /** The fence agents installed where this fencer looks. */
+    installed: { params: s.object({}), result: s.object({ agents: s.array(s.string()) }) },
+    /** A fence agent's meta-data XML. */
+    metadata: { params: s.object({ agent: s.string({ minLength: 1 }) }), result: s.object({ xml: s.string() }) },
+  },
+  events: {},
+});
+
+/** A client of the fencer of the node under `root` (default /). */
+export function connectFencer(name: string, root?: string, timeoutMs = 10 * 60_000) {
+  return IpcClient.connect(FencerProtocol, { path: socketPath(runtimePaths(root ? { root } : {}), 'fencer'), name, timeoutMs });
+}

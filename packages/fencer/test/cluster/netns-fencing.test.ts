@@ -1,0 +1,174 @@
+/**
+ * Fencing in network namespaces (root): three nodes of ours (heartbeat with `crm respawn`,
+ * keepalive 100ms / deadtime 500ms), `stonith-enabled=true`, one device of the harness's own
+ * fence agent (fence_hbts_power: the harness's power switch, which powers a node off for real —
+ * every process killed, its link down — and boots it again), a group with a VIP.
+ * - The holder is powered off: it is fenced (the switch says when) before the VIP comes up on a
+ *   survivor; the node boots again and rejoins.
+ * - The holder's link is cut while it keeps running: the majority fences it; the VIP is never
+ *   up on two nodes at once (sampled all along); no survivor is fenced.
+ * - stonith_admin: Debian's fence_dummy as a device (--reboot), a failing device (the failure and
+ *   its reason), a topology whose first level fails and whose second succeeds, the history
+ *   (text and Pacemaker's XML), --list-installed, --list-registered, --metadata, --confirm; an
+ *   agent that takes too long is timed out (pcmk_reboot_timeout).
+ */
+import { existsSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resourceDir } from '@heartbeat-ts/resource-agents';
+import { type Cluster, fenceAgentDir, type HarnessNode, resolveBin, waitFor } from '@heartbeat-ts/test-harness';
+import { heartbeatCluster } from '@heartbeat-ts/heartbeat/test-cluster';
+
+const VIP = '10.250.0.100';
+let cluster: Cluster | undefined;
+let nodes: HarnessNode[] = [];
+let failed = false;
+
+const tool = async (n: HarnessNode, pkg: string, bin: string, ...args: string[]) => {
+  const r = await n.exec(process.execPath, [resolveBin(pkg, bin), ...args]);
+  return { out: String(r.stdout), err: String(r.stderr), code: r.exitCode ?? -1 };
+};
+const cibadmin = (n: HarnessNode, ...a: string[]) => tool(n, '@heartbeat-ts/cib', 'cibadmin', ...a);
+const stonithAdmin = (n: HarnessNode, ...a: string[]) => tool(n, '@heartbeat-ts/fencer', 'stonith_admin', ...a);
+// (A node being fenced may power off between the check and the command: then it has no VIP.)
+const hasVip = async (n: HarnessNode) => {
+  try {
+    return n.pids().length > 0 && String((await n.exec('ip', ['-o', '-4', 'addr', 'show', 'dev', 'eth0'])).stdout).includes(`${VIP}/24`);
+  } catch {
+    return false;
+  }
+};
+async function members(n: HarnessNode): Promise<number> {
+  const r = await tool(n, '@heartbeat-ts/tools', 'crm_mon', '--output-as', 'xml').catch(() => undefined);
+  return r && r.code === 0 ? [...r.out.matchAll(/<node name="[^"]+" id="[^"]*" online="true"/g)].length : 0;
+}
+async function settledHolder(): Promise<HarnessNode> {
+  let holder: HarnessNode | undefined;
+  await waitFor('3 nodes online, the VIP on one of them', async () => {
+    for (const n of nodes) if ((await members(n)) !== 3) return false;
+    const held = await Promise.all(nodes.map(hasVip));
+    holder = held.filter(Boolean).length === 1 ? nodes[held.indexOf(true)] : undefined;
+    return holder !== undefined;
+  }, { timeoutMs: 60_000, intervalMs: 200 });
+  return holder!;
+}
+
+describe('fencing in network namespaces (root)', () => {
+  beforeAll(async () => {
+    failed = true;
+    if (process.getuid?.() !== 0) throw new Error('this test needs root (network namespaces): run the tests as root, as CI does');
+    for (const f of ['/usr/lib/ocf/resource.d/heartbeat/IPaddr2', '/usr/sbin/fence_dummy']) if (!existsSync(f)) throw new Error(`this test runs ${f}: install the Debian packages resource-agents and fence-agents`);
+    const crm = `${process.execPath} ${resolveBin('@heartbeat-ts/controller', 'hbts-crm')} --ocf-ra-path ${resourceDir()}:/usr/lib/ocf/resource.d --fence-agent-path ${fenceAgentDir()}:/usr/sbin`;
+    cluster = await heartbeatCluster({ mode: 'netns', nodes: 3, crmCommand: crm });
+    nodes = cluster.nodes as HarnessNode[];
+    const power = await cluster.powerSwitch();
+    for (const n of nodes) await waitFor(`${n.name}: 3 members`, async () => (await members(n)) === 3, { timeoutMs: 60_000, intervalMs: 200 });
+    const n1 = cluster.node('n1');
+    const device = `<primitive id="power" class="stonith" type="fence_hbts_power"><instance_attributes id="power-ia"><nvpair id="power-socket" name="power_socket" value="${power.socket}"/><nvpair id="power-hosts" name="pcmk_host_list" value="n1 n2 n3"/></instance_attributes></primitive>`;
+    const group = `<group id="web"><primitive id="vip" class="ocf" provider="heartbeat" type="IPaddr2"><instance_attributes id="vip-ia"><nvpair id="vip-ip" name="ip" value="${VIP}"/><nvpair id="vip-mask" name="cidr_netmask" value="24"/><nvpair id="vip-nic" name="nic" value="eth0"/></instance_attributes><operations><op id="vip-mon" name="monitor" interval="2s" timeout="20s"/></operations></primitive><primitive id="app" class="ocf" provider="heartbeat-ts" type="Dummy"/></group>`;
+    expect((await cibadmin(n1, '-C', '-o', 'resources', '-X', device)).code).toBe(0);
+    expect((await cibadmin(n1, '-C', '-o', 'resources', '-X', group)).code).toBe(0);
+    await settledHolder();
+    failed = false;
+  }, 180_000);
+  afterAll(async () => {
+    if (failed) {
+      for (const n of cluster?.nodes ?? []) {
+        const logs = n.logs();
+        for (const f of ['controller.log', 'fencer.log']) console.error(`--- ${n.name} ${f}\n${(logs[f] ?? '').split('\n').slice(-30).join('\n')}`);
+      }
+    }
+    await cluster?.stop();
+    cluster = undefined;
+  });
+  const step = (name: string, fn: () => Promise<void>) =>
+    it(name, async () => {
+      try {
+        await fn();
+      } catch (e) {
+        failed = true;
+        throw e;
+      }
+    }, 180_000);
+
+  step('the holder powered off is fenced before the VIP comes up on a survivor', async () => {
+    const holder = await settledHolder();
+    const survivors = nodes.filter((n) => n !== holder);
+    const t0 = Date.now();
+    await cluster!.powerOff(holder.name);
+    let vipAt = 0;
+    await waitFor('the VIP up on a survivor', async () => {
+      if ((await Promise.all(survivors.map(hasVip))).some(Boolean)) vipAt = Date.now();
+      return vipAt > 0;
+    }, { timeoutMs: 30_000, intervalMs: 10 });
+    const fencedAt = cluster!.powerEvents.find((e) => e.node === holder.name && e.at >= t0)?.at;
+    console.log(`power-off of ${holder.name} -> fenced at +${(fencedAt ?? 0) - t0} ms, VIP up on a survivor at +${vipAt - t0} ms`);
+    expect(fencedAt).toBeDefined();
+    expect(fencedAt!).toBeLessThan(vipAt);
+    expect(cluster!.powerEvents.filter((e) => e.at >= t0).map((e) => e.node)).toEqual([holder.name]);
+    // Rebooted by the fencing: it comes back and joins.
+    await settledHolder();
+    const history = await stonithAdmin(survivors[0]!, '--history', holder.name);
+    expect(history.code, history.err).toBe(0);
+  });
+
+  step('the holder cut off is fenced by the majority; the VIP is never up on two nodes', async () => {
+    const holder = await settledHolder();
+    const rest = nodes.filter((n) => n !== holder);
+    const t0 = Date.now();
+    let double = 0;
+    let samples = 0;
+    let stop = false;
+    const sampler = (async () => {
+      while (!stop) {
+        const held = await Promise.all(nodes.map(hasVip));
+        samples++;
+        if (held.filter(Boolean).length > 1) double++;
+      }
+    })();
+    await cluster!.cutLink(holder.name);
+    let vipAt = 0;
+    await waitFor('the VIP up on the majority side', async () => {
+      if ((await Promise.all(rest.map(hasVip))).some(Boolean)) vipAt = Date.now();
+      return vipAt > 0;
+    }, { timeoutMs: 30_000, intervalMs: 10 });
+    await new Promise((r) => setTimeout(r, 1000));
+    stop = true;
+    await sampler;
+    const fenced = cluster!.powerEvents.filter((e) => e.at >= t0);
+    console.log(`link of ${holder.name} cut -> fenced at +${(fenced[0]?.at ?? 0) - t0} ms, VIP on the majority at +${vipAt - t0} ms; ${samples} samples, ${double} with the VIP twice`);
+    expect(fenced.map((e) => e.node)).toEqual([holder.name]);
+    expect(fenced[0]!.at).toBeLessThan(vipAt);
+    expect(double).toBe(0);
+    await cluster!.restoreLink(holder.name);
+    await settledHolder();
+  });
+
+  step("stonith_admin: fence_dummy, a failing device, a topology, the history, the agents", async () => {
+    const n = nodes[0]!;
+    const devices =
+      `<primitive id="dummy-ok" class="stonith" type="fence_dummy"><instance_attributes id="dok-ia"><nvpair id="dok-hosts" name="pcmk_host_list" value="ghost ghost2"/><nvpair id="dok-file" name="status_file" value="/tmp/hbts-fence-dummy.status"/></instance_attributes></primitive>` +
+      `<primitive id="dummy-bad" class="stonith" type="fence_dummy"><instance_attributes id="dbad-ia"><nvpair id="dbad-hosts" name="pcmk_host_list" value="ghost2 ghost3"/><nvpair id="dbad-type" name="type" value="fail"/><nvpair id="dbad-timeout" name="pcmk_reboot_timeout" value="2s"/></instance_attributes></primitive>`;
+    expect((await cibadmin(n, '-C', '-o', 'resources', '-X', `<resources>${devices}</resources>`)).code).toBe(0);
+    const reboot = await stonithAdmin(n, '--reboot', 'ghost');
+    expect(reboot.code, reboot.err).toBe(0);
+    const bad = await stonithAdmin(n, '-B', 'ghost3');
+    expect(bad.code).toBe(1);
+    // (fence_dummy type=fail takes 20 s to fail: pcmk_reboot_timeout cuts it short.)
+    expect(bad.err).toMatch(/Couldn't fence ghost3: dummy-bad: timed out after 2\d{3} ms/);
+    // ghost2: the failing device first, the working one second.
+    expect((await cibadmin(n, '-C', '-o', 'fencing-topology', '-X', '<fencing-topology><fencing-level id="fl-1" target="ghost2" index="1" devices="dummy-bad"/><fencing-level id="fl-2" target="ghost2" index="2" devices="dummy-ok"/></fencing-topology>')).code).toBe(0);
+    expect((await stonithAdmin(n, '-B', 'ghost2')).code).toBe(0);
+    const hist = await stonithAdmin(n, '--history', '*', '--output-as', 'xml');
+    expect(hist.out).toMatch(/<fence_event action="reboot" target="ghost" client="stonith_admin" origin="n1" status="success" delegate="n1" completed="\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ"\/>/);
+    expect(hist.out).toMatch(/target="ghost3"[^>]*status="failed"/);
+    expect((await stonithAdmin(n, '-H', 'ghost2')).out).toMatch(/^reboot of ghost2 successful: delegate=n1/m);
+    const installed = await stonithAdmin(n, '--list-installed');
+    expect(installed.out).toContain(' fence_hbts_power\n');
+    expect(installed.out).toContain(' fence_dummy\n');
+    expect((await stonithAdmin(n, '-L')).out).toBe(' power\n dummy-ok\n dummy-bad\n3 fence devices found');
+    expect((await stonithAdmin(n, '-M', '-a', 'fence_dummy')).out).toContain('<resource-agent name="fence_dummy"');
+    expect((await stonithAdmin(n, '-M', '-a', 'fence_nosuch')).code).toBe(105);
+    expect((await stonithAdmin(n, '--confirm', 'ghost4')).code).toBe(0);
+    expect((await stonithAdmin(n, '-H', 'ghost4')).out).toMatch(/confirmed by an operator/);
+  });
+});
