@@ -1,4 +1,5 @@
 /** What the CRM cluster tests ask of a node: its CIB, its controller, where resources run, the tools. */
+import { it } from 'vitest';
 import { Cib } from '@heartbeat-ts/cib';
 import { buildWorkingSet, simulate, transitionGraph } from '@heartbeat-ts/pengine';
 import { type Cluster, type HarnessNode, resolveBin } from '@heartbeat-ts/test-harness';
@@ -58,4 +59,25 @@ export function dumpCrmLogs(cluster: Cluster | undefined, files = ['controller.l
     const logs = n.logs();
     for (const f of files) console.error(`--- ${n.name} ${f}\n${(logs[f] ?? '').split('\n').slice(-lines).join('\n')}`);
   }
+}
+
+/**
+ * One story on one cluster, told in steps (each an it()): a step that fails marks the story
+ * failed, so that the end can show the nodes' logs. The set-up sets `failed` itself.
+ */
+export function storySteps(timeoutMs = 180_000) {
+  const story = {
+    failed: false,
+    step(name: string, fn: () => Promise<void>) {
+      it(name, async () => {
+        try {
+          await fn();
+        } catch (e) {
+          story.failed = true;
+          throw e;
+        }
+      }, timeoutMs);
+    },
+  };
+  return story;
 }

@@ -15,17 +15,18 @@
  * The live CIB and the saved scheduler inputs replay in crm_simulate. Fencing is disabled (issue 9).
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { resourceDir } from '@heartbeat-ts/resource-agents';
 import { normalizeLine, transitionSummaryOf } from '@heartbeat-ts/pengine';
 import { type Cluster, type HarnessNode, resolveBin, waitFor } from '@heartbeat-ts/test-harness';
 import { heartbeatCluster } from '../../../heartbeat/test/cluster/hb-cluster.js';
-import { cibadmin, controller, crmAttribute, crmResource, dumpCrmLogs, placement, settledDc, tool } from './crm-helpers.js';
+import { cibadmin, controller, crmAttribute, crmResource, dumpCrmLogs, placement, settledDc, storySteps, tool } from './crm-helpers.js';
 
 const VIP = '10.250.0.100';
 let cluster: Cluster | undefined;
 let nodes: HarnessNode[] = [];
-let failed = false;
+const story = storySteps(120_000);
+const step = story.step;
 
 const hasVip = async (n: HarnessNode) => String((await n.exec('ip', ['-o', '-4', 'addr', 'show', 'dev', 'eth0'])).stdout).includes(`${VIP}/24`);
 /** The node that has the VIP, if exactly one of the running ones has it. */
@@ -66,7 +67,7 @@ async function settledOn(expect?: (n: HarnessNode) => boolean, timeoutMs = 30_00
 
 describe('the seed story in network namespaces (root): a VIP and apache', () => {
   beforeAll(async () => {
-    failed = true;
+    story.failed = true;
     if (process.getuid?.() !== 0) throw new Error('this test needs root (network namespaces): run the tests as root, as CI does');
     for (const f of ['/usr/lib/ocf/resource.d/heartbeat/IPaddr2', '/usr/lib/ocf/resource.d/heartbeat/apache', '/usr/sbin/apache2']) {
       if (!existsSync(f)) throw new Error(`this test runs ${f}: install the Debian packages resource-agents and apache2`);
@@ -84,22 +85,13 @@ describe('the seed story in network namespaces (root): a VIP and apache', () => 
       `</group>`;
     expect((await cibadmin(n1, '-C', '-o', 'resources', '-X', group)).code).toBe(0);
     await settledOn();
-    failed = false;
+    story.failed = false;
   }, 120_000);
   afterAll(async () => {
-    if (failed) dumpCrmLogs(cluster, ['controller.log', 'crm.log', 'executor.log'], 40);
+    if (story.failed) dumpCrmLogs(cluster, ['controller.log', 'crm.log', 'executor.log'], 40);
     await cluster?.stop();
     cluster = undefined;
   });
-  const step = (name: string, fn: () => Promise<void>) =>
-    it(name, async () => {
-      try {
-        await fn();
-      } catch (e) {
-        failed = true;
-        throw e;
-      }
-    }, 120_000);
 
   step('apache killed: recovered in place; killed again (migration-threshold=2): the group moves; --cleanup forgets', async () => {
     const holder = await settledOn();

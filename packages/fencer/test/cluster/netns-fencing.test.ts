@@ -13,15 +13,17 @@
  *   agent that takes too long is timed out (pcmk_reboot_timeout).
  */
 import { existsSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { resourceDir } from '@heartbeat-ts/resource-agents';
 import { type Cluster, fenceAgentDir, type HarnessNode, resolveBin, waitFor } from '@heartbeat-ts/test-harness';
 import { heartbeatCluster } from '@heartbeat-ts/heartbeat/test-cluster';
+import { dumpCrmLogs, storySteps } from '../../../controller/test/cluster/crm-helpers.js';
 
 const VIP = '10.250.0.100';
 let cluster: Cluster | undefined;
 let nodes: HarnessNode[] = [];
-let failed = false;
+const story = storySteps();
+const step = story.step;
 
 const tool = async (n: HarnessNode, pkg: string, bin: string, ...args: string[]) => {
   const r = await n.exec(process.execPath, [resolveBin(pkg, bin), ...args]);
@@ -54,7 +56,7 @@ async function settledHolder(): Promise<HarnessNode> {
 
 describe('fencing in network namespaces (root)', () => {
   beforeAll(async () => {
-    failed = true;
+    story.failed = true;
     if (process.getuid?.() !== 0) throw new Error('this test needs root (network namespaces): run the tests as root, as CI does');
     for (const f of ['/usr/lib/ocf/resource.d/heartbeat/IPaddr2', '/usr/sbin/fence_dummy']) if (!existsSync(f)) throw new Error(`this test runs ${f}: install the Debian packages resource-agents and fence-agents`);
     const crm = `${process.execPath} ${resolveBin('@heartbeat-ts/controller', 'hbts-crm')} --ocf-ra-path ${resourceDir()}:/usr/lib/ocf/resource.d --fence-agent-path ${fenceAgentDir()}:/usr/sbin`;
@@ -68,27 +70,13 @@ describe('fencing in network namespaces (root)', () => {
     expect((await cibadmin(n1, '-C', '-o', 'resources', '-X', device)).code).toBe(0);
     expect((await cibadmin(n1, '-C', '-o', 'resources', '-X', group)).code).toBe(0);
     await settledHolder();
-    failed = false;
+    story.failed = false;
   }, 180_000);
   afterAll(async () => {
-    if (failed) {
-      for (const n of cluster?.nodes ?? []) {
-        const logs = n.logs();
-        for (const f of ['controller.log', 'fencer.log']) console.error(`--- ${n.name} ${f}\n${(logs[f] ?? '').split('\n').slice(-30).join('\n')}`);
-      }
-    }
+    if (story.failed) dumpCrmLogs(cluster, ['controller.log', 'fencer.log'], 30);
     await cluster?.stop();
     cluster = undefined;
   });
-  const step = (name: string, fn: () => Promise<void>) =>
-    it(name, async () => {
-      try {
-        await fn();
-      } catch (e) {
-        failed = true;
-        throw e;
-      }
-    }, 180_000);
 
   step('the holder powered off is fenced before the VIP comes up on a survivor', async () => {
     const holder = await settledHolder();
