@@ -45,3 +45,20 @@ export const FencerProtocol = defineProtocol({
 export function connectFencer(name: string, root?: string, timeoutMs = 10 * 60_000) {
   return IpcClient.connect(FencerProtocol, { path: socketPath(runtimePaths(root ? { root } : {}), 'fencer'), name, timeoutMs });
 }
+
+const isoZ = (ms: number) => `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')}Z`;
+/** The client and node that asked, as Pacemaker shows them (`client@node`). */
+const asker = (e: FenceEvent) => (e.origin.includes('@') ? e.origin : `${e.origin}@${e.delegate}`);
+
+/** A fencing event as Pacemaker's tools print it (crm_mon's "Fencing History", stonith_admin --history). */
+export function fenceEventText(e: FenceEvent): string {
+  if (e.status === 'success') return `${e.action} of ${e.target} by ${e.delegate} for ${asker(e)} successful at ${isoZ(e.completed)}`;
+  const [client, origin] = asker(e).split('@');
+  return `${e.action} of ${e.target} failed: delegate=${e.delegate}, client=${client}, origin=${origin}, last-failed='${isoZ(e.completed)}'`;
+}
+
+/** A fencing event's attributes in Pacemaker's XML (`<fence_event>`). */
+export function fenceEventAttrs(e: FenceEvent): Record<string, string> {
+  const [client = '', origin = ''] = asker(e).split('@');
+  return { action: e.action, target: e.target, client, origin, status: e.status, delegate: e.delegate, [e.status === 'success' ? 'completed' : 'last-failed']: isoZ(e.completed) };
+}

@@ -14,7 +14,7 @@
  * Not built yet: --list NODE, --last, --query, --register/--deregister, --validate, json output.
  */
 import { EXIT, takeRootOption } from '@heartbeat-ts/cluster-glue';
-import { connectFencer, type FenceEvent } from './protocol.js';
+import { connectFencer, fenceEventAttrs, fenceEventText } from './protocol.js';
 
 const usage = `Usage: stonith_admin (-B|-F|-U|-C NODE | -H NODE|* | -L | -I | -M -a AGENT) [--output-as text|xml] [--root DIR]
 `;
@@ -51,9 +51,6 @@ if (command!.what === '-M' && !agent) fail('--metadata needs --agent AGENT');
 
 const fencer = await connectFencer('stonith_admin', root).catch((e: Error) => fail(`Error: the fencer is not running on this node: ${e.message}`, EXIT.DISCONNECT));
 const esc = (t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-const isoZ = (ms: number) => `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')}Z`;
-const eventText = (e: FenceEvent) =>
-  `${e.action} of ${e.target} ${e.status === 'success' ? 'successful' : 'failed'}: delegate=${e.delegate}, client=${e.origin}, origin=${e.delegate}, ${e.status === 'success' ? 'completed' : 'last-failed'}='${isoZ(e.completed)}'${e.reason ? ` (${e.reason})` : ''}`;
 try {
   const { what, arg } = command!;
   if (what === '-B' || what === '-F' || what === '-U') {
@@ -65,9 +62,9 @@ try {
   } else if (what === '-H') {
     const { events } = await fencer.request('history', arg === '*' ? {} : { target: arg! });
     if (format === 'xml') {
-      const list = events.map((e) => `    <fence_event action="${esc(e.action)}" target="${esc(e.target)}" client="${esc(e.origin)}" origin="${esc(e.delegate)}" status="${e.status}" delegate="${esc(e.delegate)}" ${e.status === 'success' ? 'completed' : 'last-failed'}="${isoZ(e.completed)}"/>`);
+      const list = events.map((e) => `    <fence_event${Object.entries(fenceEventAttrs(e)).map(([k, v]) => ` ${k}="${esc(v)}"`).join('')}/>`);
       process.stdout.write(`<pacemaker-result api-version="2.25" request="${esc(request)}">\n  <list name="fencing history" count="${events.length}">\n${list.map((l) => `${l}\n`).join('')}  </list>\n  <status code="0" message="OK"/>\n</pacemaker-result>\n`);
-    } else for (const e of events) process.stdout.write(`${eventText(e)}\n`);
+    } else for (const e of events) process.stdout.write(`${fenceEventText(e)}${e.reason ? ` (${e.reason})` : ''}\n`);
   } else if (what === '-L') {
     const { devices } = await fencer.request('devices', {});
     for (const d of devices) process.stdout.write(` ${d.id}\n`);

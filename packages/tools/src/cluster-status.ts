@@ -4,6 +4,7 @@
  * engine's status printer has them. Pure: a parsed CIB and what the controller says in, text out.
  */
 import type { Cib } from '@heartbeat-ts/cib/client';
+import { type FenceEvent, fenceEventText } from '@heartbeat-ts/fencer/client';
 import { buildWorkingSet, nodeListLines, primitives, resourceListLines } from '@heartbeat-ts/pengine';
 
 export interface MonitorInput {
@@ -14,6 +15,18 @@ export interface MonitorInput {
   now: Date;
   /** The version string shown after the DC. */
   version: string;
+  /**
+   * Fencing actions this node's fencer knows of, and how much of them to show (crm_mon -m):
+   * 0 none, 1 the failed ones, 2 and 3 all of them.
+   */
+  fencing?: { events: FenceEvent[]; level: number };
+}
+
+/** The fencing events crm_mon shows at this level, newest first. */
+export function shownFencing(m: MonitorInput): FenceEvent[] {
+  const f = m.fencing;
+  if (!f || f.level <= 0) return [];
+  return f.events.filter((e) => f.level >= 2 || e.status === 'failed').sort((a, b) => b.completed - a.completed);
 }
 
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
@@ -49,5 +62,7 @@ export function monitorText(m: MonitorInput): string {
   const ws = buildWorkingSet(m.cib, { now: Math.floor(m.now.getTime() / 1000) });
   // (crm_simulate indents its sections under a heading; crm_mon starts them at the margin.)
   const outdent = (lines: string[]) => lines.map((l, i) => (i === 0 ? l.replace(/^ {2}\* /, '') : l.replace(/^ {2}/, '')));
-  return `${[...clusterSummaryLines(m), '', ...outdent(nodeListLines(ws)), '', ...outdent(resourceListLines(ws))].join('\n')}\n`;
+  const fencing = shownFencing(m);
+  const fenceLines = fencing.length ? ['', (m.fencing?.level ?? 0) >= 2 ? 'Fencing History:' : 'Failed Fencing Actions:', ...fencing.map((e) => `  * ${fenceEventText(e)}`)] : [];
+  return `${[...clusterSummaryLines(m), '', ...outdent(nodeListLines(ws)), '', ...outdent(resourceListLines(ws)), ...fenceLines].join('\n')}\n`;
 }

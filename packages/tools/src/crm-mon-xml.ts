@@ -2,13 +2,14 @@
  * `crm_mon --output-as xml`: the cluster's state in Pacemaker 2.1's own schema (api-result 2.25,
  * crm_mon-2.25.rng) — summary, nodes, resources (inactive ones too, as Pacemaker's XML always
  * shows them), each node's operation history, failed actions. Pure: a parsed CIB and what the
- * controller says in, a `<pacemaker-result>` element out. Not shown yet: pacemakerd's state, the
- * fencing history (issue 9), tickets and bans.
+ * controller says in, a `<pacemaker-result>` element out (the fencing history as the local fencer
+ * knows it). Not shown yet: pacemakerd's state, tickets and bans.
  */
 import type { Cib } from '@heartbeat-ts/cib/client';
 import { isElement, type XmlElement, xmlElement } from '@heartbeat-ts/cluster-glue';
 import { buildWorkingSet, disabled, managed, primitives, type Rsc, type WorkingSet } from '@heartbeat-ts/pengine';
-import { ctime, type MonitorInput } from './cluster-status.js';
+import { fenceEventAttrs } from '@heartbeat-ts/fencer/client';
+import { ctime, type MonitorInput, shownFencing } from './cluster-status.js';
 
 export const API_VERSION = '2.25';
 
@@ -33,6 +34,7 @@ export function monitorXml(m: MonitorInput & { request: string }): XmlElement {
     el('resources', {}, topResources(ws).flatMap((r) => resourceElements(ws, r))),
     nodeHistory(ws, m.cib),
     ...failures(m.cib),
+    ...(shownFencing(m).length ? [el('fence_history', {}, shownFencing(m).map((e) => el('fence_event', fenceEventAttrs(e))))] : []),
     el('status', { code: '0', message: 'OK' }),
   ]);
 }

@@ -3,11 +3,12 @@
  * crm_mon: the cluster's state as this node's CIB and controller have it, in Pacemaker 2.1's text.
  *   -1, --one-shot            print once and exit
  *   --output-as text|xml      text (default) or Pacemaker's XML (api-result 2.25; implies -1)
+ *   -m, --fence-history LEVEL 0 none, 1 failed fencing actions (default), 2 and 3 the whole history
  *   -i, --interval SECONDS    redraw this often (default 5) when not -1: the screen is cleared and
  *                             redrawn; Ctrl-C stops
  *   --root DIR                the runtime root of the node (several nodes on one host)
  * Exit codes (Pacemaker's): 0; 64 usage; 102 the cluster is not running on this node.
- * Not built yet: -r, -f, -A, -n, -o, -m, -s and the other sections (issue 10).
+ * Not built yet: -r, -f, -A, -n, -o, -s and the other sections (issue 10).
  */
 import { Cib, connectCib } from '@heartbeat-ts/cib/client';
 import { takeRootOption } from '@heartbeat-ts/cluster-glue';
@@ -15,12 +16,14 @@ import { connectController } from '@heartbeat-ts/controller/status';
 import { clusterOrExit } from './cli.js';
 import { monitorText } from './cluster-status.js';
 import { monitorXml } from './crm-mon-xml.js';
+import { connectFencer, type FenceEvent } from '@heartbeat-ts/fencer/client';
 import { serializeXml } from '@heartbeat-ts/cluster-glue';
 
 const VERSION = 'heartbeat-ts 0.1.0';
 const usage = `Usage: crm_mon [-1] [-i SECONDS] [--output-as text|xml] [--root DIR]
   -1, --one-shot           display the cluster status once and exit
   --output-as FORMAT       text (default) or xml (Pacemaker's schema; once)
+  -m, --fence-history N    fencing: 0 none, 1 failed actions (default), 2-3 the whole history
   -i, --interval SECONDS   update frequency when not -1 (default 5)
   --root DIR               the runtime root of the node
 `;
@@ -29,11 +32,19 @@ const { root, rest } = takeRootOption(process.argv.slice(2));
 const request = ['crm_mon', ...process.argv.slice(2)].join(' ');
 let oneShot = false;
 let format: 'text' | 'xml' = 'text';
+let fenceLevel = 1;
 let intervalS = 5;
 for (let i = 0; i < rest.length; i++) {
   const a = rest[i]!;
   if (a === '-1' || a === '--one-shot') oneShot = true;
-  else if (a === '--output-as' || a.startsWith('--output-as=')) {
+  else if (a === '-m' || a === '--fence-history' || a.startsWith('--fence-history=')) {
+    const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : rest[++i];
+    fenceLevel = Number(v);
+    if (!Number.isInteger(fenceLevel) || fenceLevel < 0 || fenceLevel > 3) {
+      process.stderr.write(`crm_mon: --fence-history: "${v ?? ''}" is not a level from 0 to 3\n`);
+      process.exit(64);
+    }
+  } else if (a === '--output-as' || a.startsWith('--output-as=')) {
     const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : rest[++i];
     if (v !== 'text' && v !== 'xml') {
       process.stderr.write(`crm_mon: --output-as: "${v ?? ''}" is not one of text, xml\n`);
@@ -80,7 +91,21 @@ async function snapshot(): Promise<string> {
   }
   const cib = Cib.parse(cibXml, 'the live CIB');
   if (dc === null && cib.root.attrs['dc-uuid']) dc = cib.nodes.find((n) => n.id === cib.root.attrs['dc-uuid'])?.uname ?? cib.root.attrs['dc-uuid'] ?? null;
-  const m = { cib, dc, now: new Date(), version: VERSION };
+  // Fencing as this node's fencer knows it (none if it does not answer).
+  let events: FenceEvent[] = [];
+  if (fenceLevel > 0) {
+    try {
+      const f = await connectFencer('crm_mon', root, 5000);
+      try {
+        events = (await f.request('history', {})).events;
+      } finally {
+        f.close();
+      }
+    } catch {
+      events = [];
+    }
+  }
+  const m = { cib, dc, now: new Date(), version: VERSION, fencing: { events, level: fenceLevel } };
   return format === 'xml' ? serializeXml(monitorXml({ ...m, request })) : monitorText(m);
 }
 

@@ -23,6 +23,10 @@ describe('crm_mon text', () => {
     const got = ours.filter((l) => l.trim());
     // (Our stack is heartbeat, theirs corosync.)
     expect(got.map((l) => l.replace('Stack: heartbeat', 'Stack: corosync'))).toEqual(want);
+    // With the fencing history (-m 3), its section as Pacemaker prints it.
+    const fencing = { level: 3, events: [{ target: 'n2', action: 'reboot', status: 'success' as const, origin: 'pacemaker-controld.2132@n1', delegate: 'n1', completed: Date.parse('2026-11-26T16:25:05Z'), ms: 2000 }] };
+    const withFencing = monitorText({ cib, dc: 'n1', now: new Date('2026-11-26T16:25:30Z'), version: '2.1.5-a3f44794f94', fencing }).trimEnd().split('\n').slice(-2);
+    expect(withFencing).toEqual(theirs.slice(theirs.indexOf('Fencing History:')).filter((l) => l.trim()));
   });
 
   it('formats times as Pacemaker does', () => {
@@ -32,13 +36,14 @@ describe('crm_mon text', () => {
 
 describe('crm_mon --output-as xml', () => {
   const cib = () => Cib.parse(readFileSync(join(captures, 'cib-live.xml'), 'utf8'), 'cib-live.xml');
-  const ours = (c: Cib) => serializeXml(monitorXml({ cib: c, dc: 'n1', now: new Date('2026-11-26T16:25:30Z'), version: '2.1.5-a3f44794f94', request: 'crm_mon -1 -m 3 --output-as xml' }));
+  // (The fencing event the capture's cluster went through, as our fencer records it.)
+  const fencing = { level: 3, events: [{ target: 'n2', action: 'reboot', status: 'success' as const, origin: 'pacemaker-controld.2132@n1', delegate: 'n1', completed: Date.parse('2026-11-26T16:25:05Z'), ms: 2000 }] };
+  const ours = (c: Cib) => serializeXml(monitorXml({ cib: c, dc: 'n1', now: new Date('2026-11-26T16:25:30Z'), version: '2.1.5-a3f44794f94', request: 'crm_mon -1 -m 3 --output-as xml', fencing }));
 
   it('is what Pacemaker printed for the same CIB, line for line', () => {
     const theirs = readFileSync(join(captures, 'crm_mon.xml'), 'utf8')
-      // (Not ours to show: pacemakerd's state, and the fencing history until the fencer lands.)
+      // (Not ours to show: pacemakerd's state.)
       .replace(/ {2}<pacemakerd [^\n]*\n/, '')
-      .replace(/ {2}<fence_history>[\s\S]*?<\/fence_history>\n/, '')
       .replace('<stack type="corosync"/>', '<stack type="heartbeat"/>');
     expect(ours(cib())).toBe(theirs);
   });

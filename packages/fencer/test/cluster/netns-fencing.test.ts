@@ -199,8 +199,10 @@ describe('fencing in network namespaces (root)', () => {
     expect((await stonithAdmin(n, '-B', 'ghost2')).code).toBe(0);
     const hist = await stonithAdmin(n, '--history', '*', '--output-as', 'xml');
     expect(hist.out).toMatch(/<fence_event action="reboot" target="ghost" client="stonith_admin" origin="n1" status="success" delegate="n1" completed="\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ"\/>/);
+    expect((await tool(n, '@heartbeat-ts/tools', 'crm_mon', '-1', '-m', '3')).out).toMatch(/Fencing History:\n(.|\n)*  \* reboot of ghost by n1 for stonith_admin@n1 successful at /);
     expect(hist.out).toMatch(/target="ghost3"[^>]*status="failed"/);
-    expect((await stonithAdmin(n, '-H', 'ghost2')).out).toMatch(/^reboot of ghost2 successful: delegate=n1/m);
+    expect((await stonithAdmin(n, '-H', 'ghost2')).out).toMatch(/^reboot of ghost2 by n1 for stonith_admin@n1 successful at \d{4}/m);
+    expect((await stonithAdmin(n, '-H', 'ghost3')).out).toMatch(/^reboot of ghost3 failed: delegate=n1, client=stonith_admin, origin=n1, last-failed='/m);
     const installed = await stonithAdmin(n, '--list-installed');
     expect(installed.out).toContain(' fence_hbts_power\n');
     expect(installed.out).toContain(' fence_dummy\n');
