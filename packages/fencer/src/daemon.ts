@@ -7,12 +7,15 @@
  *   agent's `list`, the agent's `status`, or any node) in configuration order until one succeeds;
  * each agent run waiting pcmk_delay_base first and bounded by the action's timeout
  * (pcmk_<action>_timeout, else stonith-timeout). Requests for a target already being fenced
- * share its result. Every result goes into the history (the last 500).
+ * share its result. Every result goes into the history (the last 500) and is sent to the other
+ * nodes' fencers over heartbeat (`stonith_event`), which keep it in theirs: the history is the
+ * cluster's. (Without heartbeat — a fencer run alone — it stays this node's.)
  */
 import { type Daemon, type DaemonContext, DEFAULT_FENCE_AGENT_DIRS, connectWhenUp, fenceAgentMetadata, findFenceAgent, HaError, installedFenceAgents, IpcServer, runFenceAgent, socketPath } from '@heartbeat-ts/cluster-glue';
 import { Cib, connectCib } from '@heartbeat-ts/cib/client';
+import { connectHeartbeat, type HeartbeatClient } from '@heartbeat-ts/heartbeat';
 import { actionTimeoutMs, agentAction, agentOptions, canFenceStatically, type FenceDevice, fenceDevices, parseAgentList, topologyFor } from './devices.js';
-import { type FenceEvent, FencerProtocol } from './protocol.js';
+import { type FenceEvent, FencerCodec, FencerProtocol } from './protocol.js';
 
 const HISTORY_MAX = 500;
 
@@ -28,8 +31,27 @@ export class FencerDaemon implements Daemon {
   private readonly history: FenceEvent[] = [];
   private readonly inFlight = new Map<string, Promise<FenceEvent>>();
   private node = '';
+  private hb: HeartbeatClient | undefined;
+  private log: DaemonContext['logger'] | undefined;
 
   constructor(private readonly opts: FencerOptions = {}) {}
+
+  private async shareOverHeartbeat(ctx: DaemonContext): Promise<void> {
+    try {
+      this.hb = await connectHeartbeat(ctx.paths, { name: 'fencer', reconnect: true, timeoutMs: 15_000 });
+    } catch (e) {
+      ctx.logger.warn({ err: (e as Error).message }, 'no messaging layer: the fencing history stays this node\'s');
+      return;
+    }
+    await this.hb.subscribe('message', (m) => {
+      if (m.from === this.node || m.type !== 'stonith_event') return;
+      try {
+        this.record(FencerCodec.decode('stonith_event', m.fields), false);
+      } catch (e) {
+        ctx.logger.warn({ from: m.from, err: (e as Error).message }, 'a stonith_event that does not parse: dropped');
+      }
+    });
+  }
 
   private get dirs(): string[] {
     return this.opts.agentDirs ?? DEFAULT_FENCE_AGENT_DIRS;
@@ -38,6 +60,7 @@ export class FencerDaemon implements Daemon {
   async start(ctx: DaemonContext): Promise<void> {
     const log = ctx.logger;
     this.node = ctx.node;
+    this.log = log;
     this.cib = await connectWhenUp('the fencer', 'the CIB daemon', () => connectCib('fencer', ctx.paths.root));
     const ipc = new IpcServer(FencerProtocol, { path: socketPath(ctx.paths, 'fencer'), serverName: `fencer@${ctx.node}`, logger: log });
     this.ipc = ipc;
@@ -71,9 +94,12 @@ export class FencerDaemon implements Daemon {
       return { xml: md.output.slice(start) };
     });
     await ipc.listen();
+    // (In the background: a fencer run alone, without heartbeat, starts at once.)
+    void this.shareOverHeartbeat(ctx);
   }
 
   async stop(): Promise<void> {
+    this.hb?.close();
     this.cib?.close();
     await this.ipc?.close();
   }
@@ -83,8 +109,12 @@ export class FencerDaemon implements Daemon {
     return Cib.parse(xml, 'the live CIB');
   }
 
-  private record(e: FenceEvent): void {
+  /** Keeps an event (once), and tells the other fencers of those that happened here. */
+  private record(e: FenceEvent, share = true): void {
+    if (this.history.some((x) => x.target === e.target && x.completed === e.completed && x.delegate === e.delegate && x.action === e.action)) return;
+    if (share && this.hb) this.hb.request('send', FencerCodec.encode('stonith_event', e)).catch((err: Error) => this.log?.warn({ err: err.message }, 'cannot share a fencing event'));
     this.history.push(e);
+    this.history.sort((a, b) => a.completed - b.completed);
     if (this.history.length > HISTORY_MAX) this.history.splice(0, this.history.length - HISTORY_MAX);
   }
 

@@ -1,5 +1,5 @@
 /** The fencer's local API: Unix socket <runDir>/fencer.sock, cluster-glue IPC, protocol `fencer` v1. */
-import { defineProtocol, type Infer, IpcClient, runtimePaths, s, socketPath } from '@heartbeat-ts/cluster-glue';
+import { defineClusterMessages, defineProtocol, type Infer, IpcClient, runtimePaths, s, socketPath } from '@heartbeat-ts/cluster-glue';
 
 export const FenceEventSchema = s.object({
   target: s.string({ minLength: 1 }),
@@ -62,3 +62,10 @@ export function fenceEventAttrs(e: FenceEvent): Record<string, string> {
   const [client = '', origin = ''] = asker(e).split('@');
   return { action: e.action, target: e.target, client, origin, status: e.status, delegate: e.delegate, [e.status === 'success' ? 'completed' : 'last-failed']: isoZ(e.completed) };
 }
+
+/**
+ * The fencers' cluster messages (heartbeat messages, version 1): `stonith_event` — a fencing
+ * action's result, sent by the fencer that carried it out (or was told of a confirmation) to
+ * all, so that every node's history has it.
+ */
+export const FencerCodec = defineClusterMessages(1, { stonith_event: FenceEventSchema });

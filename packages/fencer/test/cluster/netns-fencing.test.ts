@@ -10,7 +10,7 @@
  *   monitor`); no survivor is fenced.
  * - stonith_admin: Debian's fence_dummy as a device (--reboot), a failing device (the failure and
  *   its reason), a topology whose first level fails and whose second succeeds, the history
- *   (text and Pacemaker's XML), --list-installed, --list-registered, --metadata, --confirm; an
+ *   (text and Pacemaker's XML; every node's fencer has each result), --list-installed, --list-registered, --metadata, --confirm; an
  *   agent that takes too long is timed out (pcmk_reboot_timeout).
  */
 import { execFile, spawn } from 'node:child_process';
@@ -156,8 +156,10 @@ describe('fencing in network namespaces (root)', () => {
     expect(cluster!.powerEvents.filter((e) => e.at >= t0).map((e) => e.node)).toEqual([holder.name]);
     // Rebooted by the fencing: it comes back and joins.
     await settledHolder();
-    const history = await stonithAdmin(survivors[0]!, '--history', holder.name);
-    expect(history.code, history.err).toBe(0);
+    // Both survivors' fencers know it: the one that did it told the other.
+    for (const n of survivors) {
+      await waitFor(`${n.name}'s fencing history`, async () => new RegExp(`^reboot of ${holder.name} by n\\d for controller@n\\d successful at `, 'm').test((await stonithAdmin(n, '--history', holder.name)).out), { timeoutMs: 10_000 });
+    }
   });
 
   step('the holder cut off is fenced by the majority; the VIP is never up on two nodes', async () => {
