@@ -14,6 +14,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -165,6 +166,57 @@ export function fenceAgentDir(): string {
   const agent = join(dirname(fileURLToPath(import.meta.url)), 'power', 'fence-hbts-power.js');
   writeFileSync(join(dir, 'fence_hbts_power'), `#!/bin/sh\nexec "${process.execPath}" "${agent}" "$@"\n`, { mode: 0o755 });
   return dir;
+}
+
+/**
+ * Follows who holds an address, as it happens: `ip monitor` in each node's network namespace
+ * reports every address and link change at once (a node whose link is down does not hold it; a
+ * node powered off loses its monitor with its other processes, and holds nothing). `most` is the
+ * largest number of nodes that held it at the same time since the watch began.
+ */
+export async function watchAddress(nodes: HarnessNode[], ip: string, iface = 'eth0') {
+  const holds = new Map<string, { addr: boolean; up: boolean }>();
+  let most = 0;
+  let events = 0;
+  const count = () => {
+    most = Math.max(most, [...holds.values()].filter((h) => h.addr && h.up).length);
+  };
+  const monitors = await Promise.all(
+    nodes.map(async (n) => {
+      if (!n.ns) throw new Error('watchAddress needs the netns mode');
+      const now = await execa('ip', ['-n', n.ns, '-o', '-4', 'addr', 'show', 'dev', iface, 'up'], { reject: false });
+      const state = { addr: String(now.stdout).includes(`${ip}/`), up: true };
+      holds.set(n.name, state);
+      const m = spawn('ip', ['-n', n.ns, '-o', 'monitor', 'address', 'link'], { stdio: ['ignore', 'pipe', 'ignore'] });
+      let buf = '';
+      m.stdout.on('data', (b: Buffer) => {
+        buf += b.toString();
+        for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
+          const line = buf.slice(0, i);
+          buf = buf.slice(i + 1);
+          events++;
+          if (line.includes(` ${ip}/`)) state.addr = !line.startsWith('Deleted');
+          else if (new RegExp(`^\\d+: ${iface}[@:]`).test(line) && line.includes('<')) state.up = /[<,]UP[,>]/.test(line);
+          count();
+        }
+      });
+      m.on('exit', () => {
+        state.addr = false;
+        count();
+      });
+      return m;
+    }),
+  );
+  count();
+  return {
+    stop: () => monitors.forEach((m) => m.kill()),
+    get most() {
+      return most;
+    },
+    get events() {
+      return events;
+    },
+  };
 }
 
 const liveClusters = new Set<Cluster>();

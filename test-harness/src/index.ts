@@ -1,4 +1,4 @@
-export { Cluster, fenceAgentDir, HarnessNode, type ClusterOptions, type DaemonCommand, type HarnessMode } from './cluster.js';
+export { Cluster, fenceAgentDir, HarnessNode, watchAddress, type ClusterOptions, type DaemonCommand, type HarnessMode } from './cluster.js';
 export { waitFor } from './wait.js';
 export { cleanupStale } from './registry.js';
 export { markedPids, isAlive } from './procs.js';

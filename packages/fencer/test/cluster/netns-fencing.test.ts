@@ -13,12 +13,12 @@
  *   (text and Pacemaker's XML; every node's fencer has each result), --list-installed, --list-registered, --metadata, --confirm; an
  *   agent that takes too long is timed out (pcmk_reboot_timeout).
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { resourceDir } from '@heartbeat-ts/resource-agents';
-import { type Cluster, fenceAgentDir, type HarnessNode, resolveBin, waitFor } from '@heartbeat-ts/test-harness';
+import { type Cluster, fenceAgentDir, type HarnessNode, resolveBin, waitFor, watchAddress } from '@heartbeat-ts/test-harness';
 import { heartbeatCluster } from '@heartbeat-ts/heartbeat/test-cluster';
 import { dumpCrmLogs, storySteps } from '../../../controller/test/cluster/crm-helpers.js';
 
@@ -50,56 +50,6 @@ const vipIn = async (n: HarnessNode) => {
     return false;
   }
 };
-/**
- * Who holds the VIP, followed as it happens: `ip monitor` in each node's network namespace
- * reports every address and link change at once (a node whose link is down does not hold it; a
- * node powered off loses its monitor with its other processes, and holds nothing). `most` is the
- * largest number of nodes that held it at the same time.
- */
-async function watchVip(all: HarnessNode[]) {
-  const holds = new Map<string, { addr: boolean; up: boolean }>();
-  let most = 0;
-  let events = 0;
-  const count = () => {
-    const n = [...holds.values()].filter((h) => h.addr && h.up).length;
-    most = Math.max(most, n);
-  };
-  const monitors = await Promise.all(
-    all.map(async (n) => {
-      const state = { addr: await vipIn(n), up: true };
-      holds.set(n.name, state);
-      const m = spawn('ip', ['-n', n.ns!, '-o', 'monitor', 'address', 'link'], { stdio: ['ignore', 'pipe', 'ignore'] });
-      let buf = '';
-      m.stdout.on('data', (b: Buffer) => {
-        buf += b.toString();
-        for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
-          const line = buf.slice(0, i);
-          buf = buf.slice(i + 1);
-          events++;
-          if (line.includes(`${VIP}/24`)) state.addr = !line.startsWith('Deleted');
-          else if (/^\d+: eth0[@:]/.test(line) && line.includes('<')) state.up = /[<,]UP[,>]/.test(line);
-          count();
-        }
-      });
-      m.on('exit', () => {
-        state.addr = false;
-        count();
-      });
-      return m;
-    }),
-  );
-  count();
-  return {
-    stop: () => monitors.forEach((m) => m.kill()),
-    get most() {
-      return most;
-    },
-    get events() {
-      return events;
-    },
-  };
-}
-
 async function members(n: HarnessNode): Promise<number> {
   const r = await tool(n, '@heartbeat-ts/tools', 'crm_mon', '--output-as', 'xml').catch(() => undefined);
   return r && r.code === 0 ? [...r.out.matchAll(/<node name="[^"]+" id="[^"]*" online="true"/g)].length : 0;
@@ -166,7 +116,7 @@ describe('fencing in network namespaces (root)', () => {
     const holder = await settledHolder();
     const rest = nodes.filter((n) => n !== holder);
     const t0 = Date.now();
-    const watch = await watchVip(nodes);
+    const watch = await watchAddress(nodes, VIP);
     await cluster!.cutLink(holder.name);
     let vipAt = 0;
     await waitFor('the VIP up on the majority side', async () => {
