@@ -110,6 +110,13 @@ export class ControllerDaemon implements Daemon {
     this.fencer = await connectWhenUp('the controller', 'the fencer', () =>
       IpcClient.connect(FencerProtocol, { path: socketPath(ctx.paths, 'fencer'), name: 'controller', timeoutMs: 30 * 60_000, reconnect: true }),
     );
+    // A node fenced by someone else — another node's fencer, an operator's stonith_admin, or
+    // --confirm — is down too: its resources may be recovered.
+    await this.fencer.subscribe('fenced', (e) => {
+      if (!this.isDc || e.origin === `controller@${this.me}` || e.status !== 'success' || e.action === 'on' || this.members.includes(e.target) || this.fenced.has(e.target)) return;
+      this.log.warn({ target: e.target, by: e.origin, reason: e.reason }, 'a node was fenced outside a transition: taken as down');
+      void this.recordFenced(e.target).then(() => this.scheduleSoon(`${e.target} fenced`));
+    });
     this.executor = await connectWhenUp('the controller', 'the executor', () => connectExecutor(ctx.paths, { name: 'controller', reconnect: true }));
 
     const ipc = new IpcServer(ControllerProtocol, { path: socketPath(ctx.paths, 'controller'), serverName: `controller@${ctx.node}`, logger: this.log });
@@ -589,6 +596,12 @@ export class ControllerDaemon implements Daemon {
     }
     if (e.status !== 'success') return { rc: 1, status: 'error', reason: `fencing ${target} failed: ${e.reason ?? ''}` };
     if (action === 'on') return { rc: 0, status: 'done' };
+    await this.recordFenced(target);
+    return { rc: 0, status: 'done' };
+  }
+
+  /** DC: a fenced node is recorded as down (see fenceNode). */
+  private async recordFenced(target: string): Promise<void> {
     if (!this.members.includes(target)) this.fenced.add(target);
     await this.cibWrite('fenced node', async () => {
       const id = await this.nodeId(target);
@@ -597,7 +610,6 @@ export class ControllerDaemon implements Daemon {
       const member = this.members.includes(target);
       await this.cib.request('modify', { section: 'status', xml: xml(xmlElement('status', {}, [xmlElement('node_state', { id, uname: target, in_ccm: String(member), crmd: 'offline', join: 'down', expected: 'down', 'crm-debug-origin': 'hbts-controld-fenced' })])) });
     });
-    return { rc: 0, status: 'done' };
   }
 
   /** DC: one action of a transition, on its node. */

@@ -115,6 +115,7 @@ export class FencerDaemon implements Daemon {
     if (share && this.hb) this.hb.request('send', FencerCodec.encode('stonith_event', e)).catch((err: Error) => this.log?.warn({ err: err.message }, 'cannot share a fencing event'));
     this.history.push(e);
     this.history.sort((a, b) => a.completed - b.completed);
+    this.ipc?.publish('fenced', e);
     if (this.history.length > HISTORY_MAX) this.history.splice(0, this.history.length - HISTORY_MAX);
   }
 

@@ -38,7 +38,10 @@ export const FencerProtocol = defineProtocol({
     /** A fence agent's meta-data XML. */
     metadata: { params: s.object({ agent: s.string({ minLength: 1 }) }), result: s.object({ xml: s.string() }) },
   },
-  events: {},
+  events: {
+    /** Every fencing result this fencer learns of — its own, another node's, an operator's confirmation. */
+    fenced: FenceEventSchema,
+  },
 });
 
 /** A client of the fencer of the node under `root` (default /). */

@@ -134,6 +134,27 @@ describe('fencing in network namespaces (root)', () => {
     await settledHolder();
   });
 
+  step('a device that cannot fence leaves the resources where they were; stonith_admin --confirm releases them', async () => {
+    const holder = await settledHolder();
+    const rest = nodes.filter((n) => n !== holder);
+    const n = rest[0]!;
+    const power = await cluster!.powerSwitch();
+    expect((await cibadmin(n, '-M', '-X', '<nvpair id="power-socket" value="/nonexistent/power.sock"/>')).code).toBe(0);
+    await cluster!.powerOff(holder.name);
+    // Fencing fails, again and again: the VIP is not started elsewhere, crm_mon says why.
+    await waitFor('a failed fencing action', async () => new RegExp(`Failed Fencing Actions:\\n  \\* reboot of ${holder.name} failed`).test((await tool(n, '@heartbeat-ts/tools', 'crm_mon', '-1')).out), { timeoutMs: 15_000 });
+    await new Promise((r) => setTimeout(r, 2000));
+    expect((await Promise.all(rest.map(vipIn))).some(Boolean)).toBe(false);
+    // The operator has made sure the node is off, and says so.
+    const t0 = Date.now();
+    expect((await stonithAdmin(n, '--confirm', holder.name)).code).toBe(0);
+    await waitFor('the VIP up on a survivor', async () => (await Promise.all(rest.map(vipIn))).some(Boolean), { timeoutMs: 15_000, intervalMs: 50 });
+    console.log(`--confirm ${holder.name} -> VIP up on a survivor at +${Date.now() - t0} ms`);
+    expect((await cibadmin(n, '-M', '-X', `<nvpair id="power-socket" value="${power.socket}"/>`)).code).toBe(0);
+    await cluster!.startNode(holder.name);
+    await settledHolder();
+  });
+
   step("stonith_admin: fence_dummy, a failing device, a topology, the history, the agents", async () => {
     const n = nodes[0]!;
     const devices =
