@@ -25,22 +25,10 @@ import { CibProtocol } from '@heartbeat-ts/cib';
 import { resourceDir } from '@heartbeat-ts/resource-agents';
 import { type Cluster, type HarnessNode, resolveBin, waitFor } from '@heartbeat-ts/test-harness';
 import { heartbeatCluster } from '@heartbeat-ts/heartbeat/test-cluster';
-import { PACEMAKER_INSTALLED, pacemakerCluster } from './pacemaker-cluster.js';
+import { benchNeeds, type Impl, OURS, PACEMAKER_INSTALLED, PCMK, pacemakerCluster } from './pacemaker-cluster.js';
 
-if (process.getuid?.() !== 0) {
-  console.error('the CRM benchmark needs root (network namespaces); skipped');
-  process.exit(0);
-}
-for (const f of ['/usr/lib/ocf/resource.d/heartbeat/IPaddr2', '/usr/lib/ocf/resource.d/heartbeat/apache', '/usr/sbin/apache2', '/usr/lib/ocf/resource.d/pacemaker/Dummy']) {
-  if (!existsSync(f)) {
-    console.error(`the CRM benchmark runs ${f}: install resource-agents, pacemaker-resource-agents and apache2; skipped`);
-    process.exit(0);
-  }
-}
+benchNeeds('CRM', ['/usr/lib/ocf/resource.d/heartbeat/IPaddr2', '/usr/lib/ocf/resource.d/heartbeat/apache', '/usr/sbin/apache2', '/usr/lib/ocf/resource.d/pacemaker/Dummy'], 'resource-agents, pacemaker-resource-agents and apache2');
 const quick = process.env.HBTS_BENCH_QUICK === '1';
-const OURS = 'ours';
-const PCMK = 'Pacemaker 2.1.5 + Corosync 3.1.7';
-type Impl = typeof OURS | typeof PCMK;
 const VIP = '10.250.0.100';
 const VIP2 = '10.250.0.101';
 

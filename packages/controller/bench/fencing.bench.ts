@@ -10,25 +10,15 @@
  * Ours: heartbeat with crm respawn, keepalive 100ms / deadtime 500ms; Pacemaker: token 1000
  * (anchors.md: 5.9 s and 6.1 s there).
  */
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { report } from '@heartbeat-ts/cluster-glue';
 import { resourceDir } from '@heartbeat-ts/resource-agents';
 import { type Cluster, fenceAgentDir, type HarnessNode, resolveBin, waitFor, watchAddress } from '@heartbeat-ts/test-harness';
 import { heartbeatCluster } from '@heartbeat-ts/heartbeat/test-cluster';
-import { PACEMAKER_INSTALLED, pacemakerCluster } from './pacemaker-cluster.js';
+import { benchNeeds, type Impl, OURS, PACEMAKER_INSTALLED, PCMK, pacemakerCluster } from './pacemaker-cluster.js';
 
-if (process.getuid?.() !== 0) {
-  console.error('the fencing benchmark needs root (network namespaces); skipped');
-  process.exit(0);
-}
-if (!existsSync('/usr/lib/ocf/resource.d/heartbeat/IPaddr2')) {
-  console.error('the fencing benchmark runs ocf:heartbeat:IPaddr2: install resource-agents; skipped');
-  process.exit(0);
-}
+benchNeeds('fencing', ['/usr/lib/ocf/resource.d/heartbeat/IPaddr2'], 'resource-agents');
 const quick = process.env.HBTS_BENCH_QUICK === '1';
-const OURS = 'ours';
-const PCMK = 'Pacemaker 2.1.5 + Corosync 3.1.7';
-type Impl = typeof OURS | typeof PCMK;
 const VIP = '10.250.0.100';
 const SYSTEM_AGENT = '/usr/sbin/fence_hbts_power';
 

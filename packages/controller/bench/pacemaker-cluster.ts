@@ -12,6 +12,25 @@ import { Cluster, type HarnessNode } from '@heartbeat-ts/test-harness';
 
 export const PACEMAKER_INSTALLED = existsSync('/usr/sbin/pacemakerd') && existsSync('/usr/sbin/corosync');
 
+/** The two stacks a benchmark runs side by side. */
+export const OURS = 'ours';
+export const PCMK = 'Pacemaker 2.1.5 + Corosync 3.1.7';
+export type Impl = typeof OURS | typeof PCMK;
+
+/** Leaves (exit 0, saying why) unless this runs as root with the files it needs (agents). */
+export function benchNeeds(bench: string, files: string[], packages: string): void {
+  if (process.getuid?.() !== 0) {
+    console.error(`the ${bench} benchmark needs root (network namespaces); skipped`);
+    process.exit(0);
+  }
+  for (const f of files) {
+    if (!existsSync(f)) {
+      console.error(`the ${bench} benchmark runs ${f}: install ${packages}; skipped`);
+      process.exit(0);
+    }
+  }
+}
+
 function ids(): { uid: number; gid: number } {
   const uid = Number(execFileSync('id', ['-u', 'hacluster'], { encoding: 'utf8' }).trim());
   const gid = Number(execFileSync('getent', ['group', 'haclient'], { encoding: 'utf8' }).split(':')[2]);
