@@ -9,7 +9,7 @@
 import { spawn } from 'node:child_process';
 import { accessSync, constants, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { isElement, parseXml, type XmlElement } from './xml.js';
+import { elements, parseXml, type XmlElement } from './xml.js';
 
 export const DEFAULT_FENCE_AGENT_DIRS = ['/usr/sbin'];
 
@@ -112,7 +112,7 @@ export async function fenceAgentMetadata(path: string, timeoutMs = 10_000): Prom
   if (r.rc !== 0 || start < 0) throw new Error(`${path}: no meta-data (rc ${r.rc}, ${r.status}): ${r.output.trim().slice(0, 300)}`);
   const end = r.output.indexOf('</resource-agent>');
   const root = parseXml(r.output.slice(start, end >= 0 ? end + '</resource-agent>'.length : undefined), `${path} meta-data`);
-  const kids = (e: XmlElement | undefined, name: string) => (e?.children ?? []).filter((c): c is XmlElement => isElement(c) && c.name === name);
+  const kids = (e: XmlElement | undefined, name: string) => (e ? elements(e, name) : []);
   const text = (e: XmlElement | undefined) => (e?.children ?? []).map((c) => ('text' in c ? c.text : '')).join('').trim();
   return {
     name: root.attrs.name ?? path,

@@ -6,8 +6,8 @@
  * knows it). Not shown yet: pacemakerd's state, tickets and bans.
  */
 import type { Cib } from '@heartbeat-ts/cib/client';
-import { isElement, type XmlElement, xmlElement } from '@heartbeat-ts/cluster-glue';
-import { buildWorkingSet, disabled, managed, primitives, type Rsc, type WorkingSet } from '@heartbeat-ts/pengine';
+import { elements, parseCrmDurationMs, type XmlElement, xmlElement } from '@heartbeat-ts/cluster-glue';
+import { buildWorkingSet, disabled, isTrue, managed, primitives, type Rsc, type WorkingSet } from '@heartbeat-ts/pengine';
 import { fenceEventAttrs } from '@heartbeat-ts/fencer/client';
 import { ctime, type MonitorInput, shownFencing } from './cluster-status.js';
 
@@ -20,11 +20,10 @@ const EXEC_STATUS: Record<string, string> = { '-1': 'pending', 0: 'complete', 1:
 
 const bool = (b: boolean) => (b ? 'true' : 'false');
 const el = xmlElement;
-const kids = (e: XmlElement | undefined, name: string) => (e?.children ?? []).filter((c): c is XmlElement => isElement(c) && c.name === name);
+const kids = (e: XmlElement | undefined, name: string) => (e ? elements(e, name) : []);
 /** "2026-11-26 16:25:05Z", as Pacemaker writes times with their zone (UTC here). */
 const isoZ = (epochS: number) => `${new Date(epochS * 1000).toISOString().slice(0, 19).replace('T', ' ')}Z`;
 const ms = (v: string | undefined) => `${Number(v ?? 0) || 0}ms`;
-const isTrue = (v: string | undefined) => /^(true|on|yes|y|1)$/i.test(v ?? '');
 
 export function monitorXml(m: MonitorInput & { request: string }): XmlElement {
   const ws = buildWorkingSet(m.cib, { now: Math.floor(m.now.getTime() / 1000) });
@@ -44,11 +43,7 @@ function summary(ws: WorkingSet, m: MonitorInput): XmlElement {
   const dcNode = m.dc ? ws.node.get(m.dc) : undefined;
   const prims = topResources(ws).flatMap((r) => primitives(r));
   const prop = (name: string, dflt: string) => ws.cib.property(name) ?? dflt;
-  const durationMs = (v: string) => {
-    const n = /^(\d+)(ms|s|m|min|h)?$/.exec(v.trim());
-    if (!n) return 0;
-    return Number(n[1]) * ({ ms: 1, s: 1000, m: 60_000, min: 60_000, h: 3_600_000 }[n[2] ?? 's'] ?? 1000);
-  };
+  const durationMs = (v: string) => parseCrmDurationMs(v) ?? 0;
   return el('summary', {}, [
     el('stack', { type: 'heartbeat' }),
     el('current_dc', m.dc ? { present: 'true', version: m.version, name: m.dc, id: dcNode?.id ?? m.dc, with_quorum: bool(ws.options.haveQuorum), mixed_version: 'false' } : { present: 'false' }),
