@@ -13,7 +13,7 @@
  * Exit codes: 0; 1 the action failed; 64 usage; 102 no fencer on this node; 105 no such agent.
  * Not built yet: --list NODE, --last, --query, --register/--deregister, --validate, json output.
  */
-import { EXIT, takeRootOption } from '@heartbeat-ts/cluster-glue';
+import { EXIT, serializeXml, takeRootOption, xmlElement } from '@heartbeat-ts/cluster-glue';
 import { connectFencer, fenceEventAttrs, fenceEventText } from './protocol.js';
 
 const usage = `Usage: stonith_admin (-B|-F|-U|-C NODE | -H NODE|* | -L | -I | -M -a AGENT) [--output-as text|xml] [--root DIR]
@@ -50,7 +50,6 @@ if (!command) fail(`say what to do\n${usage}`);
 if (command!.what === '-M' && !agent) fail('--metadata needs --agent AGENT');
 
 const fencer = await connectFencer('stonith_admin', root).catch((e: Error) => fail(`Error: the fencer is not running on this node: ${e.message}`, EXIT.DISCONNECT));
-const esc = (t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 try {
   const { what, arg } = command!;
   if (what === '-B' || what === '-F' || what === '-U') {
@@ -62,8 +61,8 @@ try {
   } else if (what === '-H') {
     const { events } = await fencer.request('history', arg === '*' ? {} : { target: arg! });
     if (format === 'xml') {
-      const list = events.map((e) => `    <fence_event${Object.entries(fenceEventAttrs(e)).map(([k, v]) => ` ${k}="${esc(v)}"`).join('')}/>`);
-      process.stdout.write(`<pacemaker-result api-version="2.25" request="${esc(request)}">\n  <list name="fencing history" count="${events.length}">\n${list.map((l) => `${l}\n`).join('')}  </list>\n  <status code="0" message="OK"/>\n</pacemaker-result>\n`);
+      const list = xmlElement('list', { name: 'fencing history', count: String(events.length) }, events.map((e) => xmlElement('fence_event', fenceEventAttrs(e))));
+      process.stdout.write(serializeXml(xmlElement('pacemaker-result', { 'api-version': '2.25', request }, [list, xmlElement('status', { code: '0', message: 'OK' })])));
     } else for (const e of events) process.stdout.write(`${fenceEventText(e)}${e.reason ? ` (${e.reason})` : ''}\n`);
   } else if (what === '-L') {
     const { devices } = await fencer.request('devices', {});

@@ -20,7 +20,7 @@ import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { resourceDir } from '@heartbeat-ts/resource-agents';
 import { type Cluster, fenceAgentDir, type HarnessNode, resolveBin, waitFor, watchAddress } from '@heartbeat-ts/test-harness';
 import { heartbeatCluster } from '@heartbeat-ts/heartbeat/test-cluster';
-import { dumpCrmLogs, storySteps } from '../../../controller/test/cluster/crm-helpers.js';
+import { cibadmin, dumpCrmLogs, storySteps, tool } from '../../../controller/test/cluster/crm-helpers.js';
 
 const VIP = '10.250.0.100';
 let cluster: Cluster | undefined;
@@ -28,11 +28,6 @@ let nodes: HarnessNode[] = [];
 const story = storySteps();
 const step = story.step;
 
-const tool = async (n: HarnessNode, pkg: string, bin: string, ...args: string[]) => {
-  const r = await n.exec(process.execPath, [resolveBin(pkg, bin), ...args]);
-  return { out: String(r.stdout), err: String(r.stderr), code: r.exitCode ?? -1 };
-};
-const cibadmin = (n: HarnessNode, ...a: string[]) => tool(n, '@heartbeat-ts/cib', 'cibadmin', ...a);
 const stonithAdmin = (n: HarnessNode, ...a: string[]) => tool(n, '@heartbeat-ts/fencer', 'stonith_admin', ...a);
 // (A node being fenced may power off between the check and the command: then it has no VIP.)
 const hasVip = async (n: HarnessNode) => {
