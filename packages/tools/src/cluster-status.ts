@@ -38,8 +38,7 @@ export function ctime(d: Date): string {
 }
 
 /** The "Cluster Summary:" lines. */
-export function clusterSummaryLines(m: MonitorInput): string[] {
-  const ws = buildWorkingSet(m.cib, { now: Math.floor(m.now.getTime() / 1000) });
+export function clusterSummaryLines(m: MonitorInput, ws = buildWorkingSet(m.cib, { now: Math.floor(m.now.getTime() / 1000) })): string[] {
   const root = m.cib.root.attrs;
   const quorum = root['have-quorum'] === '1' || root['have-quorum'] === 'true';
   const out = ['Cluster Summary:', '  * Stack: heartbeat'];
@@ -64,5 +63,5 @@ export function monitorText(m: MonitorInput): string {
   const outdent = (lines: string[]) => lines.map((l, i) => (i === 0 ? l.replace(/^ {2}\* /, '') : l.replace(/^ {2}/, '')));
   const fencing = shownFencing(m);
   const fenceLines = fencing.length ? ['', (m.fencing?.level ?? 0) >= 2 ? 'Fencing History:' : 'Failed Fencing Actions:', ...fencing.map((e) => `  * ${fenceEventText(e)}`)] : [];
-  return `${[...clusterSummaryLines(m), '', ...outdent(nodeListLines(ws)), '', ...outdent(resourceListLines(ws)), ...fenceLines].join('\n')}\n`;
+  return `${[...clusterSummaryLines(m, ws), '', ...outdent(nodeListLines(ws)), '', ...outdent(resourceListLines(ws)), ...fenceLines].join('\n')}\n`;
 }
