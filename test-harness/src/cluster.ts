@@ -172,20 +172,28 @@ export function fenceAgentDir(): string {
  * Follows who holds an address, as it happens: `ip monitor` in each node's network namespace
  * reports every address and link change at once (a node whose link is down does not hold it; a
  * node powered off loses its monitor with its other processes, and holds nothing). `most` is the
- * largest number of nodes that held it at the same time since the watch began.
+ * largest number of nodes that held it at the same time since the watch began; `gainedAt(node)`
+ * when a node came to hold it (the moment the change was reported, not the next poll).
  */
 export async function watchAddress(nodes: HarnessNode[], ip: string, iface = 'eth0') {
-  const holds = new Map<string, { addr: boolean; up: boolean }>();
+  const holds = new Map<string, { addr: boolean; up: boolean; held: boolean; gainedAt?: number }>();
   let most = 0;
   let events = 0;
   const count = () => {
-    most = Math.max(most, [...holds.values()].filter((h) => h.addr && h.up).length);
+    const now = Date.now();
+    for (const h of holds.values()) {
+      const held = h.addr && h.up;
+      if (held && !h.held) h.gainedAt = now;
+      h.held = held;
+    }
+    most = Math.max(most, [...holds.values()].filter((h) => h.held).length);
   };
   const monitors = await Promise.all(
     nodes.map(async (n) => {
       if (!n.ns) throw new Error('watchAddress needs the netns mode');
       const now = await execa('ip', ['-n', n.ns, '-o', '-4', 'addr', 'show', 'dev', iface, 'up'], { reject: false });
-      const state = { addr: String(now.stdout).includes(`${ip}/`), up: true };
+      const addr = String(now.stdout).includes(`${ip}/`);
+      const state: { addr: boolean; up: boolean; held: boolean; gainedAt?: number } = { addr, up: true, held: addr };
       holds.set(n.name, state);
       const m = spawn('ip', ['-n', n.ns, '-o', 'monitor', 'address', 'link'], { stdio: ['ignore', 'pipe', 'ignore'] });
       let buf = '';
@@ -215,6 +223,10 @@ export async function watchAddress(nodes: HarnessNode[], ip: string, iface = 'et
     },
     get events() {
       return events;
+    },
+    /** When `node` last came to hold the address (ms since the epoch), if it did since the watch began. */
+    gainedAt(node: string): number | undefined {
+      return holds.get(node)?.gainedAt;
     },
   };
 }

@@ -2,9 +2,11 @@
  * The CRM against Pacemaker 2.1.5 + Corosync 3.1.7, side by side in one run, same harness (three
  * nodes in network namespaces: needs root), same CIB:
  * - a group `web` of ocf:heartbeat:IPaddr2 (a VIP) and Debian's apache (ocf:heartbeat:apache);
- *   a group `mv` of IPaddr2 (a second VIP) and ocf:pacemaker:Dummy; stonith-enabled=false;
+ *   a group `mv` of IPaddr2 (a second VIP) and ocf:pacemaker:Dummy; both resource-stickiness=100;
+ *   stonith-enabled=false;
  * - idle RSS and CPU per node (the cluster's processes, apache's not counted);
  * - `crm_resource --move` of `mv` → its VIP up on the target (the command's time included);
+ *   a VIP is up when `ip monitor` in the node's namespace reports its address (watchAddress);
  * - CIB modify throughput through persistent client connections on n1 (each update creates its
  *   own nvpair; afterwards every node's CIB must hold all of them: nothing lost), and whether a
  *   daemon was evicted or respawned meanwhile;
@@ -23,7 +25,7 @@ import { join } from 'node:path';
 import { IpcClient, report } from '@heartbeat-ts/cluster-glue';
 import { CibProtocol } from '@heartbeat-ts/cib';
 import { resourceDir } from '@heartbeat-ts/resource-agents';
-import { type Cluster, type HarnessNode, resolveBin, waitFor } from '@heartbeat-ts/test-harness';
+import { type Cluster, type HarnessNode, resolveBin, waitFor, watchAddress } from '@heartbeat-ts/test-harness';
 import { heartbeatCluster } from '@heartbeat-ts/heartbeat/test-cluster';
 import { benchNeeds, type Impl, OURS, PACEMAKER_INSTALLED, PCMK, pacemakerCluster } from './pacemaker-cluster.js';
 
@@ -131,8 +133,11 @@ async function configure(s: Stack): Promise<void> {
   await ok('stonith-enabled=false', s.tool(n1, 'crm_attribute', '-t', 'crm_config', '-n', 'stonith-enabled', '-v', 'false'));
   const ip = (id: string, addr: string) =>
     `<primitive id="${id}" class="ocf" provider="heartbeat" type="IPaddr2"><instance_attributes id="${id}-ia"><nvpair id="${id}-ip" name="ip" value="${addr}"/><nvpair id="${id}-mask" name="cidr_netmask" value="24"/><nvpair id="${id}-nic" name="nic" value="eth0"/></instance_attributes><operations><op id="${id}-mon" name="monitor" interval="10s" timeout="20s"/></operations></primitive>`;
-  const web = `<group id="web">${ip('web-vip', VIP)}<primitive id="web-apache" class="ocf" provider="heartbeat" type="apache"><instance_attributes id="web-apache-ia"><nvpair id="web-apache-conf" name="configfile" value="/etc/apache2/apache2.conf"/></instance_attributes><operations><op id="web-apache-mon" name="monitor" interval="10s" timeout="20s"/><op id="web-apache-start" name="start" interval="0" timeout="40s"/></operations></primitive></group>`;
-  const mv = `<group id="mv">${ip('mv-vip', VIP2)}<primitive id="mv-dummy" class="ocf" provider="pacemaker" type="Dummy"><operations><op id="mv-dummy-mon" name="monitor" interval="10s" timeout="20s"/></operations></primitive></group>`;
+  // (Both groups sticky, as production clusters are: the power-off moves web alone, not mv too
+  // for balance — the anchor's figure is for the seed group alone.)
+  const sticky = (id: string) => `<meta_attributes id="${id}-meta"><nvpair id="${id}-stickiness" name="resource-stickiness" value="100"/></meta_attributes>`;
+  const web = `<group id="web">${sticky('web')}${ip('web-vip', VIP)}<primitive id="web-apache" class="ocf" provider="heartbeat" type="apache"><instance_attributes id="web-apache-ia"><nvpair id="web-apache-conf" name="configfile" value="/etc/apache2/apache2.conf"/></instance_attributes><operations><op id="web-apache-mon" name="monitor" interval="10s" timeout="20s"/><op id="web-apache-start" name="start" interval="0" timeout="40s"/></operations></primitive></group>`;
+  const mv = `<group id="mv">${sticky('mv')}${ip('mv-vip', VIP2)}<primitive id="mv-dummy" class="ocf" provider="pacemaker" type="Dummy"><operations><op id="mv-dummy-mon" name="monitor" interval="10s" timeout="20s"/></operations></primitive></group>`;
   await ok('create web', s.tool(n1, 'cibadmin', '-C', '-o', 'resources', '-X', web));
   await ok('create mv', s.tool(n1, 'cibadmin', '-C', '-o', 'resources', '-X', mv));
   await ok('bench attributes', s.tool(n1, 'cibadmin', '-C', '-o', 'crm_config', '-X', '<cluster_property_set id="bench-set"/>'));
@@ -174,11 +179,13 @@ async function idle(s: Stack, ms: number): Promise<{ rssMb: number; cpu: number;
 async function moveOnce(s: Stack): Promise<number> {
   const from = (await holderOf(s.cluster, VIP2))!;
   const target = running(s.cluster).find((n) => n !== from)!;
+  const watch = await watchAddress([target], VIP2);
   const t0 = Date.now();
   const r = await s.tool(from, 'crm_resource', '--move', '-r', 'mv', '-N', target.name);
   if (r.code !== 0) throw new Error(`${s.impl}: crm_resource --move failed: ${r.out}`);
-  await waitFor(`${s.impl}: mv's VIP on ${target.name}`, () => hasAddr(target, VIP2), { timeoutMs: 30_000, intervalMs: 10 });
-  const took = Date.now() - t0;
+  await waitFor(`${s.impl}: mv's VIP on ${target.name}`, async () => watch.gainedAt(target.name) !== undefined, { timeoutMs: 30_000, intervalMs: 5 });
+  watch.stop();
+  const took = watch.gainedAt(target.name)! - t0;
   // Leave it there: the move constraint goes, the VIP stays (nothing pulls it back).
   await s.tool(target, 'crm_resource', '--clear', '-r', 'mv');
   await new Promise((res) => setTimeout(res, 3000));
@@ -188,14 +195,13 @@ async function moveOnce(s: Stack): Promise<number> {
 async function powerOffOnce(s: Stack): Promise<{ vip: number; http: number }> {
   const holder = await waitServing(s);
   const survivors = running(s.cluster).filter((n) => n !== holder);
+  const watch = await watchAddress(survivors, VIP);
   const t0 = Date.now();
   await s.cluster.powerOff(holder.name);
-  let vipAt = 0;
-  await waitFor(`${s.impl}: VIP and HTTP on a survivor`, async () => {
-    if (!vipAt && (await Promise.all(survivors.map((n) => hasAddr(n, VIP)))).some(Boolean)) vipAt = Date.now();
-    return vipAt > 0 && (await http(survivors[0]!)) === '200';
-  }, { timeoutMs: 60_000, intervalMs: 10 });
-  const res = { vip: vipAt - t0, http: Date.now() - t0 };
+  const vipAt = () => Math.min(...survivors.map((n) => watch.gainedAt(n.name) ?? Infinity));
+  await waitFor(`${s.impl}: VIP and HTTP on a survivor`, async () => vipAt() < Infinity && (await http(survivors[0]!)) === '200', { timeoutMs: 60_000, intervalMs: 10 });
+  watch.stop();
+  const res = { vip: vipAt() - t0, http: Date.now() - t0 };
   await s.cluster.startNode(holder.name);
   await waitOnline(s, 3);
   await waitServing(s);

@@ -66,11 +66,8 @@ async function once(impl: Impl, c: Cluster, how: 'power-off' | 'cut link'): Prom
   const t0 = Date.now();
   if (how === 'power-off') await c.powerOff(h.name);
   else await c.cutLink(h.name);
-  let vipAt = 0;
-  await waitFor(`${impl}: the VIP elsewhere`, async () => {
-    if ((await Promise.all(rest.map(hasVip))).some(Boolean)) vipAt = Date.now();
-    return vipAt > 0;
-  }, { timeoutMs: 60_000, intervalMs: 10 });
+  const vipAt = () => Math.min(...rest.map((n) => watch.gainedAt(n.name) ?? Infinity));
+  await waitFor(`${impl}: the VIP elsewhere`, async () => vipAt() < Infinity, { timeoutMs: 60_000, intervalMs: 5 });
   await new Promise((r) => setTimeout(r, 1000));
   watch.stop();
   const fencedAt = c.powerEvents.find((e) => e.node === h.name && e.at >= t0)?.at;
@@ -78,7 +75,7 @@ async function once(impl: Impl, c: Cluster, how: 'power-off' | 'cut link'): Prom
   // The fenced node was rebooted by the switch; wait until it is back before the next case.
   await holder(impl, c);
   await new Promise((r) => setTimeout(r, 2000));
-  return { fenced: fencedAt ? fencedAt - t0 : NaN, vip: vipAt - t0, most: watch.most };
+  return { fenced: fencedAt ? fencedAt - t0 : NaN, vip: vipAt() - t0, most: watch.most };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
