@@ -12,7 +12,7 @@
  *   --root DIR              the runtime root of the node
  * Exit codes: 0; 64 usage; 102 the attribute daemon is not running; 105 (-Q) no such attribute.
  */
-import { EXIT, parseCrmDurationMs, takeRootOption, commandOptions } from '@heartbeat-ts/cluster-glue';
+import { EXIT, parseCrmDurationMs, takeRootOption, commandOptions } from '@heartbeat-ts/cluster-glue/client';
 import { connectAttrd } from './protocol.js';
 
 const usage = `Usage: attrd_updater -n NAME (-U VALUE | -D | -Q) [-N NODE] [-A] [-d DELAY] [-l reboot|forever]

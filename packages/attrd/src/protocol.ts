@@ -3,7 +3,7 @@
  * `attrd` v1) and its cluster messages (heartbeat messages `attrd_update`, `attrd_sync_req`,
  * `attrd_sync`, each with `v` = 1 and a JSON `data` checked on arrival).
  */
-import { defineClusterMessages, defineProtocol, type Infer, IpcClient, runtimePaths, s, socketPath } from '@heartbeat-ts/cluster-glue';
+import { defineClusterMessages, defineProtocol, type Infer, IpcClient, runtimePaths, s, socketPath } from '@heartbeat-ts/cluster-glue/client';
 
 const lifetime = s.enum(['reboot', 'forever'] as const);
 const AttributeValueSchema = s.object({ name: s.string(), node: s.string(), value: s.string(), lifetime });

@@ -10,7 +10,7 @@
  * 102 daemon not running, 105 no such object, 108 already exists.
  */
 import { readFileSync } from 'node:fs';
-import { EXIT, HaError, takeRootOption } from '@heartbeat-ts/cluster-glue';
+import { EXIT, HaError, takeRootOption } from '@heartbeat-ts/cluster-glue/client';
 import { connectCib } from './protocol.js';
 
 const HELP = `Usage: cibadmin (-Q|-C|-M|-R|-D|-E) [-o SECTION] [-X XML | -x FILE | -p] [-A XPATH]

@@ -6,7 +6,7 @@
  * 66 cannot read input, 102 the CIB daemon (for -L) is not running. --root DIR as every command.
  */
 import { readFileSync } from 'node:fs';
-import { EXIT, takeRootOption } from '@heartbeat-ts/cluster-glue';
+import { EXIT, takeRootOption } from '@heartbeat-ts/cluster-glue/client';
 import { queryLiveCib } from './protocol.js';
 import { Cib } from './model.js';
 import { verifyCib } from './validate.js';

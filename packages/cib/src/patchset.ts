@@ -6,7 +6,7 @@
  * `/cib/configuration/resources/primitive[@id='d1']`. Children are matched by tag and id (by
  * tag and order when they have none). Also applies such a patchset to a tree. Pure.
  */
-import { isElement, type XmlElement, type XmlNode } from '@heartbeat-ts/cluster-glue';
+import { isElement, type XmlElement, type XmlNode } from '@heartbeat-ts/cluster-glue/client';
 import { selectXPath } from './xpath.js';
 
 const clone = (e: XmlElement): XmlElement => ({ name: e.name, attrs: { ...e.attrs }, children: e.children.map((c) => (isElement(c) ? clone(c) : { ...c })) });

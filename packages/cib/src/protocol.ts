@@ -1,5 +1,5 @@
 /** The cib daemon's API (Unix socket <runDir>/cib.sock, cluster-glue IPC, protocol `cib` v1). */
-import { defineProtocol, IpcClient, runtimePaths, s, socketPath } from '@heartbeat-ts/cluster-glue';
+import { defineProtocol, IpcClient, runtimePaths, s, socketPath } from '@heartbeat-ts/cluster-glue/client';
 
 const section = s.optional(s.enum(['crm_config', 'nodes', 'resources', 'constraints', 'op_defaults', 'rsc_defaults', 'fencing-topology', 'tags', 'alerts', 'acls', 'status'] as const));
 const version = s.object({ version: s.string() });

@@ -4,7 +4,7 @@
  * interval or timeout, a wrong child, missing attributes, and Pacemaker's start-up check that
  * STONITH is either configured or disabled. Not a full Relax-NG validation of the schema.
  */
-import { parseCrmDurationMs } from '@heartbeat-ts/cluster-glue';
+import { parseCrmDurationMs } from '@heartbeat-ts/cluster-glue/client';
 import { allResourceIds, Cib } from './model.js';
 import { elements, walk, type XmlElement } from './xml.js';
 

@@ -5,7 +5,7 @@
  * `[@a='x' and @b='y']`, `[@a='x' or @a='y']`, `[not(@a)]`, `[2]`, `[last()]`. Anything else is
  * refused with a message saying so, never guessed at. Pure.
  */
-import { isElement, type XmlElement } from '@heartbeat-ts/cluster-glue';
+import { isElement, type XmlElement } from '@heartbeat-ts/cluster-glue/client';
 
 export class XPathError extends Error {}
 

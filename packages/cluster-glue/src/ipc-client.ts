@@ -10,7 +10,7 @@ import { createConnection, type Socket } from 'node:net';
 import { HaError, IpcConnectError, IpcDisconnectedError, IpcTimeoutError, ProtocolError, RemoteError } from './errors.js';
 import { FramedSocket } from './framed-socket.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from './framing.js';
-import { type Logger, silentLogger } from './log.js';
+import type { Logger } from './log.js';
 import {
   ENVELOPE_VERSION,
   Event as EventEnvelope,
@@ -50,6 +50,9 @@ interface Pending {
 
 type Listener = (body: unknown) => void;
 
+/** Without a logger, a client says nothing (and does not load the logging library). */
+const quiet: Pick<Logger, 'info' | 'warn'> = { info: () => undefined, warn: () => undefined };
+
 export class IpcClient<D extends ProtocolDef> extends EventEmitter {
   private framed: FramedSocket | undefined;
   private nextId = 1;
@@ -58,14 +61,14 @@ export class IpcClient<D extends ProtocolDef> extends EventEmitter {
   private closedByUser = false;
   private connecting: Promise<void> | undefined;
   private server = '';
-  private readonly log: Logger;
+  private readonly log: Pick<Logger, 'info' | 'warn'>;
 
   private constructor(
     readonly protocol: D,
     private readonly opts: IpcClientOptions,
   ) {
     super();
-    this.log = opts.logger ?? silentLogger();
+    this.log = opts.logger ?? quiet;
   }
 
   static async connect<D extends ProtocolDef>(protocol: D, opts: IpcClientOptions): Promise<IpcClient<D>> {

@@ -13,7 +13,7 @@
  *   queue-time (ms), op-digest / op-restart-digest / op-secure-digest, exit-reason.
  * Pure.
  */
-import type { Infer, XmlElement } from '@heartbeat-ts/cluster-glue';
+import type { Infer, XmlElement } from '@heartbeat-ts/cluster-glue/client';
 import type { ResourceHistorySchema, WireOpRecord } from '@heartbeat-ts/executor';
 
 /** The executor's history of a resource, as its socket gives it. */

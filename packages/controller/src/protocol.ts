@@ -10,7 +10,7 @@
  * - `crmd_result` node → DC: the action's result.
  * - `crmd_cleanup` any → all: forget a resource's history and failures (on one node, or all).
  */
-import { defineClusterMessages, type Infer, s } from '@heartbeat-ts/cluster-glue';
+import { defineClusterMessages, type Infer, s } from '@heartbeat-ts/cluster-glue/client';
 
 const strings = s.record(s.string());
 

@@ -1,5 +1,5 @@
 /** The controller's local API (Unix socket <runDir>/controller.sock, cluster-glue IPC, protocol `controller` v1): its view of the cluster, for tools and tests. */
-import { defineProtocol, type Infer, IpcClient, runtimePaths, s, socketPath } from '@heartbeat-ts/cluster-glue';
+import { defineProtocol, type Infer, IpcClient, runtimePaths, s, socketPath } from '@heartbeat-ts/cluster-glue/client';
 
 const TransitionInfoSchema = s.object({
   id: s.integer({ min: 0 }),

@@ -1,5 +1,5 @@
 /** The typed client of the executor's socket, for the CRM, ha-exec and tests. */
-import { IpcClient, type IpcClientOptions, type RuntimePaths, socketPath } from '@heartbeat-ts/cluster-glue';
+import { IpcClient, type IpcClientOptions, type RuntimePaths, socketPath } from '@heartbeat-ts/cluster-glue/client';
 import { ExecutorProtocol } from './protocol.js';
 
 export type ExecutorClient = IpcClient<typeof ExecutorProtocol>;

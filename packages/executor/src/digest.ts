@@ -5,7 +5,7 @@
  * resource's definition changed; a changed restart digest means the change needs a restart
  * (a change to reloadable parameters only can be applied with reload-agent).
  */
-import { paramDigest as paramsDigest } from '@heartbeat-ts/cluster-glue';
+import { paramDigest as paramsDigest } from '@heartbeat-ts/cluster-glue/client';
 import type { AgentMetadata } from './metadata.js';
 
 export { paramsDigest };

@@ -3,7 +3,7 @@
  * ha-exec — run and inspect resource agents through the executor daemon (or in this process
  * with --local). See HELP for commands and exit codes.
  */
-import { EXIT, HaError, parseCrmDurationMs, runtimePaths, takeRootOption } from '@heartbeat-ts/cluster-glue';
+import { EXIT, HaError, parseCrmDurationMs, runtimePaths, takeRootOption } from '@heartbeat-ts/cluster-glue/client';
 import { CLASSES, listAgents, listProviders } from './agent-classes.js';
 import { connectExecutor, execRequestTimeout } from './client.js';
 import { Executor, ExecutorError, type OpRecord } from './executor.js';

@@ -4,7 +4,7 @@
  * timeouts and intervals). Bad XML or a document that is not agent metadata is an error that
  * names the agent.
  */
-import { child, elements, parseCrmDurationMs as parseDurationMs, parseXml, XmlError, type XmlElement } from '@heartbeat-ts/cluster-glue';
+import { child, elements, parseCrmDurationMs as parseDurationMs, parseXml, XmlError, type XmlElement } from '@heartbeat-ts/cluster-glue/client';
 
 export interface ParameterInfo {
   name: string;

@@ -3,7 +3,7 @@
  * `executor` v1). Times are milliseconds. `exec` answers with the operation's (first)
  * result; the `op` event carries every one-shot result and each change of a recurring one.
  */
-import { defineProtocol, type Infer, s } from '@heartbeat-ts/cluster-glue';
+import { defineProtocol, type Infer, s } from '@heartbeat-ts/cluster-glue/client';
 
 const strings = s.record(s.string());
 const ms = s.integer({ min: 0, max: 7 * 24 * 3600 * 1000 });

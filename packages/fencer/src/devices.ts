@@ -13,7 +13,7 @@
  * order, a level succeeding when every one of its devices does. Pure.
  */
 import type { Cib } from '@heartbeat-ts/cib/client';
-import { isElement, parseCrmDurationMs, type XmlElement } from '@heartbeat-ts/cluster-glue';
+import { isElement, parseCrmDurationMs, type XmlElement } from '@heartbeat-ts/cluster-glue/client';
 
 export type HostCheck = 'static-list' | 'dynamic-list' | 'status' | 'none';
 

@@ -1,5 +1,5 @@
 /** The fencer's local API: Unix socket <runDir>/fencer.sock, cluster-glue IPC, protocol `fencer` v1. */
-import { defineClusterMessages, defineProtocol, type Infer, IpcClient, runtimePaths, s, socketPath } from '@heartbeat-ts/cluster-glue';
+import { defineClusterMessages, defineProtocol, type Infer, IpcClient, runtimePaths, s, socketPath } from '@heartbeat-ts/cluster-glue/client';
 
 export const FenceEventSchema = s.object({
   target: s.string({ minLength: 1 }),

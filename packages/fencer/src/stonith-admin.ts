@@ -13,7 +13,7 @@
  * Exit codes: 0; 1 the action failed; 64 usage; 102 no fencer on this node; 105 no such agent.
  * Not built yet: --list NODE, --last, --query, --register/--deregister, --validate, json output.
  */
-import { EXIT, serializeXml, takeRootOption, xmlElement } from '@heartbeat-ts/cluster-glue';
+import { EXIT, serializeXml, takeRootOption, xmlElement } from '@heartbeat-ts/cluster-glue/client';
 import { connectFencer, fenceEventAttrs, fenceEventText } from './protocol.js';
 
 const usage = `Usage: stonith_admin (-B|-F|-U|-C NODE | -H NODE|* | -L | -I | -M -a AGENT) [--output-as text|xml] [--root DIR]

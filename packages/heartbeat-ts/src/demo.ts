@@ -10,7 +10,7 @@
 import { chmodSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { IpcClient } from '@heartbeat-ts/cluster-glue';
+import { IpcClient } from '@heartbeat-ts/cluster-glue/client';
 import { Cib, connectCib } from '@heartbeat-ts/cib/client';
 import { connectController } from '@heartbeat-ts/controller/status';
 import { HeartbeatProtocol } from '@heartbeat-ts/heartbeat';

@@ -6,7 +6,7 @@
  *   hbparameter -p NAME | nodeweight NODE | nodesite NODE        (-m: sentences for people)
  * Exit: 0 ok (node/link up), 1 down/stopped, 11 bad parameters, 12 timeout, 13 other error.
  */
-import { HaError, runtimePaths, takeRootOption } from '@heartbeat-ts/cluster-glue';
+import { HaError, runtimePaths, takeRootOption } from '@heartbeat-ts/cluster-glue/client';
 import { connectHeartbeat, type HeartbeatClient } from './client.js';
 
 const OK = 0;

@@ -1,5 +1,5 @@
 /** The typed client of the heartbeat API, for the CRM and other cluster clients. */
-import { IpcClient, type IpcClientOptions, type RuntimePaths, socketPath } from '@heartbeat-ts/cluster-glue';
+import { IpcClient, type IpcClientOptions, type RuntimePaths, socketPath } from '@heartbeat-ts/cluster-glue/client';
 import { HeartbeatProtocol } from './protocol.js';
 
 export type HeartbeatClient = IpcClient<typeof HeartbeatProtocol>;

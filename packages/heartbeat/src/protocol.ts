@@ -2,7 +2,7 @@
  * The heartbeat client API (Unix socket <runDir>/heartbeat.sock, cluster-glue IPC):
  * what cl_status, the CRM and any other cluster client use. Version 1.
  */
-import { defineProtocol, type Infer, s } from '@heartbeat-ts/cluster-glue';
+import { defineProtocol, type Infer, s } from '@heartbeat-ts/cluster-glue/client';
 
 export const NodeStatusSchema = s.enum(['init', 'up', 'active', 'dead', 'ping'] as const);
 export const LinkStatusSchema = s.enum(['up', 'dead'] as const);

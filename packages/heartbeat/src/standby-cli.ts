@@ -2,7 +2,7 @@
  * hb_standby / hb_takeover [all|local|foreign] (haresources mode): give this node's resource
  * groups to the others, or ask the others for theirs — heartbeat 3's commands. Default: all.
  */
-import { exitCodeFor, runtimePaths, takeRootOption } from '@heartbeat-ts/cluster-glue';
+import { exitCodeFor, runtimePaths, takeRootOption } from '@heartbeat-ts/cluster-glue/client';
 import { connectHeartbeat } from './client.js';
 
 export async function standbyCli(takeover: boolean, argv: string[]): Promise<never> {

@@ -17,7 +17,7 @@
  * Pure.
  */
 import type { Cib, Constraint, ResourceSet } from '@heartbeat-ts/cib/client';
-import { isElement, type XmlElement } from '@heartbeat-ts/cluster-glue';
+import { isElement, type XmlElement } from '@heartbeat-ts/cluster-glue/client';
 import { parseScore } from './scores.js';
 import { isTrue } from './working-set.js';
 

@@ -22,7 +22,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { Cib, queryLiveCib, verifyCib } from '@heartbeat-ts/cib/client';
-import { EXIT, serializeXml, takeRootOption, commandOptions } from '@heartbeat-ts/cluster-glue';
+import { EXIT, serializeXml, takeRootOption, commandOptions } from '@heartbeat-ts/cluster-glue/client';
 import { runTransition, type TransitionRun } from './execute.js';
 import { graphDot, graphXml, transitionGraph } from './graph.js';
 import { parseOperationSpec } from './inject.js';

@@ -12,7 +12,7 @@
  * The lines are Pacemaker's. Pure: it changes the CIB element it is given.
  */
 import { Cib } from '@heartbeat-ts/cib/client';
-import type { XmlElement } from '@heartbeat-ts/cluster-glue';
+import type { XmlElement } from '@heartbeat-ts/cluster-glue/client';
 import { transitionGraph, type GraphAction, type TransitionGraph } from './graph.js';
 import { parseOperationSpec, StatusWriter } from './inject.js';
 import type { Simulation } from './simulate.js';

@@ -20,7 +20,7 @@
  * remote nodes.
  */
 import { attributeSets } from '@heartbeat-ts/cib/client';
-import { isElement, type XmlElement, parseCrmDurationMs } from '@heartbeat-ts/cluster-glue';
+import { isElement, type XmlElement, parseCrmDurationMs } from '@heartbeat-ts/cluster-glue/client';
 import { ruleHolds } from './rules.js';
 import { parseScore } from './scores.js';
 import { actionParams, canMigrate, isManaged, isTrue, primitives, setValues, type NodeInfo, type Role, type Rsc, type WorkingSet } from './working-set.js';

@@ -8,7 +8,7 @@
  * parameters and no digest, as Pacemaker's do (a resource found running by one restarts). Pure apart from the clock.
  */
 import { CibError } from '@heartbeat-ts/cib/client';
-import { isElement, type XmlElement } from '@heartbeat-ts/cluster-glue';
+import { isElement, type XmlElement } from '@heartbeat-ts/cluster-glue/client';
 
 export interface Injections {
   nodeUp?: string[];

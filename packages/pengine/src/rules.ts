@@ -7,7 +7,7 @@
  * the resource's parameter or meta-attribute; rsc_expression and op_expression (rules of
  * rsc_defaults and op_defaults) test the resource's agent and the operation. Pure.
  */
-import { elements, parseCrmDurationMs, type XmlElement } from '@heartbeat-ts/cluster-glue';
+import { elements, parseCrmDurationMs, type XmlElement } from '@heartbeat-ts/cluster-glue/client';
 
 export interface RuleContext {
   /** The node's attributes (#uname and friends included). */

@@ -12,7 +12,7 @@
  * `unsupported` lists what an input uses that is not decided here; nothing in Pacemaker's
  * corpus is reported there today (what is decided differently is the corpus baseline's list).
  */
-import { paramDigest, type XmlElement } from '@heartbeat-ts/cluster-glue';
+import { paramDigest, type XmlElement } from '@heartbeat-ts/cluster-glue/client';
 import type { Constraint } from '@heartbeat-ts/cib/client';
 import { probeWanted } from './graph.js';
 import { ruleHolds } from './rules.js';

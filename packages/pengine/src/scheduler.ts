@@ -5,7 +5,7 @@
  * numbered pe-input file for `crm_simulate -x`. Protocol `scheduler` v1 on
  * `<runDir>/scheduler.sock` (cluster-glue IPC). `computeTransition()` is the pure part.
  */
-import { defineProtocol, type Infer, parseCrmDurationMs, s, serializeXml } from '@heartbeat-ts/cluster-glue';
+import { defineProtocol, type Infer, parseCrmDurationMs, s, serializeXml } from '@heartbeat-ts/cluster-glue/client';
 import { Cib } from '@heartbeat-ts/cib/client';
 import { actionResourceName } from './execute.js';
 import { type GraphAction, transitionGraph, type TransitionGraph } from './graph.js';

@@ -5,7 +5,7 @@
  * with its fail counts — all read from the status section's operation history. Pure.
  */
 import { attributeSets, type AttributeSet, Cib, type Primitive, resourceOf, type Resource as CibResource } from '@heartbeat-ts/cib/client';
-import { isElement, paramDigest, parseCrmDurationMs, type XmlElement } from '@heartbeat-ts/cluster-glue';
+import { isElement, paramDigest, parseCrmDurationMs, type XmlElement } from '@heartbeat-ts/cluster-glue/client';
 import { simpleConstraints, type SimpleConstraint } from './constraints.js';
 import { ruleHolds, type RuleContext } from './rules.js';
 import { INFINITY, parseScore } from './scores.js';

@@ -6,7 +6,7 @@
  * update.
  */
 import type { Cib } from '@heartbeat-ts/cib/client';
-import { elements, type XmlElement, xmlElement } from '@heartbeat-ts/cluster-glue';
+import { elements, type XmlElement, xmlElement } from '@heartbeat-ts/cluster-glue/client';
 
 export type Scope = 'crm_config' | 'nodes' | 'status';
 

@@ -1,5 +1,5 @@
 /** What the tools share as commands. */
-import { EXIT } from '@heartbeat-ts/cluster-glue';
+import { EXIT } from '@heartbeat-ts/cluster-glue/client';
 
 /** Connects (or asks) a daemon of this node; when it does not answer, says so and exits 102, as Pacemaker's tools do
  * (`xml`: the error as the tool's XML output, on stdout). */

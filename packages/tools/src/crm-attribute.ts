@@ -16,7 +16,7 @@
  */
 import { Cib, connectCib } from '@heartbeat-ts/cib/client';
 import { clusterOrExit } from './cli.js';
-import { EXIT, serializeXml, takeRootOption, commandOptions } from '@heartbeat-ts/cluster-glue';
+import { EXIT, serializeXml, takeRootOption, commandOptions } from '@heartbeat-ts/cluster-glue/client';
 import { attributeUpdate, findAttribute, type Scope } from './attributes.js';
 
 const usage = `Usage: crm_attribute -n NAME [-v VALUE | -D | -G [-q] [-d DEFAULT]] [-t crm_config|nodes|status | -l forever|reboot] [-N NODE]

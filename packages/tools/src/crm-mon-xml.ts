@@ -6,7 +6,7 @@
  * knows it). Not shown yet: pacemakerd's state, tickets and bans.
  */
 import type { Cib } from '@heartbeat-ts/cib/client';
-import { elements, parseCrmDurationMs, type XmlElement, xmlElement } from '@heartbeat-ts/cluster-glue';
+import { elements, parseCrmDurationMs, type XmlElement, xmlElement } from '@heartbeat-ts/cluster-glue/client';
 import { buildWorkingSet, disabled, isTrue, managed, primitives, type Rsc, type WorkingSet } from '@heartbeat-ts/pengine';
 import { fenceEventAttrs } from '@heartbeat-ts/fencer/client';
 import { ctime, type MonitorInput, shownFencing } from './cluster-status.js';

@@ -11,13 +11,13 @@
  * Not built yet: -r, -f, -A, -n, -o, -s and the other sections (issue 10).
  */
 import { Cib, connectCib } from '@heartbeat-ts/cib/client';
-import { takeRootOption } from '@heartbeat-ts/cluster-glue';
+import { takeRootOption } from '@heartbeat-ts/cluster-glue/client';
 import { connectController } from '@heartbeat-ts/controller/status';
 import { clusterOrExit } from './cli.js';
 import { monitorText } from './cluster-status.js';
 import { monitorXml } from './crm-mon-xml.js';
 import { connectFencer, type FenceEvent } from '@heartbeat-ts/fencer/client';
-import { serializeXml } from '@heartbeat-ts/cluster-glue';
+import { serializeXml } from '@heartbeat-ts/cluster-glue/client';
 
 const VERSION = 'heartbeat-ts 0.1.0';
 const usage = `Usage: crm_mon [-1] [-i SECONDS] [--output-as text|xml] [--root DIR]

@@ -10,7 +10,7 @@
  * Not built yet: -R (remove a node), -e, -N.
  */
 import { Cib, connectCib } from '@heartbeat-ts/cib/client';
-import { EXIT, takeRootOption } from '@heartbeat-ts/cluster-glue';
+import { EXIT, takeRootOption } from '@heartbeat-ts/cluster-glue/client';
 import { connectController } from '@heartbeat-ts/controller/status';
 import { clusterOrExit } from './cli.js';
 

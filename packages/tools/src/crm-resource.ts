@@ -16,7 +16,7 @@
  */
 import { Cib, connectCib } from '@heartbeat-ts/cib/client';
 import { clusterOrExit } from './cli.js';
-import { EXIT, HaError, serializeXml, takeRootOption, type XmlElement, commandOptions } from '@heartbeat-ts/cluster-glue';
+import { EXIT, HaError, serializeXml, takeRootOption, type XmlElement, commandOptions } from '@heartbeat-ts/cluster-glue/client';
 import { connectController } from '@heartbeat-ts/controller/status';
 import { buildWorkingSet, primitives } from '@heartbeat-ts/pengine/working-set';
 import { banConstraint, constraintsToClear, durationMs, preferConstraint } from './placement.js';

@@ -5,7 +5,7 @@
  * expression that ends it. Pure.
  */
 import type { Cib } from '@heartbeat-ts/cib/client';
-import { isElement, type XmlElement, xmlElement } from '@heartbeat-ts/cluster-glue';
+import { isElement, type XmlElement, xmlElement } from '@heartbeat-ts/cluster-glue/client';
 
 
 /** An ISO 8601 duration (PnYnMnWnDTnHnMnS, as crm_resource --lifetime takes it) in ms; undefined if it is not one. */
