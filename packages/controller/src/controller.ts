@@ -517,8 +517,9 @@ export class ControllerDaemon implements Daemon {
       return;
     }
     this.scheduling = true;
-    const wait = paced ? Math.max(10, this.lastScheduledAt + SCHEDULE_PACE_MS - Date.now()) : 10;
-    setTimeout(() => void this.scheduleLoop(reason), wait);
+    // (Not paced — a membership change, a result, a timer —: at once, after what this tick still does.)
+    if (!paced) setImmediate(() => void this.scheduleLoop(reason));
+    else setTimeout(() => void this.scheduleLoop(reason), Math.max(10, this.lastScheduledAt + SCHEDULE_PACE_MS - Date.now()));
   }
 
   /** DC: schedule and run transitions until one has nothing to do. */
