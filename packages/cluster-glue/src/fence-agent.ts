@@ -4,14 +4,32 @@
  * `key=value` lines on stdin (`action` among them: off, on, reboot, status, list, list-status,
  * monitor, validate-all, metadata), exit code 0 for success (`status`: 0 on, 2 off, 1 error).
  * Any executable that follows the API is an agent: Debian's `/usr/sbin/fence_*`, or ours.
+ * And cluster-glue's stonith plugins (`/usr/lib/stonith/plugins`: `null`, `meatware`, `ssh`...
+ * in stonith2/, `external/ssh`, `external/ipmi`... in external/), run through cluster-glue's
+ * `stonith` command with the same actions (reboot is the plugin's reset; list its -l; status
+ * and monitor its -S device status), as Pacemaker runs them through fence_legacy.
  * A run has a timeout: the agent (its process group) is killed and the result is `timeout`.
  */
 import { spawn } from 'node:child_process';
-import { accessSync, constants, readdirSync } from 'node:fs';
+import { accessSync, constants, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { elements, parseXml, type XmlElement } from './xml.js';
 
 export const DEFAULT_FENCE_AGENT_DIRS = ['/usr/sbin'];
+/** cluster-glue's stonith plugins, and the command that runs them. */
+export const DEFAULT_STONITH_PLUGIN_DIR = '/usr/lib/stonith/plugins';
+export const DEFAULT_STONITH_COMMAND = '/usr/sbin/stonith';
+
+/** Something that fences: a fence agent (an executable), or a stonith plugin (a type for `stonith -t`). */
+export type FenceAgent = { kind: 'agent'; name: string; path: string } | { kind: 'plugin'; name: string; command: string };
+
+export interface FenceAgentDirs {
+  /** Where fence agents are (default /usr/sbin). */
+  agentDirs?: string[];
+  /** Where stonith plugins are (default /usr/lib/stonith/plugins), and the `stonith` command. */
+  pluginDir?: string;
+  stonithCommand?: string;
+}
 
 export interface FenceAgentResult {
   rc: number;
@@ -60,8 +78,74 @@ export function installedFenceAgents(dirs: string[] = DEFAULT_FENCE_AGENT_DIRS):
   return [...out].sort();
 }
 
+/** The stonith plugins installed (`null`, `external/ssh`...), sorted. */
+export function installedStonithPlugins(pluginDir = DEFAULT_STONITH_PLUGIN_DIR): string[] {
+  const list = (d: string) => {
+    try {
+      return readdirSync(d);
+    } catch {
+      return [];
+    }
+  };
+  const native = list(join(pluginDir, 'stonith2')).filter((n) => n.endsWith('.so') && n !== 'external.so').map((n) => n.slice(0, -3));
+  const external = list(join(pluginDir, 'external')).filter((n) => isExecutable(join(pluginDir, 'external', n))).map((n) => `external/${n}`);
+  return [...native, ...external].sort();
+}
+
+/** The stonith plugin of that type, if installed and the `stonith` command with it. */
+function findStonithPlugin(type: string, pluginDir: string, command: string): boolean {
+  if (!isExecutable(command)) return false;
+  const m = /^external\/([\w.-]+)$/.exec(type);
+  if (m) return isExecutable(join(pluginDir, 'external', m[1]!));
+  return /^[\w.-]+$/.test(type) && !type.startsWith('fence_') && existsSync(join(pluginDir, 'stonith2', `${type}.so`));
+}
+
+/** What fences as `name` (a CIB device's type): a fence agent, else a stonith plugin; undefined if neither is installed. */
+export function resolveFenceAgent(name: string, dirs: FenceAgentDirs = {}): FenceAgent | undefined {
+  const path = findFenceAgent(name, dirs.agentDirs);
+  if (path) return { kind: 'agent', name, path };
+  const command = dirs.stonithCommand ?? DEFAULT_STONITH_COMMAND;
+  return findStonithPlugin(name, dirs.pluginDir ?? DEFAULT_STONITH_PLUGIN_DIR, command) ? { kind: 'plugin', name, command } : undefined;
+}
+
+/** The fence agents and stonith plugins installed: what `stonith_admin --list-installed` shows. */
+export function installedFencing(dirs: FenceAgentDirs = {}): string[] {
+  return [...installedFenceAgents(dirs.agentDirs), ...(isExecutable(dirs.stonithCommand ?? DEFAULT_STONITH_COMMAND) ? installedStonithPlugins(dirs.pluginDir) : [])];
+}
+
+/** Where a fence agent or plugin is, for messages. */
+export const fenceAgentWhere = (dirs: FenceAgentDirs = {}) => `${(dirs.agentDirs ?? DEFAULT_FENCE_AGENT_DIRS).join(', ')} or ${dirs.pluginDir ?? DEFAULT_STONITH_PLUGIN_DIR}`;
+
+/** Runs a fencing action with a fence agent or a stonith plugin; never throws. */
+export function runFencing(agent: FenceAgent, action: string, options: Record<string, string>, opts: { timeoutMs?: number; env?: Record<string, string> } = {}): Promise<FenceAgentResult> {
+  if (agent.kind === 'agent') return runFenceAgent(agent.path, action, options, opts);
+  return runStonithPlugin(agent.command, agent.name, action, options, opts);
+}
+
+const PLUGIN_TARGET_ACTIONS: Record<string, string> = { reboot: 'reset', off: 'off', on: 'on' };
+/**
+ * A stonith plugin's action through `stonith -t TYPE name=value... {-T reset|off|on NODE | -l | -S | -m}`:
+ * the device's options as parameters, the node from `plug` (or `port`, `nodename`).
+ */
+export function runStonithPlugin(command: string, type: string, action: string, options: Record<string, string>, opts: { timeoutMs?: number; env?: Record<string, string> } = {}): Promise<FenceAgentResult> {
+  const { plug, port, nodename, ...params } = options;
+  const node = plug ?? port ?? nodename;
+  const args = ['-t', type, ...Object.entries(params).map(([k, v]) => `${k}=${v}`)];
+  if (action === 'metadata') return runProcess(command, ['-t', type, '-m'], undefined, opts);
+  if (action === 'list') return runProcess(command, [...args, '-l'], undefined, opts);
+  if (['status', 'monitor', 'validate-all'].includes(action)) return runProcess(command, [...args, '-S'], undefined, opts);
+  const t = PLUGIN_TARGET_ACTIONS[action];
+  if (!t || !node) return Promise.resolve({ rc: 1, status: 'error', output: `stonith plugin ${type}: ${t ? `${action} needs a node (plug)` : `no action ${action}`}`, ms: 0 });
+  return runProcess(command, [...args, '-T', t, node], undefined, opts);
+}
+
 /** Runs `action` with `options` (key=value on stdin); never throws. */
 export function runFenceAgent(path: string, action: string, options: Record<string, string>, opts: { timeoutMs?: number; env?: Record<string, string> } = {}): Promise<FenceAgentResult> {
+  return runProcess(path, [], [`action=${action}`, ...Object.entries(options).map(([k, v]) => `${k}=${v}`), ''].join('\n'), opts);
+}
+
+/** Runs a command in its own process group, `stdin` written to it; killed (the group) at the timeout. */
+function runProcess(path: string, args: string[], stdin: string | undefined, opts: { timeoutMs?: number; env?: Record<string, string> }): Promise<FenceAgentResult> {
   const t0 = Date.now();
   const timeoutMs = opts.timeoutMs ?? 60_000;
   return new Promise((resolve) => {
@@ -76,7 +160,7 @@ export function runFenceAgent(path: string, action: string, options: Record<stri
     };
     let child: ReturnType<typeof spawn>;
     try {
-      child = spawn(path, [], { stdio: ['pipe', 'pipe', 'pipe'], detached: true, env: { ...process.env, ...opts.env } });
+      child = spawn(path, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true, env: { ...process.env, ...opts.env } });
     } catch (e) {
       output = (e as Error).message;
       resolve({ rc: 1, status: 'error', output, ms: Date.now() - t0 });
@@ -101,13 +185,22 @@ export function runFenceAgent(path: string, action: string, options: Record<stri
       else done({ rc: code ?? 1, status: code === null ? 'error' : 'done' });
     });
     child.stdin!.on('error', () => undefined);
-    child.stdin!.end([`action=${action}`, ...Object.entries(options).map(([k, v]) => `${k}=${v}`), ''].join('\n'));
+    child.stdin!.end(stdin ?? '');
   });
 }
 
+/** The meta-data XML of a fence agent (`-o metadata`) or a stonith plugin (`stonith -m`); throws with its output when it has none. */
+export async function fenceMetadataXml(agent: FenceAgent, timeoutMs = 10_000): Promise<string> {
+  const r = await runFencing(agent, 'metadata', {}, { timeoutMs });
+  const start = r.output.indexOf('<resource-agent');
+  if (r.rc !== 0 || start < 0) throw new Error(`${agent.name}: no meta-data (rc ${r.rc}, ${r.status}): ${r.output.trim().slice(0, 300)}`);
+  return `<?xml version="1.0" ?>\n${r.output.slice(start)}`;
+}
+
 /** The agent's meta-data (`-o metadata`), parsed; throws with the agent's output when it has none. */
-export async function fenceAgentMetadata(path: string, timeoutMs = 10_000): Promise<FenceAgentMetadata> {
-  const r = await runFenceAgent(path, 'metadata', {}, { timeoutMs });
+export async function fenceAgentMetadata(path: string | FenceAgent, timeoutMs = 10_000): Promise<FenceAgentMetadata> {
+  const r = await (typeof path === 'string' ? runFenceAgent(path, 'metadata', {}, { timeoutMs }) : runFencing(path, 'metadata', {}, { timeoutMs }));
+  if (typeof path !== 'string') path = path.name;
   const start = r.output.indexOf('<resource-agent');
   if (r.rc !== 0 || start < 0) throw new Error(`${path}: no meta-data (rc ${r.rc}, ${r.status}): ${r.output.trim().slice(0, 300)}`);
   const end = r.output.indexOf('</resource-agent>');

@@ -5,24 +5,32 @@
  *   of its devices does — until one succeeds;
  * - without, tries every device that can fence the target (pcmk_host_check: its static list, the
  *   agent's `list`, the agent's `status`, or any node) in configuration order until one succeeds;
- * each agent run waiting pcmk_delay_base first and bounded by the action's timeout
+ * each agent run waiting its delay first (pcmk_delay_base, plus a random part up to pcmk_delay_max) and bounded by the action's timeout
  * (pcmk_<action>_timeout, else stonith-timeout). Requests for a target already being fenced
  * share its result. Every result goes into the history (the last 500) and is sent to the other
  * nodes' fencers over heartbeat (`stonith_event`), which keep it in theirs: the history is the
  * cluster's. (Without heartbeat — a fencer run alone — it stays this node's.)
  */
-import { type Daemon, type DaemonContext, DEFAULT_FENCE_AGENT_DIRS, connectWhenUp, fenceAgentMetadata, findFenceAgent, HaError, installedFenceAgents, IpcServer, runFenceAgent, socketPath } from '@heartbeat-ts/cluster-glue';
+import { type Daemon, type DaemonContext, connectWhenUp, type FenceAgentDirs, fenceAgentWhere, fenceMetadataXml, HaError, installedFencing, IpcServer, resolveFenceAgent, runFencing, socketPath } from '@heartbeat-ts/cluster-glue';
 import { Cib, connectCib } from '@heartbeat-ts/cib/client';
 import { connectHeartbeat, type HeartbeatClient } from '@heartbeat-ts/heartbeat';
-import { actionTimeoutMs, agentAction, agentOptions, canFenceStatically, type FenceDevice, fenceDevices, parseAgentList, topologyFor } from './devices.js';
+import { randomUUID } from 'node:crypto';
+import { actionTimeoutMs, agentAction, agentOptions, canFenceStatically, deviceLocations, type FenceDevice, fenceDevices, fencingDelayMs, parseAgentList, topologyFor } from './devices.js';
 import { type FenceEvent, FencerCodec, FencerProtocol } from './protocol.js';
 
 const HISTORY_MAX = 500;
 
-export interface FencerOptions {
-  /** Where fence agents are looked for (default /usr/sbin). */
-  agentDirs?: string[];
+/** One device's run for a target: whether it could fence it (then ran), succeeded, and how, in a line. */
+interface DeviceOutcome {
+  ok: boolean;
+  capable: boolean;
+  line: string;
+  /** The node that ran it. */
+  node: string;
 }
+
+/** Where fence agents (default /usr/sbin) and stonith plugins (default /usr/lib/stonith/plugins) are looked for. */
+export type FencerOptions = FenceAgentDirs;
 
 export class FencerDaemon implements Daemon {
   readonly name = 'fencer';
@@ -33,6 +41,10 @@ export class FencerDaemon implements Daemon {
   private node = '';
   private hb: HeartbeatClient | undefined;
   private log: DaemonContext['logger'] | undefined;
+  /** The cluster's members (heartbeat's membership); this node alone without heartbeat. */
+  private members: string[] = [];
+  /** Devices run for this node by others: the answers awaited. */
+  private readonly runs = new Map<string, { node: string; done: (o: DeviceOutcome) => void }>();
 
   constructor(private readonly opts: FencerOptions = {}) {}
 
@@ -44,22 +56,35 @@ export class FencerDaemon implements Daemon {
       return;
     }
     await this.hb.subscribe('message', (m) => {
-      if (m.from === this.node || m.type !== 'stonith_event') return;
+      if (m.from === this.node || !FencerCodec.is(m.type)) return;
       try {
-        this.record(FencerCodec.decode('stonith_event', m.fields), false);
+        if (m.type === 'stonith_event') this.record(FencerCodec.decode('stonith_event', m.fields), false);
+        else if (m.type === 'stonith_run') {
+          const r = FencerCodec.decode('stonith_run', m.fields);
+          void this.runHere(r.device, r.target, r.action, r.check).then((o) =>
+            this.hb?.request('send', { ...FencerCodec.encode('stonith_run_result', { id: r.id, ok: o.ok, capable: o.capable, line: o.line }), to: m.from }).catch((e: Error) => ctx.logger.warn({ to: m.from, err: e.message }, 'cannot answer a device run')),
+          );
+        } else if (m.type === 'stonith_run_result') {
+          const r = FencerCodec.decode('stonith_run_result', m.fields);
+          const w = this.runs.get(r.id);
+          if (w && w.node === m.from) w.done({ ok: r.ok, capable: r.capable, line: r.line, node: m.from });
+        }
       } catch (e) {
-        ctx.logger.warn({ from: m.from, err: (e as Error).message }, 'a stonith_event that does not parse: dropped');
+        ctx.logger.warn({ from: m.from, type: m.type, err: (e as Error).message }, 'a fencer message that does not parse: dropped');
       }
     });
-  }
-
-  private get dirs(): string[] {
-    return this.opts.agentDirs ?? DEFAULT_FENCE_AGENT_DIRS;
+    await this.hb.subscribe('membership', (m) => {
+      this.members = m.members;
+      // (A node that left will not answer.)
+      for (const w of this.runs.values()) if (!m.members.includes(w.node)) w.done({ ok: false, capable: true, line: `${w.node} left the cluster`, node: w.node });
+    });
+    this.members = (await this.hb.request('membership', {})).members;
   }
 
   async start(ctx: DaemonContext): Promise<void> {
     const log = ctx.logger;
     this.node = ctx.node;
+    this.members = [ctx.node];
     this.log = log;
     this.cib = await connectWhenUp('the fencer', 'the CIB daemon', () => connectCib('fencer', ctx.paths.root));
     const ipc = new IpcServer(FencerProtocol, { path: socketPath(ctx.paths, 'fencer'), serverName: `fencer@${ctx.node}`, logger: log });
@@ -68,30 +93,32 @@ export class FencerDaemon implements Daemon {
       const key = `${target}:${action}`;
       let p = this.inFlight.get(key);
       if (!p) {
-        p = this.fence(target, action, origin ?? 'unknown', log).finally(() => this.inFlight.delete(key));
+        p = this.fence(target, action, this.asker(origin), log).finally(() => this.inFlight.delete(key));
         this.inFlight.set(key, p);
       }
       return p;
     });
     ipc.handle('devices', async () => {
       const cib = await this.liveCib();
-      return { devices: fenceDevices(cib).map((d) => ({ id: d.id, agent: d.agent, hostCheck: d.hostCheck, hosts: [...new Set([...d.hostList, ...d.hostMap.keys()])] })) };
+      const usable = deviceLocations(cib);
+      return { devices: fenceDevices(cib).filter((d) => usable(d.id, this.node)).map((d) => ({ id: d.id, agent: d.agent, hostCheck: d.hostCheck, hosts: [...new Set([...d.hostList, ...d.hostMap.keys()])] })) };
     });
     ipc.handle('history', ({ target }) => ({ events: this.history.filter((e) => !target || e.target === target) }));
     ipc.handle('confirm', ({ target, origin }) => {
-      const e: FenceEvent = { target, action: 'off', status: 'success', origin: origin ?? 'stonith_admin', delegate: this.node, completed: Date.now(), ms: 0, reason: 'confirmed by an operator' };
+      const e: FenceEvent = { target, action: 'off', status: 'success', origin: this.asker(origin ?? 'stonith_admin'), delegate: this.node, completed: Date.now(), ms: 0, reason: 'confirmed by an operator' };
       log.warn({ target }, 'fencing confirmed by an operator: the node is taken as down');
       this.record(e);
       return e;
     });
-    ipc.handle('installed', () => ({ agents: installedFenceAgents(this.dirs) }));
+    ipc.handle('installed', () => ({ agents: installedFencing(this.opts) }));
     ipc.handle('metadata', async ({ agent }) => {
-      const path = findFenceAgent(agent, this.dirs);
-      if (!path) throw new HaError('ENOENT', `no fence agent ${agent} in ${this.dirs.join(', ')}`);
-      const md = await runFenceAgent(path, 'metadata', {}, { timeoutMs: 10_000 });
-      const start = md.output.indexOf('<');
-      if (md.rc !== 0 || start < 0) throw new HaError('EIO', `${agent} gave no meta-data: ${md.output.trim().slice(0, 200)}`);
-      return { xml: md.output.slice(start) };
+      const found = resolveFenceAgent(agent, this.opts);
+      if (!found) throw new HaError('ENOENT', `no fence agent or stonith plugin ${agent} in ${fenceAgentWhere(this.opts)}`);
+      try {
+        return { xml: await fenceMetadataXml(found) };
+      } catch (e) {
+        throw new HaError('EIO', (e as Error).message);
+      }
     });
     await ipc.listen();
     // (In the background: a fencer run alone, without heartbeat, starts at once.)
@@ -102,6 +129,12 @@ export class FencerDaemon implements Daemon {
     this.hb?.close();
     this.cib?.close();
     await this.ipc?.close();
+  }
+
+  /** Who asked, as `client@node` (the node where the request came in, whoever carries it out). */
+  private asker(origin: string | undefined): string {
+    const o = origin ?? 'unknown';
+    return o.includes('@') ? o : `${o}@${this.node}`;
   }
 
   private async liveCib(): Promise<Cib> {
@@ -119,27 +152,61 @@ export class FencerDaemon implements Daemon {
     if (this.history.length > HISTORY_MAX) this.history.splice(0, this.history.length - HISTORY_MAX);
   }
 
-  /** Runs one device's agent for the target; the outcome in one line. */
-  private async runDevice(cib: Cib, d: FenceDevice, target: string, action: string): Promise<{ ok: boolean; line: string }> {
-    const path = findFenceAgent(d.agent, this.dirs);
-    if (!path) return { ok: false, line: `${d.id}: no fence agent ${d.agent} in ${this.dirs.join(', ')}` };
-    if (d.delayBaseMs > 0) await new Promise((r) => setTimeout(r, d.delayBaseMs));
-    const r = await runFenceAgent(path, agentAction(d, action), agentOptions(d, target), { timeoutMs: actionTimeoutMs(cib, d, action) });
+  /** Runs one device's agent for the target here; first, with `check`, whether it can fence it. */
+  private async runHere(id: string, target: string, action: string, check: boolean): Promise<DeviceOutcome> {
+    const node = this.node;
+    let cib: Cib;
+    try {
+      cib = await this.liveCib();
+    } catch (e) {
+      return { ok: false, capable: true, line: `${id}: ${(e as Error).message}`, node };
+    }
+    const d = fenceDevices(cib).find((x) => x.id === id);
+    if (!d) return { ok: false, capable: false, line: `${id}: no such device`, node };
+    if (check && !(await this.canFence(cib, d, target))) return { ok: false, capable: false, line: `${id}: cannot fence ${target}`, node };
+    const agent = resolveFenceAgent(d.agent, this.opts);
+    if (!agent) return { ok: false, capable: true, line: `${d.id}: no fence agent or stonith plugin ${d.agent} in ${fenceAgentWhere(this.opts)}`, node };
+    const delay = fencingDelayMs(d);
+    if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+    const r = await runFencing(agent, agentAction(d, action), agentOptions(d, target), { timeoutMs: actionTimeoutMs(cib, d, action) });
     const out = r.output.trim().split('\n').slice(-2).join(' / ');
-    return { ok: r.status === 'done' && r.rc === 0, line: `${d.id}: ${r.status === 'timeout' ? `timed out after ${r.ms} ms` : `rc=${r.rc}`}${out ? ` (${out})` : ''}` };
+    return { ok: r.status === 'done' && r.rc === 0, capable: true, line: `${d.id}: ${r.status === 'timeout' ? `timed out after ${r.ms} ms` : `rc=${r.rc}`}${out ? ` (${out})` : ''}`, node };
+  }
+
+  /**
+   * Runs a device where it may be used: here if its location constraints allow this node, else
+   * on the first member that they allow (asked over heartbeat, answered when it is done).
+   */
+  private async runDevice(cib: Cib, d: FenceDevice, target: string, action: string, check: boolean, usable: (device: string, node: string) => boolean): Promise<DeviceOutcome> {
+    if (usable(d.id, this.node)) return this.runHere(d.id, target, action, check);
+    const peer = this.members.find((n) => n !== this.node && usable(d.id, n));
+    if (!peer || !this.hb) return { ok: false, capable: false, line: `${d.id}: no member may use it (its location constraints)`, node: this.node };
+    const id = randomUUID();
+    const waitMs = actionTimeoutMs(cib, d, action) + Math.max(d.delayBaseMs, d.delayMaxMs) + (check ? actionTimeoutMs(cib, d, 'list') : 0) + 10_000;
+    return new Promise<DeviceOutcome>((resolve) => {
+      const timer = setTimeout(() => done({ ok: false, capable: true, line: `${d.id} on ${peer}: no answer within ${waitMs} ms`, node: peer }), waitMs);
+      const done = (o: DeviceOutcome) => {
+        clearTimeout(timer);
+        this.runs.delete(id);
+        resolve({ ...o, line: o.line.startsWith(`${d.id}:`) ? `${d.id} on ${peer}:${o.line.slice(d.id.length + 1)}` : o.line });
+      };
+      this.runs.set(id, { node: peer, done });
+      this.log?.info({ device: d.id, target, action, node: peer }, 'device run by another node (location constraints)');
+      this.hb!.request('send', { ...FencerCodec.encode('stonith_run', { id, target, action: action as 'reboot' | 'off' | 'on', device: d.id, check }), to: peer }).catch((e: Error) => done({ ok: false, capable: true, line: `${d.id}: cannot ask ${peer}: ${e.message}`, node: peer }));
+    });
   }
 
   /** Whether the device can fence the target, asking its agent when the configuration says to. */
   private async canFence(cib: Cib, d: FenceDevice, target: string): Promise<boolean> {
     const known = canFenceStatically(d, target);
     if (known !== undefined) return known;
-    const path = findFenceAgent(d.agent, this.dirs);
-    if (!path) return false;
+    const agent = resolveFenceAgent(d.agent, this.opts);
+    if (!agent) return false;
     if (d.hostCheck === 'status') {
-      const r = await runFenceAgent(path, agentAction(d, 'status'), agentOptions(d, target), { timeoutMs: actionTimeoutMs(cib, d, 'status') });
+      const r = await runFencing(agent, agentAction(d, 'status'), agentOptions(d, target), { timeoutMs: actionTimeoutMs(cib, d, 'status') });
       return r.status === 'done' && (r.rc === 0 || r.rc === 2);
     }
-    const r = await runFenceAgent(path, agentAction(d, 'list'), d.options, { timeoutMs: actionTimeoutMs(cib, d, 'list') });
+    const r = await runFencing(agent, agentAction(d, 'list'), d.options, { timeoutMs: actionTimeoutMs(cib, d, 'list') });
     return r.status === 'done' && r.rc === 0 && parseAgentList(r.output).includes(d.hostMap.get(target) ?? target);
   }
 
@@ -147,10 +214,12 @@ export class FencerDaemon implements Daemon {
     const t0 = Date.now();
     const lines: string[] = [];
     let device: string | undefined;
+    let delegate = this.node;
     try {
       const cib = await this.liveCib();
       const devices = fenceDevices(cib);
       const byId = new Map(devices.map((d) => [d.id, d]));
+      const usable = deviceLocations(cib);
       const levels = topologyFor(cib, target);
       log.info({ target, action, origin, levels: levels.length || undefined }, 'fencing requested');
       if (levels.length) {
@@ -158,8 +227,9 @@ export class FencerDaemon implements Daemon {
           let all = true;
           for (const id of level) {
             const d = byId.get(id);
-            const r = d ? await this.runDevice(cib, d, target, action) : { ok: false, line: `${id}: no such device` };
+            const r = d ? await this.runDevice(cib, d, target, action, false, usable) : { ok: false, line: `${id}: no such device`, node: this.node };
             lines.push(`level ${i + 1} ${r.line}`);
+            delegate = r.node;
             if (!r.ok) {
               all = false;
               break;
@@ -172,9 +242,10 @@ export class FencerDaemon implements Daemon {
         }
       } else {
         for (const d of devices) {
-          if (!(await this.canFence(cib, d, target))) continue;
-          const r = await this.runDevice(cib, d, target, action);
+          const r = await this.runDevice(cib, d, target, action, true, usable);
+          if (!r.capable) continue;
           lines.push(r.line);
+          delegate = r.node;
           if (r.ok) {
             device = d.id;
             break;
@@ -185,7 +256,7 @@ export class FencerDaemon implements Daemon {
     } catch (e) {
       lines.push((e as Error).message);
     }
-    const e: FenceEvent = { target, action, status: device ? 'success' : 'failed', ...(device ? { device } : {}), origin, delegate: this.node, completed: Date.now(), ms: Date.now() - t0, ...(device ? {} : { reason: lines.join('; ') }) };
+    const e: FenceEvent = { target, action, status: device ? 'success' : 'failed', ...(device ? { device } : {}), origin, delegate, completed: Date.now(), ms: Date.now() - t0, ...(device ? {} : { reason: lines.join('; ') }) };
     if (device) log.warn({ target, action, device, ms: e.ms }, 'node fenced');
     else log.error({ target, action, results: lines }, 'fencing failed');
     this.record(e);

@@ -8,12 +8,13 @@
  *   `list` output; the default otherwise), status (the agent's `status` for the node), none
  *   (any node);
  * - `pcmk_reboot_action`/`pcmk_off_action`/`pcmk_on_action` (the agent action to run instead),
- *   `pcmk_delay_base`, `pcmk_<action>_timeout`;
+ *   `pcmk_delay_base` and `pcmk_delay_max`, `pcmk_<action>_timeout`;
  * and the `fencing-topology`: levels per target (`target`, `target-pattern`), tried in `index`
  * order, a level succeeding when every one of its devices does. Pure.
  */
 import type { Cib } from '@heartbeat-ts/cib/client';
 import { isElement, parseCrmDurationMs, type XmlElement } from '@heartbeat-ts/cluster-glue/client';
+import { buildWorkingSet, locationScoresOf } from '@heartbeat-ts/pengine';
 
 export type HostCheck = 'static-list' | 'dynamic-list' | 'status' | 'none';
 
@@ -30,6 +31,8 @@ export interface FenceDevice {
   /** The agent action for each fencing action (pcmk_<action>_action). */
   actions: Record<string, string>;
   delayBaseMs: number;
+  /** pcmk_delay_max: a random delay up to this (ms), on top of the base. */
+  delayMaxMs: number;
   /** Per-action timeouts (pcmk_<action>_timeout), ms. */
   timeoutsMs: Record<string, number>;
 }
@@ -89,9 +92,38 @@ export function fenceDevices(cib: Cib): FenceDevice[] {
       hostCheck: check && ['static-list', 'dynamic-list', 'status', 'none'].includes(check) ? check : hostList.length || hostMap.size ? 'static-list' : 'dynamic-list',
       actions,
       delayBaseMs: parseCrmDurationMs(all.pcmk_delay_base ?? '0') ?? 0,
+      delayMaxMs: parseCrmDurationMs(all.pcmk_delay_max ?? '0') ?? 0,
       timeoutsMs,
     };
   });
+}
+
+/**
+ * How long to wait before the device acts: pcmk_delay_base, plus a random part up to
+ * pcmk_delay_max (so that two nodes fencing each other at once do not both succeed). As
+ * Pacemaker 2.1: a base above the max counts as the max.
+ */
+export function fencingDelayMs(d: FenceDevice, random = Math.random): number {
+  if (d.delayMaxMs <= 0) return d.delayBaseMs;
+  const base = Math.min(d.delayBaseMs, d.delayMaxMs);
+  return base + Math.floor(random() * (d.delayMaxMs - base + 1));
+}
+
+/**
+ * Where each device may be used, as Pacemaker's fencer decides where to register it: from the
+ * device's location constraints alone (rules included) — a node where its score is negative
+ * (say `-INFINITY`, the usual "a node does not fence itself with its own switch") does not use
+ * it; with symmetric-cluster=false, only nodes a positive constraint names do. Pure.
+ */
+export function deviceLocations(cib: Cib): (device: string, node: string) => boolean {
+  const ws = buildWorkingSet(cib);
+  const cache = new Map<string, Map<string, number> | undefined>();
+  return (device, node) => {
+    if (!cache.has(device)) cache.set(device, locationScoresOf(ws, device));
+    const score = cache.get(device)?.get(node);
+    // (A node the CIB does not list yet: as any node without a constraint.)
+    return (score ?? (ws.options.symmetric ? 0 : -1)) >= 0;
+  };
 }
 
 /** Whether the device can fence `target` without asking its agent (undefined: ask it — dynamic-list or status). */

@@ -69,6 +69,13 @@ export function fenceEventAttrs(e: FenceEvent): Record<string, string> {
 /**
  * The fencers' cluster messages (heartbeat messages, version 1): `stonith_event` — a fencing
  * action's result, sent by the fencer that carried it out (or was told of a confirmation) to
- * all, so that every node's history has it.
+ * all, so that every node's history has it; `stonith_run` and `stonith_run_result` — a device
+ * that this node may not use (its location constraints) is run by a node that may.
  */
-export const FencerCodec = defineClusterMessages(1, { stonith_event: FenceEventSchema });
+export const FencerCodec = defineClusterMessages(1, {
+  stonith_event: FenceEventSchema,
+  /** To the node that may use a device (its location constraints): run it for the target. `check`: first see whether it can fence the target (pcmk_host_check). */
+  stonith_run: s.object({ id: s.string({ minLength: 1 }), target: s.string({ minLength: 1 }), action: s.enum(['reboot', 'off', 'on'] as const), device: s.string({ minLength: 1 }), check: s.boolean() }),
+  /** Its outcome, back to the asker: `capable` false when the device cannot fence the target (then it did not run). */
+  stonith_run_result: s.object({ id: s.string({ minLength: 1 }), ok: s.boolean(), capable: s.boolean(), line: s.string() }),
+});

@@ -1343,6 +1343,16 @@ function sortForPlacement(ws: WorkingSet, placement: Placement, list: Rsc[]): Rs
     .map((x) => x.r);
 }
 
+/**
+ * A resource's scores from its location constraints alone, per node (what Pacemaker's
+ * "quick location" gives the fencer to decide where a fencing device may be used: a node with
+ * a negative score may not use it). Undefined for an unknown resource.
+ */
+export function locationScoresOf(ws: WorkingSet, rscId: string): Map<string, number> | undefined {
+  const r = ws.byId.get(rscId);
+  return r ? new Placement(ws).locationScores(r) : undefined;
+}
+
 export function schedule(ws: WorkingSet): Schedule {
   const unsupported: string[] = [];
   const summary: SummaryEntry[] = [];

@@ -12,6 +12,8 @@
  *   its reason), a topology whose first level fails and whose second succeeds, the history
  *   (text and Pacemaker's XML; every node's fencer has each result), --list-installed, --list-registered, --metadata, --confirm; an
  *   agent that takes too long is timed out (pcmk_reboot_timeout).
+ * - A stonith plugin (cluster-glue's `null`) that location constraints let only n3 use: a
+ *   request on n1 is carried out by n3 (the history says so); n1 does not list it as registered.
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -179,5 +181,26 @@ describe('fencing in network namespaces (root)', () => {
     expect((await stonithAdmin(n, '-M', '-a', 'fence_nosuch')).code).toBe(105);
     expect((await stonithAdmin(n, '--confirm', 'ghost4')).code).toBe(0);
     expect((await stonithAdmin(n, '-H', 'ghost4')).out).toMatch(/confirmed by an operator/);
+  });
+
+  step('a stonith plugin (cluster-glue null) that only n3 may use (location constraints): n1 fences through n3', async () => {
+    const [n1, , n3] = nodes as [HarnessNode, HarnessNode, HarnessNode];
+    const plugin = '<primitive id="null-plugin" class="stonith" type="null"><instance_attributes id="np-ia"><nvpair id="np-hosts" name="hostlist" value="ghost5 ghost6"/></instance_attributes></primitive>';
+    expect((await cibadmin(n1, '-C', '-o', 'resources', '-X', plugin)).code).toBe(0);
+    const away = '<constraints><rsc_location id="np-not-n1" rsc="null-plugin" node="n1" score="-INFINITY"/><rsc_location id="np-not-n2" rsc="null-plugin" node="n2" score="-INFINITY"/></constraints>';
+    expect((await cibadmin(n1, '-C', '-o', 'constraints', '-X', away)).code).toBe(0);
+    // (pcmk_host_check dynamic-list: the plugin's own list says which nodes it fences.)
+    const r = await stonithAdmin(n1, '--reboot', 'ghost5');
+    expect(r.code, r.err).toBe(0);
+    expect((await stonithAdmin(n1, '-H', 'ghost5', '--output-as', 'xml')).out).toMatch(/<fence_event action="reboot" target="ghost5" client="stonith_admin" origin="n1" status="success" delegate="n3" /);
+    expect((await stonithAdmin(n1, '-L')).out).not.toContain('null-plugin');
+    expect((await stonithAdmin(n3, '-L')).out).toContain(' null-plugin\n');
+    const none = await stonithAdmin(n1, '-B', 'ghost7');
+    expect(none.code).toBe(1);
+    expect(none.err).toMatch(/no device can fence ghost7/);
+    const installed = (await stonithAdmin(n1, '-I')).out;
+    expect(installed).toContain(' null\n');
+    expect(installed).toContain(' external/ssh\n');
+    expect((await stonithAdmin(n1, '-M', '-a', 'null')).out).toContain('<resource-agent name="null"');
   });
 });
