@@ -13,3 +13,4 @@ export * from './xml.js';
 export * from './durations.js';
 export * from './param-digest.js';
 export { resolveGid, groupName } from './unix-groups.js';
+export * from './cli-output.js';

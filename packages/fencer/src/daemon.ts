@@ -15,7 +15,7 @@ import { type Daemon, type DaemonContext, connectWhenUp, type FenceAgentDirs, fe
 import { Cib, connectCib } from '@heartbeat-ts/cib/client';
 import { connectHeartbeat, type HeartbeatClient } from '@heartbeat-ts/heartbeat';
 import { randomUUID } from 'node:crypto';
-import { actionTimeoutMs, agentAction, agentOptions, canFenceStatically, deviceLocations, type FenceDevice, fenceDevices, fencingDelayMs, parseAgentList, topologyFor } from './devices.js';
+import { actionTimeoutMs, agentAction, agentOptions, canFenceStatically, deviceLocations, type FenceDevice, fenceDevice, fenceDevices, fencingDelayMs, parseAgentList, topologyFor } from './devices.js';
 import { type FenceEvent, FencerCodec, FencerProtocol } from './protocol.js';
 
 const HISTORY_MAX = 500;
@@ -43,6 +43,8 @@ export class FencerDaemon implements Daemon {
   private log: DaemonContext['logger'] | undefined;
   /** The cluster's members (heartbeat's membership); this node alone without heartbeat. */
   private members: string[] = [];
+  /** Devices registered with this fencer alone (stonith_admin --register), outside the CIB. */
+  private readonly registered = new Map<string, FenceDevice>();
   /** Devices run for this node by others: the answers awaited. */
   private readonly runs = new Map<string, { node: string; done: (o: DeviceOutcome) => void }>();
 
@@ -98,10 +100,45 @@ export class FencerDaemon implements Daemon {
       }
       return p;
     });
-    ipc.handle('devices', async () => {
+    ipc.handle('devices', async ({ target }) => {
       const cib = await this.liveCib();
       const usable = deviceLocations(cib);
-      return { devices: fenceDevices(cib).filter((d) => usable(d.id, this.node)).map((d) => ({ id: d.id, agent: d.agent, hostCheck: d.hostCheck, hosts: [...new Set([...d.hostList, ...d.hostMap.keys()])] })) };
+      const here = this.devicesNow(cib).filter((d) => this.registered.has(d.id) || usable(d.id, this.node));
+      const able = target ? await Promise.all(here.map((d) => this.canFence(cib, d, target))) : here.map(() => true);
+      return { devices: here.filter((_, i) => able[i]).map((d) => ({ id: d.id, agent: d.agent, hostCheck: d.hostCheck, hosts: [...new Set([...d.hostList, ...d.hostMap.keys()])] })) };
+    });
+    ipc.handle('targets', async ({ device }) => {
+      const cib = await this.liveCib();
+      const d = this.device(cib, device);
+      if (d.hostCheck === 'static-list') return { targets: [...new Set([...d.hostList, ...d.hostMap.keys()])] };
+      const r = await runFencing(this.agentOf(d), agentAction(d, 'list'), d.options, { timeoutMs: actionTimeoutMs(cib, d, 'list') });
+      if (r.status !== 'done' || r.rc !== 0) throw new HaError('EIO', `${device}: its agent's list failed (${r.status === 'timeout' ? 'timed out' : `rc=${r.rc}`}): ${r.output.trim().slice(0, 300)}`);
+      return { targets: parseAgentList(r.output) };
+    });
+    ipc.handle('query', async ({ device }) => {
+      const cib = await this.liveCib();
+      const d = this.device(cib, device);
+      const agent = this.agentOf(d);
+      let r = await runFencing(agent, agentAction(d, 'monitor'), d.options, { timeoutMs: actionTimeoutMs(cib, d, 'monitor') });
+      if (r.status !== 'done' || r.rc !== 0) r = await runFencing(agent, agentAction(d, 'list'), d.options, { timeoutMs: actionTimeoutMs(cib, d, 'list') });
+      return { ok: r.status === 'done' && r.rc === 0, output: r.output };
+    });
+    ipc.handle('register', ({ id, agent, params }) => {
+      if (!resolveFenceAgent(agent, this.opts)) throw new HaError('ENOENT', `no fence agent or stonith plugin ${agent} in ${fenceAgentWhere(this.opts)}`);
+      this.registered.set(id, fenceDevice(id, agent, params));
+      log.info({ device: id, agent }, 'device registered (outside the CIB)');
+      return {};
+    });
+    ipc.handle('deregister', ({ id }) => {
+      if (!this.registered.delete(id)) throw new HaError('ENOENT', `no device ${id} registered with stonith_admin --register here (the CIB's devices go with the CIB)`);
+      log.info({ device: id }, 'device deregistered');
+      return {};
+    });
+    ipc.handle('validate', async ({ agent, params }) => {
+      const found = resolveFenceAgent(agent, this.opts);
+      if (!found) throw new HaError('ENOENT', `no fence agent or stonith plugin ${agent} in ${fenceAgentWhere(this.opts)}`);
+      const r = await runFencing(found, 'validate-all', params, { timeoutMs: 60_000 });
+      return { rc: r.status === 'done' ? r.rc : 1, output: r.status === 'timeout' ? `${r.output}\n(timed out after ${r.ms} ms)` : r.output };
     });
     ipc.handle('history', ({ target }) => ({ events: this.history.filter((e) => !target || e.target === target) }));
     ipc.handle('confirm', ({ target, origin }) => {
@@ -129,6 +166,27 @@ export class FencerDaemon implements Daemon {
     this.hb?.close();
     this.cib?.close();
     await this.ipc?.close();
+  }
+
+  /** The CIB's devices, and those registered here (a CIB device of the same id wins). */
+  private devicesNow(cib: Cib): FenceDevice[] {
+    const fromCib = fenceDevices(cib);
+    const ids = new Set(fromCib.map((d) => d.id));
+    return [...fromCib, ...[...this.registered.values()].filter((d) => !ids.has(d.id))];
+  }
+
+  /** A device by id (throws ENOENT naming it). */
+  private device(cib: Cib, id: string): FenceDevice {
+    const d = this.devicesNow(cib).find((x) => x.id === id);
+    if (!d) throw new HaError('ENOENT', `no fence device ${id} (the CIB's stonith resources, or stonith_admin --register)`);
+    return d;
+  }
+
+  /** A device's agent or plugin (throws ENOENT when it is not installed). */
+  private agentOf(d: FenceDevice) {
+    const agent = resolveFenceAgent(d.agent, this.opts);
+    if (!agent) throw new HaError('ENOENT', `${d.id}: no fence agent or stonith plugin ${d.agent} in ${fenceAgentWhere(this.opts)}`);
+    return agent;
   }
 
   /** Who asked, as `client@node` (the node where the request came in, whoever carries it out). */
@@ -161,7 +219,7 @@ export class FencerDaemon implements Daemon {
     } catch (e) {
       return { ok: false, capable: true, line: `${id}: ${(e as Error).message}`, node };
     }
-    const d = fenceDevices(cib).find((x) => x.id === id);
+    const d = this.devicesNow(cib).find((x) => x.id === id);
     if (!d) return { ok: false, capable: false, line: `${id}: no such device`, node };
     if (check && !(await this.canFence(cib, d, target))) return { ok: false, capable: false, line: `${id}: cannot fence ${target}`, node };
     const agent = resolveFenceAgent(d.agent, this.opts);
@@ -217,9 +275,11 @@ export class FencerDaemon implements Daemon {
     let delegate = this.node;
     try {
       const cib = await this.liveCib();
-      const devices = fenceDevices(cib);
+      const devices = this.devicesNow(cib);
       const byId = new Map(devices.map((d) => [d.id, d]));
-      const usable = deviceLocations(cib);
+      const locations = deviceLocations(cib);
+      // (A device registered here alone is used here alone.)
+      const usable = (id: string, node: string) => (this.registered.has(id) && !fenceDevices(cib).some((d) => d.id === id) ? node === this.node : locations(id, node));
       const levels = topologyFor(cib, target);
       log.info({ target, action, origin, levels: levels.length || undefined }, 'fencing requested');
       if (levels.length) {

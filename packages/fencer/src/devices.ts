@@ -65,37 +65,39 @@ export function fenceDevices(cib: Cib): FenceDevice[] {
   if (!resources) return [];
   const prims: XmlElement[] = [];
   stonithPrimitives(resources, prims);
-  return prims.filter((p) => !stopped(p)).map((p) => {
-    const all = instanceValues(p);
-    const options: Record<string, string> = {};
-    for (const [k, v] of Object.entries(all)) if (!k.startsWith('pcmk_')) options[k] = v;
-    const hostMap = new Map<string, string>();
-    for (const entry of (all.pcmk_host_map ?? '').split(/[;\s]+/).filter(Boolean)) {
-      const [node, port] = entry.split(/[:=]/);
-      if (node && port) hostMap.set(node, port);
-    }
-    const hostList = split(all.pcmk_host_list);
-    const check = all.pcmk_host_check as HostCheck | undefined;
-    const actions: Record<string, string> = {};
-    const timeoutsMs: Record<string, number> = {};
-    for (const a of ['reboot', 'off', 'on', 'list', 'status', 'monitor']) {
-      if (all[`pcmk_${a}_action`]) actions[a] = all[`pcmk_${a}_action`]!;
-      const t = all[`pcmk_${a}_timeout`];
-      if (t !== undefined) timeoutsMs[a] = parseCrmDurationMs(t) ?? 60_000;
-    }
-    return {
-      id: p.attrs.id ?? '',
-      agent: p.attrs.type ?? '',
-      options,
-      hostList,
-      hostMap,
-      hostCheck: check && ['static-list', 'dynamic-list', 'status', 'none'].includes(check) ? check : hostList.length || hostMap.size ? 'static-list' : 'dynamic-list',
-      actions,
-      delayBaseMs: parseCrmDurationMs(all.pcmk_delay_base ?? '0') ?? 0,
-      delayMaxMs: parseCrmDurationMs(all.pcmk_delay_max ?? '0') ?? 0,
-      timeoutsMs,
-    };
-  });
+  return prims.filter((p) => !stopped(p)).map((p) => fenceDevice(p.attrs.id ?? '', p.attrs.type ?? '', instanceValues(p)));
+}
+
+/** A device from its id, agent and parameters (a CIB primitive's instance attributes, or `stonith_admin --register`'s options). */
+export function fenceDevice(id: string, agent: string, all: Record<string, string>): FenceDevice {
+  const options: Record<string, string> = {};
+  for (const [k, v] of Object.entries(all)) if (!k.startsWith('pcmk_')) options[k] = v;
+  const hostMap = new Map<string, string>();
+  for (const entry of (all.pcmk_host_map ?? '').split(/[;\s]+/).filter(Boolean)) {
+    const [node, port] = entry.split(/[:=]/);
+    if (node && port) hostMap.set(node, port);
+  }
+  const hostList = split(all.pcmk_host_list);
+  const check = all.pcmk_host_check as HostCheck | undefined;
+  const actions: Record<string, string> = {};
+  const timeoutsMs: Record<string, number> = {};
+  for (const a of ['reboot', 'off', 'on', 'list', 'status', 'monitor']) {
+    if (all[`pcmk_${a}_action`]) actions[a] = all[`pcmk_${a}_action`]!;
+    const t = all[`pcmk_${a}_timeout`];
+    if (t !== undefined) timeoutsMs[a] = parseCrmDurationMs(t) ?? 60_000;
+  }
+  return {
+    id,
+    agent,
+    options,
+    hostList,
+    hostMap,
+    hostCheck: check && ['static-list', 'dynamic-list', 'status', 'none'].includes(check) ? check : hostList.length || hostMap.size ? 'static-list' : 'dynamic-list',
+    actions,
+    delayBaseMs: parseCrmDurationMs(all.pcmk_delay_base ?? '0') ?? 0,
+    delayMaxMs: parseCrmDurationMs(all.pcmk_delay_max ?? '0') ?? 0,
+    timeoutsMs,
+  };
 }
 
 /**

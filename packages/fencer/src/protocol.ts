@@ -24,11 +24,25 @@ export const FencerProtocol = defineProtocol({
   requests: {
     /** Fence a node with the CIB's devices (topology first); answers when it is done, either way. */
     fence: { params: s.object({ target: s.string({ minLength: 1 }), action: s.enum(['reboot', 'off', 'on'] as const), origin: s.optional(s.string()) }), result: FenceEventSchema },
-    /** The devices the CIB configures, with the nodes each can fence as configured. */
+    /**
+     * The devices registered here (the CIB's that this node may use, and those registered by
+     * `register`), with the nodes each can fence as configured; with `target`, those that can
+     * fence it (asking their agents where the configuration says to).
+     */
     devices: {
-      params: s.object({}),
+      params: s.object({ target: s.optional(s.string({ minLength: 1 })) }),
       result: s.object({ devices: s.array(s.object({ id: s.string(), agent: s.string(), hostCheck: s.string(), hosts: s.array(s.string()) })) }),
     },
+    /** The nodes a device can fence: its configured list, else its agent's `list`. */
+    targets: { params: s.object({ device: s.string({ minLength: 1 }) }), result: s.object({ targets: s.array(s.string()) }) },
+    /** Whether a device works: its agent's `monitor` (else `list`) run here. */
+    query: { params: s.object({ device: s.string({ minLength: 1 }) }), result: s.object({ ok: s.boolean(), output: s.string() }) },
+    /** A device registered with this fencer alone, outside the CIB (stonith_admin --register); replaced if it exists. */
+    register: { params: s.object({ id: s.string({ minLength: 1 }), agent: s.string({ minLength: 1 }), params: s.record(s.string()) }), result: s.object({}) },
+    /** A device registered with `register` forgotten. */
+    deregister: { params: s.object({ id: s.string({ minLength: 1 }) }), result: s.object({}) },
+    /** An agent's `validate-all` with these parameters: its exit code and output. */
+    validate: { params: s.object({ agent: s.string({ minLength: 1 }), params: s.record(s.string()) }), result: s.object({ rc: s.integer(), output: s.string() }) },
     /** Fencing actions this fencer carried out or was told of, oldest first. */
     history: { params: s.object({ target: s.optional(s.string()) }), result: s.object({ events: s.array(FenceEventSchema) }) },
     /** An operator says the node is down (stonith_admin --confirm): recorded as a success. */

@@ -203,4 +203,44 @@ describe('fencing in network namespaces (root)', () => {
     expect(installed).toContain(' external/ssh\n');
     expect((await stonithAdmin(n1, '-M', '-a', 'null')).out).toContain('<resource-agent name="null"');
   });
+
+  step('stonith_admin: --list, --list-targets, --query, --last, --validate, --register/--deregister, JSON', async () => {
+    const [n1, , n3] = nodes as [HarnessNode, HarnessNode, HarnessNode];
+    expect((await stonithAdmin(n3, '--list', 'ghost5')).out).toBe(' null-plugin\n1 fence device found');
+    expect((await stonithAdmin(n1, '-l', 'ghost5')).out).toBe('0 fence devices found');
+    expect((await stonithAdmin(n3, '--list-targets', 'null-plugin')).out).toBe(' ghost5\n ghost6\n2 fence targets found');
+    expect((await stonithAdmin(n1, '-s', 'power', '--output-as', 'xml')).out).toContain('<list name="fence targets" count="3">\n    <item>n1</item>');
+    expect((await stonithAdmin(n3, '--query', 'null-plugin')).code).toBe(0);
+    const nosuch = await stonithAdmin(n1, '-Q', 'nosuch');
+    expect(nosuch.code).toBe(105);
+    expect(nosuch.err).toMatch(/no fence device nosuch/);
+    expect((await stonithAdmin(n1, '--last', 'ghost5')).out).toMatch(/^Node ghost5 last fenced at: \w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}$/);
+    expect((await stonithAdmin(n1, '-h', 'ghost99')).out).toBe('Node ghost99 has never been fenced');
+    expect((await stonithAdmin(n1, '-h', 'ghost5', '--output-as', 'xml')).out).toMatch(/<last-fenced target="ghost5" when="\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ"\/>/);
+    const valid = await stonithAdmin(n1, '--validate', '-a', 'fence_dummy', '-o', 'type=file', '--output-as', 'xml');
+    expect(valid.code).toBe(0);
+    expect(valid.out).toMatch(/<validate agent="fence_dummy" valid="true">\n\s*<command code="0"/);
+    expect((await stonithAdmin(n1, '-K', '-a', 'fence_nosuch')).code).toBe(105);
+    // A device outside the CIB, registered with n1's fencer alone.
+    const reg = await stonithAdmin(n1, '--register', 'extra', '-a', 'fence_dummy', '-o', 'pcmk_host_list=ghost8', '-o', 'status_file=/tmp/hbts-extra.status');
+    expect(reg.code, reg.err).toBe(0);
+    expect((await stonithAdmin(n1, '-L')).out).toContain(' extra\n');
+    expect((await stonithAdmin(n3, '-L')).out).not.toContain('extra');
+    expect((await stonithAdmin(n1, '-B', 'ghost8')).code).toBe(0);
+    expect((await stonithAdmin(n1, '--deregister', 'extra')).code).toBe(0);
+    expect((await stonithAdmin(n1, '-D', 'extra')).code).toBe(105);
+    expect((await stonithAdmin(n1, '-B', 'ghost8')).code).toBe(1);
+    expect((await stonithAdmin(n1, '-R', 'x', '-a', 'fence_nosuch')).code).toBe(105);
+    // JSON: the same data, in a versioned envelope.
+    const json = JSON.parse((await stonithAdmin(n1, '--history', 'ghost5', '--output-as', 'json')).out);
+    expect(json['heartbeat-ts']).toEqual({ command: 'stonith_admin', version: 1 });
+    expect(json.status).toEqual({ code: 0, message: 'OK' });
+    expect(json.history).toEqual([expect.objectContaining({ target: 'ghost5', action: 'reboot', status: 'success', delegate: 'n3', origin: 'stonith_admin@n1', device: 'null-plugin' })]);
+    const failedJson = JSON.parse((await stonithAdmin(n1, '-B', 'ghost8', '--output-as', 'json')).out);
+    expect(failedJson.status).toMatchObject({ code: 1, message: 'Error occurred', errors: [expect.stringMatching(/^Couldn't fence ghost8: /)] });
+    expect(JSON.parse((await stonithAdmin(n1, '-I', '--output-as', 'json')).out).agents).toEqual(expect.arrayContaining(['fence_dummy', 'null']));
+    const bad = await stonithAdmin(n1, '--bogus', '--output-as', 'xml');
+    expect(bad.code).toBe(64);
+    expect(bad.out).toContain('<status code="64" message="Incorrect usage">');
+  });
 });
