@@ -84,8 +84,25 @@ export class HeartbeatDaemon implements Daemon {
       log.info({ generation: view.generation, members: view.members, quorum: view.quorum }, 'membership changed');
       ipc.publish('membership', view);
     };
+    // A view that loses members waits while a remaining peer is silent too (not heard for two
+    // keepalives): peers are declared dead one by one, and a node cut off from all the others
+    // would otherwise have a moment with some of them and quorum — a DC there could fence a
+    // node of the majority. It waits at most until that peer is declared dead or heard again.
+    let recheck: NodeJS.Timeout | undefined;
     const updateMembership = () => {
-      const r = membership.localView(this.engine!.liveNodes(), Date.now());
+      const now = Date.now();
+      const live = this.engine!.liveNodes();
+      if (membership.current.members.some((m) => !live.includes(m)) && this.engine!.quietPeers(now, 2 * cfg.keepaliveMs).length) {
+        if (!recheck) {
+          recheck = setTimeout(() => {
+            recheck = undefined;
+            if (this.updateMembership) updateMembership();
+          }, cfg.keepaliveMs);
+          recheck.unref();
+        }
+        return;
+      }
+      const r = membership.localView(live, now);
       if (r.announce) {
         const m = new HaMessage().set('t', MEMBERSHIP_MESSAGE).set('gen', String(r.announce.gen)).set('members', r.announce.members.join(' '));
         this.engine!.sendClusterMessage(m, Date.now());
@@ -368,6 +385,7 @@ export class HeartbeatDaemon implements Daemon {
     await this.resources?.shutdown();
     if (this.timer) clearTimeout(this.timer);
     this.wake = undefined;
+    this.updateMembership = undefined;
     this.engine?.leave(Date.now());
     this.media?.close();
     await this.ipc?.close();

@@ -118,6 +118,11 @@ export class Engine {
     return [...this.nodes.values()].filter((n) => n.type === 'normal' && (n.status === 'up' || n.status === 'active')).map((n) => n.name);
   }
 
+  /** The live normal peers not heard from for more than `ms` (silent: perhaps dead, not yet declared so). */
+  quietPeers(now: number, ms: number): string[] {
+    return [...this.nodes.values()].filter((n) => n !== this.me && n.type === 'normal' && (n.status === 'up' || n.status === 'active') && now - n.lastHeard > ms).map((n) => n.name);
+  }
+
   // ---- sending -------------------------------------------------------------------------
 
   /** Adds heartbeat's default fields, encodes, remembers sequenced messages, transmits. */

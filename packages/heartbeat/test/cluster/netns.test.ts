@@ -53,6 +53,17 @@ describe('heartbeat in network namespaces (root)', () => {
     const after = await watcher.request('membership', {});
     expect(after.members).toEqual(['n1', 'n2', 'n3']);
     expect(after.generation).toBeGreaterThan(before);
+
+    // Partition n1, the membership's leader: its peers are declared dead one by one, but it never
+    // delivers a view with some of them and quorum (a DC there could fence a node of the
+    // majority): it goes from all three to itself alone.
+    const views: { members: string[]; quorum: boolean }[] = [];
+    await watcher.subscribe('membership', (m) => views.push({ members: m.members, quorum: m.quorum }));
+    await c.cutLink('n1');
+    await waitFor('n1 alone', async () => views.some((v) => v.members.length === 1), { timeoutMs: 3000, intervalMs: 20 });
+    expect(views).toEqual([{ members: ['n1'], quorum: false }]);
+    await c.restoreLink('n1');
+    await waitFor('healed again', async () => (await allActive(c, 'n1')) && (await allActive(c, 'n2')), { timeoutMs: 5000 });
     lonely.close();
     watcher.close();
   });
