@@ -582,21 +582,38 @@ export class ControllerDaemon implements Daemon {
   }
 
   /**
-   * DC: fences a node through this node's fencer; once it succeeded, the node is recorded as down
+   * DC: fences a node through this node's fencer (after the graph's priority-fencing-delay); once it succeeded, the node is recorded as down
    * as Pacemaker's controller records it (out of the membership, expected down, its resource
    * history and transient attributes gone): what ran there is stopped, and may start elsewhere.
    */
-  private async fenceNode(target: string, stonithAction: string): Promise<ActionOutcome> {
+  private async fenceNode(target: string, stonithAction: string, delayMs = 0): Promise<ActionOutcome> {
     if (!target) return { rc: 1, status: 'error', reason: 'a fencing action without a target' };
     const action = stonithAction === 'off' || stonithAction === 'on' ? stonithAction : 'reboot';
     let e;
     try {
-      e = await this.fencer.request('fence', { target, action, origin: `controller@${this.me}` });
+      e = await this.fencer.request('fence', { target, action, origin: `controller@${this.me}`, ...(delayMs > 0 ? { delayMs } : {}) });
     } catch (err) {
       return { rc: 1, status: 'error', reason: `fencing ${target}: ${(err as Error).message}` };
     }
     if (e.status !== 'success') return { rc: 1, status: 'error', reason: `fencing ${target} failed: ${e.reason ?? ''}` };
-    if (action === 'on') return { rc: 0, status: 'done' };
+    if (action === 'on') {
+      // Unfenced: the scheduler asks no more (#node-unfenced, a transient attribute, gone when the node is fenced or reboots).
+      try {
+        this.attrd ??= await connectAttrd('controller', this.root);
+        await this.attrd.request('update', { name: '#node-unfenced', value: String(Math.floor(Date.now() / 1000)), node: target });
+        // (Done when the CIB says so: the next transition must not unfence it again.)
+        const xpath = `/cib/status/node_state[@uname='${target}']/transient_attributes/instance_attributes/nvpair[@name='#node-unfenced']`;
+        for (let i = 0; i < 100; i++) {
+          if (((await this.cib.request('query', { xpath }).catch(() => ({ matches: 0 }))).matches ?? 0) > 0) break;
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      } catch (err) {
+        this.attrd?.close();
+        this.attrd = undefined;
+        return { rc: 1, status: 'error', reason: `${target} unfenced, but the attribute daemon does not record it: ${(err as Error).message}` };
+      }
+      return { rc: 0, status: 'done' };
+    }
     await this.recordFenced(target);
     return { rc: 0, status: 'done' };
   }
@@ -616,7 +633,7 @@ export class ControllerDaemon implements Daemon {
   /** DC: one action of a transition, on its node. */
   private dispatch(a: RunnableAction, transition: number): Promise<ActionOutcome> {
     if (a.type === 'crm_event') {
-      if (a.operation === 'stonith') return this.fenceNode(a.node ?? '', a.meta.stonith_action ?? 'reboot');
+      if (a.operation === 'stonith') return this.fenceNode(a.node ?? '', a.meta.stonith_action ?? 'reboot', Number(a.meta.priority_fencing_delay ?? 0) * 1000);
       return Promise.resolve({ rc: 0, status: 'done' });
     }
     const node = a.node;

@@ -8,8 +8,8 @@
  * each agent run waiting its delay first (pcmk_delay_base, plus a random part up to pcmk_delay_max) and bounded by the action's timeout
  * (pcmk_<action>_timeout, else stonith-timeout). Requests for a target already being fenced
  * share its result. Every result goes into the history (the last 500) and is sent to the other
- * nodes' fencers over heartbeat (`stonith_event`), which keep it in theirs: the history is the
- * cluster's. (Without heartbeat — a fencer run alone — it stays this node's.)
+ * nodes' fencers over heartbeat (`stonith_event`), which keep it in theirs, and a node that
+ * joins gets the others' (`stonith_history`): the history is the cluster's. (Without heartbeat — a fencer run alone — it stays this node's.)
  */
 import { type Daemon, type DaemonContext, connectWhenUp, type FenceAgentDirs, fenceAgentWhere, fenceMetadataXml, HaError, installedFencing, IpcServer, resolveFenceAgent, runFencing, socketPath } from '@heartbeat-ts/cluster-glue';
 import { Cib, connectCib } from '@heartbeat-ts/cib/client';
@@ -19,6 +19,8 @@ import { actionTimeoutMs, agentAction, agentOptions, canFenceStatically, deviceL
 import { type FenceEvent, FencerCodec, FencerProtocol } from './protocol.js';
 
 const HISTORY_MAX = 500;
+/** History events a message carries (heartbeat packets are at most 64 KB). */
+const HISTORY_CHUNK = 50;
 
 /** One device's run for a target: whether it could fence it (then ran), succeeded, and how, in a line. */
 interface DeviceOutcome {
@@ -43,6 +45,8 @@ export class FencerDaemon implements Daemon {
   private log: DaemonContext['logger'] | undefined;
   /** The cluster's members (heartbeat's membership); this node alone without heartbeat. */
   private members: string[] = [];
+  /** Members asked for their history since they joined. */
+  private readonly historyAsked = new Set<string>();
   /** Devices registered with this fencer alone (stonith_admin --register), outside the CIB. */
   private readonly registered = new Map<string, FenceDevice>();
   /** Devices run for this node by others: the answers awaited. */
@@ -66,6 +70,15 @@ export class FencerDaemon implements Daemon {
           void this.runHere(r.device, r.target, r.action, r.check).then((o) =>
             this.hb?.request('send', { ...FencerCodec.encode('stonith_run_result', { id: r.id, ok: o.ok, capable: o.capable, line: o.line }), to: m.from }).catch((e: Error) => ctx.logger.warn({ to: m.from, err: e.message }, 'cannot answer a device run')),
           );
+        } else if (m.type === 'stonith_history_req') {
+          FencerCodec.decode('stonith_history_req', m.fields);
+          const mine = this.history.slice(-HISTORY_MAX);
+          for (let i = 0; i < mine.length; i += HISTORY_CHUNK) {
+            this.hb?.request('send', { ...FencerCodec.encode('stonith_history', { events: mine.slice(i, i + HISTORY_CHUNK) }), to: m.from }).catch((e: Error) => ctx.logger.warn({ to: m.from, err: e.message }, 'cannot send the fencing history'));
+          }
+        } else if (m.type === 'stonith_history') {
+          // (Past events: kept, not announced — a fencing long ago says nothing of a node lost now.)
+          for (const e of FencerCodec.decode('stonith_history', m.fields).events) this.record(e, false, false);
         } else if (m.type === 'stonith_run_result') {
           const r = FencerCodec.decode('stonith_run_result', m.fields);
           const w = this.runs.get(r.id);
@@ -76,11 +89,24 @@ export class FencerDaemon implements Daemon {
       }
     });
     await this.hb.subscribe('membership', (m) => {
+      this.askHistory(m.members);
       this.members = m.members;
       // (A node that left will not answer.)
       for (const w of this.runs.values()) if (!m.members.includes(w.node)) w.done({ ok: false, capable: true, line: `${w.node} left the cluster`, node: w.node });
     });
-    this.members = (await this.hb.request('membership', {})).members;
+    const now = (await this.hb.request('membership', {})).members;
+    this.askHistory(now);
+    this.members = now;
+  }
+
+  /** Asks the members that were not members before for their fencing history (each side of a join asks the other). */
+  private askHistory(members: string[]): void {
+    for (const n of members) {
+      if (n === this.node || (this.members.includes(n) && this.historyAsked.has(n))) continue;
+      this.historyAsked.add(n);
+      this.hb?.request('send', { ...FencerCodec.encode('stonith_history_req', {}), to: n }).catch((e: Error) => this.log?.warn({ to: n, err: e.message }, 'cannot ask for the fencing history'));
+    }
+    for (const n of this.historyAsked) if (!members.includes(n)) this.historyAsked.delete(n);
   }
 
   async start(ctx: DaemonContext): Promise<void> {
@@ -91,11 +117,11 @@ export class FencerDaemon implements Daemon {
     this.cib = await connectWhenUp('the fencer', 'the CIB daemon', () => connectCib('fencer', ctx.paths.root));
     const ipc = new IpcServer(FencerProtocol, { path: socketPath(ctx.paths, 'fencer'), serverName: `fencer@${ctx.node}`, logger: log });
     this.ipc = ipc;
-    ipc.handle('fence', ({ target, action, origin }) => {
+    ipc.handle('fence', ({ target, action, origin, delayMs }) => {
       const key = `${target}:${action}`;
       let p = this.inFlight.get(key);
       if (!p) {
-        p = this.fence(target, action, this.asker(origin), log).finally(() => this.inFlight.delete(key));
+        p = this.fence(target, action, this.asker(origin), log, delayMs ?? 0).finally(() => this.inFlight.delete(key));
         this.inFlight.set(key, p);
       }
       return p;
@@ -200,13 +226,13 @@ export class FencerDaemon implements Daemon {
     return Cib.parse(xml, 'the live CIB');
   }
 
-  /** Keeps an event (once), and tells the other fencers of those that happened here. */
-  private record(e: FenceEvent, share = true): void {
+  /** Keeps an event (once), tells the other fencers of those that happened here, and this node's clients (`fenced`) of new ones. */
+  private record(e: FenceEvent, share = true, announce = true): void {
     if (this.history.some((x) => x.target === e.target && x.completed === e.completed && x.delegate === e.delegate && x.action === e.action)) return;
     if (share && this.hb) this.hb.request('send', FencerCodec.encode('stonith_event', e)).catch((err: Error) => this.log?.warn({ err: err.message }, 'cannot share a fencing event'));
     this.history.push(e);
     this.history.sort((a, b) => a.completed - b.completed);
-    this.ipc?.publish('fenced', e);
+    if (announce) this.ipc?.publish('fenced', e);
     if (this.history.length > HISTORY_MAX) this.history.splice(0, this.history.length - HISTORY_MAX);
   }
 
@@ -268,15 +294,21 @@ export class FencerDaemon implements Daemon {
     return r.status === 'done' && r.rc === 0 && parseAgentList(r.output).includes(d.hostMap.get(target) ?? target);
   }
 
-  private async fence(target: string, action: string, origin: string, log: DaemonContext['logger']): Promise<FenceEvent> {
+  private async fence(target: string, action: string, origin: string, log: DaemonContext['logger'], delayMs = 0): Promise<FenceEvent> {
     const t0 = Date.now();
+    if (delayMs > 0) {
+      log.info({ target, action, delayMs }, 'fencing delayed as asked (priority-fencing-delay)');
+      await new Promise((r) => setTimeout(r, delayMs));
+    }
     const lines: string[] = [];
     let device: string | undefined;
     let delegate = this.node;
     try {
       const cib = await this.liveCib();
-      const devices = this.devicesNow(cib);
-      const byId = new Map(devices.map((d) => [d.id, d]));
+      const all = this.devicesNow(cib);
+      // (Unfencing is done by the devices that provide it, when some do.)
+      const devices = action === 'on' && all.some((d) => d.providesUnfencing) ? all.filter((d) => d.providesUnfencing) : all;
+      const byId = new Map(all.map((d) => [d.id, d]));
       const locations = deviceLocations(cib);
       // (A device registered here alone is used here alone.)
       const usable = (id: string, node: string) => (this.registered.has(id) && !fenceDevices(cib).some((d) => d.id === id) ? node === this.node : locations(id, node));

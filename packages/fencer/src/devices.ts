@@ -33,6 +33,8 @@ export interface FenceDevice {
   delayBaseMs: number;
   /** pcmk_delay_max: a random delay up to this (ms), on top of the base. */
   delayMaxMs: number;
+  /** meta provides=unfencing: a device for unfencing (when any device is, unfencing uses only those). */
+  providesUnfencing?: boolean;
   /** Per-action timeouts (pcmk_<action>_timeout), ms. */
   timeoutsMs: Record<string, number>;
 }
@@ -56,8 +58,15 @@ function stonithPrimitives(el: XmlElement, out: XmlElement[]): void {
   }
 }
 
-const stopped = (el: XmlElement) =>
-  el.children.some((s) => isElement(s) && s.name === 'meta_attributes' && s.children.some((nv) => isElement(nv) && nv.name === 'nvpair' && nv.attrs.name === 'target-role' && /^stopped$/i.test(nv.attrs.value ?? '')));
+/** A meta attribute of a primitive (its first value). */
+function metaValue(el: XmlElement, name: string): string | undefined {
+  for (const set of el.children) {
+    if (!isElement(set) || set.name !== 'meta_attributes') continue;
+    for (const nv of set.children) if (isElement(nv) && nv.name === 'nvpair' && nv.attrs.name === name) return nv.attrs.value ?? '';
+  }
+  return undefined;
+}
+const stopped = (el: XmlElement) => /^stopped$/i.test(metaValue(el, 'target-role') ?? '');
 
 /** The CIB's fencing devices, in configuration order (disabled ones left out). */
 export function fenceDevices(cib: Cib): FenceDevice[] {
@@ -65,7 +74,7 @@ export function fenceDevices(cib: Cib): FenceDevice[] {
   if (!resources) return [];
   const prims: XmlElement[] = [];
   stonithPrimitives(resources, prims);
-  return prims.filter((p) => !stopped(p)).map((p) => fenceDevice(p.attrs.id ?? '', p.attrs.type ?? '', instanceValues(p)));
+  return prims.filter((p) => !stopped(p)).map((p) => ({ ...fenceDevice(p.attrs.id ?? '', p.attrs.type ?? '', instanceValues(p)), ...(metaValue(p, 'provides')?.toLowerCase() === 'unfencing' ? { providesUnfencing: true } : {}) }));
 }
 
 /** A device from its id, agent and parameters (a CIB primitive's instance attributes, or `stonith_admin --register`'s options). */

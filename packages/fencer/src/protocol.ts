@@ -23,7 +23,8 @@ export const FencerProtocol = defineProtocol({
   version: 1,
   requests: {
     /** Fence a node with the CIB's devices (topology first); answers when it is done, either way. */
-    fence: { params: s.object({ target: s.string({ minLength: 1 }), action: s.enum(['reboot', 'off', 'on'] as const), origin: s.optional(s.string()) }), result: FenceEventSchema },
+    /** (`delayMs`: wait that long first — the controller's priority-fencing-delay —, on top of the devices' own delays.) */
+    fence: { params: s.object({ target: s.string({ minLength: 1 }), action: s.enum(['reboot', 'off', 'on'] as const), origin: s.optional(s.string()), delayMs: s.optional(s.integer({ min: 0 })) }), result: FenceEventSchema },
     /**
      * The devices registered here (the CIB's that this node may use, and those registered by
      * `register`), with the nodes each can fence as configured; with `target`, those that can
@@ -84,12 +85,19 @@ export function fenceEventAttrs(e: FenceEvent): Record<string, string> {
  * The fencers' cluster messages (heartbeat messages, version 1): `stonith_event` — a fencing
  * action's result, sent by the fencer that carried it out (or was told of a confirmation) to
  * all, so that every node's history has it; `stonith_run` and `stonith_run_result` — a device
- * that this node may not use (its location constraints) is run by a node that may.
+ * that this node may not use (its location constraints) is run by a node that may;
+ * `stonith_history_req` and `stonith_history` — a node that sees another join asks for its
+ * history, so that a node that (re)joins learns what happened meanwhile (and the others what
+ * it knew).
  */
 export const FencerCodec = defineClusterMessages(1, {
   stonith_event: FenceEventSchema,
   /** To the node that may use a device (its location constraints): run it for the target. `check`: first see whether it can fence the target (pcmk_host_check). */
   stonith_run: s.object({ id: s.string({ minLength: 1 }), target: s.string({ minLength: 1 }), action: s.enum(['reboot', 'off', 'on'] as const), device: s.string({ minLength: 1 }), check: s.boolean() }),
+  /** To a node that (re)joined: send me your history. */
+  stonith_history_req: s.object({}),
+  /** The answer: a part of the sender's history (at most HISTORY_CHUNK events a message). */
+  stonith_history: s.object({ events: s.array(FenceEventSchema, { maxItems: 100 }) }),
   /** Its outcome, back to the asker: `capable` false when the device cannot fence the target (then it did not run). */
   stonith_run_result: s.object({ id: s.string({ minLength: 1 }), ok: s.boolean(), capable: s.boolean(), line: s.string() }),
 });

@@ -340,6 +340,27 @@ function requiresFencing(ws: WorkingSet, p: Rsc): 'fencing' | 'quorum' | 'nothin
   return ws.options.stonithEnabled ? 'fencing' : 'quorum';
 }
 
+/**
+ * `priority-fencing-delay` (seconds) for fencing a node that left the membership, as Pacemaker
+ * 2.1 gives it: weighing the nodes' priorities (NodeInfo.priority); when this partition has no more than half of the
+ * cluster's nodes, the node with the highest priority (all not equal) is fenced after the delay,
+ * so that in a split the side with the more important resources wins. 0 when it does not apply
+ * (it still takes precedence over the devices' own delays); undefined when the option is unset or
+ * the node is not fenced for leaving.
+ */
+function priorityFencingDelay(ws: WorkingSet, target: NodeInfo): number | undefined {
+  const delayS = Math.floor((parseCrmDurationMs(ws.cib.property('priority-fencing-delay') ?? '0') ?? 0) / 1000);
+  if (delayS <= 0 || target.uncleanReason !== 'peer is no longer part of the cluster' || target.remote) return undefined;
+  if (target.online) return 0;
+  const members = ws.nodes.filter((n) => !n.remote);
+  const online = members.filter((n) => n.online).length;
+  if (online > Math.floor(members.length / 2)) return 0;
+  const all = members.map((n) => n.priority ?? 0);
+  const top = Math.max(...all);
+  if (Math.min(...all) === top || (target.priority ?? 0) < top) return 0;
+  return delayS;
+}
+
 function fencingAndShutdown(b: Builder, ws: WorkingSet, fenced: string[]): void {
   const fenceAction = (ws.cib.property('stonith-action') ?? 'reboot').toLowerCase().replace(/^poweroff$/, 'off');
   const fencing: GraphAction[] = [];
@@ -348,7 +369,8 @@ function fencingAndShutdown(b: Builder, ws: WorkingSet, fenced: string[]): void 
   {
     for (const n of ws.nodes) {
       if (!toFence.has(n.name) || n.remote?.container) continue;
-      const f = b.add('crm_event', 'stonith', `stonith-${n.name}-${fenceAction}`, { node: n, meta: { on_node: n.name, on_node_uuid: n.id, stonith_action: fenceAction } });
+      const delay = priorityFencingDelay(ws, n);
+      const f = b.add('crm_event', 'stonith', `stonith-${n.name}-${fenceAction}`, { node: n, meta: { on_node: n.name, on_node_uuid: n.id, ...(delay !== undefined ? { priority_fencing_delay: String(delay) } : {}), stonith_action: fenceAction } });
       fencing.push(f);
       for (const a of b.actions) if (a.type === 'pseudo_event' && a.rsc && (a.operation === 'stop' || a.operation === 'demote') && a.rsc.active.has(n.name)) b.order(f, a);
       for (const a of b.actions) {
@@ -359,6 +381,22 @@ function fencingAndShutdown(b: Builder, ws: WorkingSet, fenced: string[]): void 
     }
   }
   for (let i = 1; i < fencing.length; i++) if (!isTrue(ws.cib.property('concurrent-fencing'))) b.order(fencing[i - 1], fencing[i]);
+  // Unfencing: with a device that provides it, a node not unfenced yet (#node-unfenced) where
+  // such a device was never probed is unfenced ("on") before anything is probed there and before
+  // what needs fencing starts there.
+  const unfencers = [...ws.byId.values()].filter((r) => r.kind === 'primitive' && r.agent?.startsWith('stonith:') && (r.meta.provides ?? '').toLowerCase() === 'unfencing');
+  if (ws.options.stonithEnabled && unfencers.length) {
+    for (const n of ws.nodes) {
+      if (!n.online || n.unclean || n.remote || n.attrs['#node-unfenced'] || !unfencers.some((d) => !d.known.has(n.name))) continue;
+      const on = b.add('crm_event', 'stonith', `stonith-${n.name}-on`, { node: n, meta: { on_node: n.name, on_node_uuid: n.id, stonith_action: 'on' } });
+      for (const a of b.actions) {
+        if (a === on || a.type !== 'rsc_op' || a.node !== n || !a.rsc) continue;
+        const probe = a.operation === 'monitor' && a.intervalMs === 0;
+        const starts = a.operation === 'start' || a.operation === 'promote' || a.operation === 'migrate_from';
+        if (probe || (starts && requiresFencing(ws, a.rsc) === 'fencing')) b.order(on, a);
+      }
+    }
+  }
   for (const n of ws.nodes) {
     if (!n.shutdown || !n.online || n.unclean) continue;
     const s = b.add('crm_event', 'do_shutdown', `do_shutdown-${n.name}`, { node: n, meta: { on_node: n.name, on_node_uuid: n.id, op_no_wait: 'true' } });

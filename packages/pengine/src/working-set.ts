@@ -32,6 +32,8 @@ export interface NodeInfo {
   fenceRevocable?: boolean;
   /** A Pacemaker Remote node: its connection resource, and the resource it lives in (guest nodes). */
   remote?: { connection: string; container?: string };
+  /** The priorities of what runs there when the working set was built (see nodePriorities). */
+  priority?: number;
 }
 
 export type Role = 'Stopped' | 'Started' | 'Unpromoted' | 'Promoted';
@@ -970,6 +972,29 @@ function failureTimeoutS(rsc: Rsc): number {
   return t ? Math.floor((parseCrmDurationMs(t) ?? 0) / 1000) : 0;
 }
 
+/**
+ * Each node's priority, as the cluster finds it (before any scheduling): the sum of the `priority`
+ * of the resources active (not failed) there or on its guest nodes, +1 for a promoted one.
+ * What priority-fencing-delay weighs.
+ */
+function nodePriorities(ws: WorkingSet): void {
+  for (const r of ws.byId.values()) {
+    if (r.kind !== 'primitive') continue;
+    const base = Number.parseInt(r.meta.priority ?? '0', 10) || 0;
+    if (base === 0) continue;
+    for (const [node, role] of r.active) {
+      if (r.failed.has(node)) continue;
+      const add = (name: string) => {
+        const n = ws.node.get(name);
+        if (n) n.priority = (n.priority ?? 0) + base + (role === 'Promoted' ? 1 : 0);
+      };
+      add(node);
+      const container = ws.node.get(node)?.remote?.container;
+      if (container) for (const host of ws.byId.get(container)?.active.keys() ?? []) add(host);
+    }
+  }
+}
+
 export function buildWorkingSet(cib: Cib, opts: { now?: number } = {}): WorkingSet {
   const resourcesEl = cib.section('resources');
   const templates = new Map((resourcesEl?.children ?? []).filter(isElement).filter((e) => e.name === 'template' && e.attrs.id).map((e) => [e.attrs.id!, resourceOf({ ...e, name: 'primitive' }) as Primitive]));
@@ -1223,5 +1248,6 @@ export function buildWorkingSet(cib: Cib, opts: { now?: number } = {}): WorkingS
       if (on) r.lockedTo = on;
     }
   }
+  nodePriorities(ws);
   return ws;
 }

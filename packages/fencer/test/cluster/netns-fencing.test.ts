@@ -12,6 +12,9 @@
  *   its reason), a topology whose first level fails and whose second succeeds, the history
  *   (text and Pacemaker's XML; every node's fencer has each result), --list-installed, --list-registered, --metadata, --confirm; an
  *   agent that takes too long is timed out (pcmk_reboot_timeout).
+ * - The DC cut off: the others fence it, one of them becomes DC; the VIP never on two nodes.
+ * - A node that rebooted learns its own fencing from the others' history when it joins.
+ * - A device that provides unfencing: each node unfenced once (#node-unfenced recorded).
  * - A stonith plugin (cluster-glue's `null`) that location constraints let only n3 use: a
  *   request on n1 is carried out by n3 (the history says so); n1 does not list it as registered.
  */
@@ -22,7 +25,7 @@ import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { resourceDir } from '@heartbeat-ts/resource-agents';
 import { type Cluster, fenceAgentDir, type HarnessNode, resolveBin, waitFor, watchAddress } from '@heartbeat-ts/test-harness';
 import { heartbeatCluster } from '@heartbeat-ts/heartbeat/test-cluster';
-import { cibadmin, dumpCrmLogs, storySteps, tool } from '../../../controller/test/cluster/crm-helpers.js';
+import { cibadmin, controller, dumpCrmLogs, storySteps, tool } from '../../../controller/test/cluster/crm-helpers.js';
 
 const VIP = '10.250.0.100';
 let cluster: Cluster | undefined;
@@ -103,10 +106,38 @@ describe('fencing in network namespaces (root)', () => {
     expect(cluster!.powerEvents.filter((e) => e.at >= t0).map((e) => e.node)).toEqual([holder.name]);
     // Rebooted by the fencing: it comes back and joins.
     await settledHolder();
-    // Both survivors' fencers know it: the one that did it told the other.
-    for (const n of survivors) {
+    // Both survivors' fencers know it: the one that did it told the other; the node that
+    // rebooted learned it from them when it joined.
+    for (const n of [...survivors, holder]) {
       await waitFor(`${n.name}'s fencing history`, async () => new RegExp(`^reboot of ${holder.name} by n\\d for controller@n\\d successful at `, 'm').test((await stonithAdmin(n, '--history', holder.name)).out), { timeoutMs: 10_000 });
     }
+  });
+
+  step('the DC cut off is fenced by the others; one of them becomes DC and carries on', async () => {
+    await settledHolder();
+    const dcOf = async () => {
+      for (const n of nodes) if ((await controller(n).catch(() => undefined))?.isDc) return n;
+      return undefined;
+    };
+    const dc = (await dcOf())!;
+    expect(dc).toBeDefined();
+    const rest = nodes.filter((n) => n !== dc);
+    const t0 = Date.now();
+    const watch = await watchAddress(nodes, VIP);
+    await cluster!.cutLink(dc.name);
+    await waitFor(`${dc.name} fenced`, async () => cluster!.powerEvents.some((e) => e.node === dc.name && e.at >= t0), { timeoutMs: 30_000, intervalMs: 20 });
+    await waitFor('a new DC among the others', async () => {
+      for (const n of rest) if ((await controller(n).catch(() => undefined))?.isDc) return true;
+      return false;
+    }, { timeoutMs: 15_000, intervalMs: 100 });
+    await waitFor('the VIP on one of the others', async () => (await Promise.all(rest.map(vipIn))).filter(Boolean).length === 1, { timeoutMs: 30_000, intervalMs: 50 });
+    watch.stop();
+    console.log(`link of the DC ${dc.name} cut -> fenced at +${cluster!.powerEvents.find((e) => e.node === dc.name && e.at >= t0)!.at - t0} ms`);
+    // Only the DC, once; the VIP never on two nodes.
+    expect(cluster!.powerEvents.filter((e) => e.at >= t0).map((e) => `${e.action} ${e.node} +${e.at - t0}`)).toEqual([`reboot ${dc.name} +${cluster!.powerEvents.find((e) => e.node === dc.name && e.at >= t0)!.at - t0}`]);
+    expect(watch.most).toBeLessThanOrEqual(1);
+    await cluster!.restoreLink(dc.name);
+    await settledHolder();
   });
 
   step('the holder cut off is fenced by the majority; the VIP is never up on two nodes', async () => {
@@ -242,5 +273,28 @@ describe('fencing in network namespaces (root)', () => {
     const bad = await stonithAdmin(n1, '--bogus', '--output-as', 'xml');
     expect(bad.code).toBe(64);
     expect(bad.out).toContain('<status code="64" message="Incorrect usage">');
+  });
+
+  step('a device that provides unfencing: every node is unfenced once (fence_dummy on), and stays so', async () => {
+    const n = nodes[0]!;
+    const file = `/tmp/hbts-unfence-${process.pid}.status`;
+    const device = `<primitive id="unfencer" class="stonith" type="fence_dummy"><meta_attributes id="unf-meta"><nvpair id="unf-provides" name="provides" value="unfencing"/></meta_attributes><instance_attributes id="unf-ia"><nvpair id="unf-hosts" name="pcmk_host_list" value="n1 n2 n3"/><nvpair id="unf-file" name="status_file" value="${file}"/></instance_attributes></primitive>`;
+    expect((await cibadmin(n, '-C', '-o', 'resources', '-X', device)).code).toBe(0);
+    const unfenced = async () => {
+      const hist = (await stonithAdmin(n, '--history', '*')).out;
+      return nodes.map((x) => hist.split('\n').filter((l) => l.startsWith(`on of ${x.name} by `) && l.includes(' successful at ')).length);
+    };
+    await waitFor('each node unfenced', async () => (await unfenced()).every((c) => c >= 1), { timeoutMs: 30_000, intervalMs: 200 });
+    for (const x of nodes) {
+      const r = await tool(x, '@heartbeat-ts/tools', 'crm_attribute', '-N', x.name, '-n', '#node-unfenced', '-l', 'reboot', '-G', '-q');
+      expect(r.code, `${x.name}: ${r.err}`).toBe(0);
+      expect(Number(r.out)).toBeGreaterThan(1_700_000_000);
+    }
+    // Once: the cluster settles, nobody is unfenced again; by the device that provides unfencing.
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(await unfenced()).toEqual([1, 1, 1]);
+    const history = JSON.parse((await stonithAdmin(n, '-H', '*', '--output-as', 'json')).out).history as { action: string; device?: string }[];
+    expect(history.filter((e) => e.action === 'on').map((e) => e.device)).toEqual(['unfencer', 'unfencer', 'unfencer']);
+    await settledHolder();
   });
 });
