@@ -43,6 +43,8 @@ type CibClient = Awaited<ReturnType<typeof connectCib>>;
 const JOIN_WAIT_MS = 3000;
 /** More transitions than this in a row with nothing else happening: something does not converge. */
 const MAX_CONSECUTIVE_TRANSITIONS = 30;
+/** stonith-max-attempts when the CIB does not say (Pacemaker's default). */
+const STONITH_MAX_ATTEMPTS = 10;
 /** At most one scheduler run per this long for a stream of CIB changes (see scheduleSoon). */
 const SCHEDULE_PACE_MS = 100;
 
@@ -58,6 +60,11 @@ export class ControllerDaemon implements Daemon {
   private executor!: ExecutorClient;
   private ipc: IpcServer<typeof ControllerProtocol> | undefined;
   private members: string[] = [];
+  /** Failed fencings per target since it was last fenced or a member (stonith-max-attempts). */
+  private readonly fencingFailures = new Map<string, number>();
+  private stonithMaxAttempts = STONITH_MAX_ATTEMPTS;
+  /** A fencing refused this transition for too many failures: stop scheduling until something changes. */
+  private fencingGaveUp: string | undefined;
   private generation = 0;
   private quorum = false;
   private dc: string | undefined;
@@ -400,8 +407,11 @@ export class ControllerDaemon implements Daemon {
     const wasDc = this.isDc;
     const lost = this.members.filter((n) => !members.includes(n));
     this.members = [...members];
-    // A fenced node that is back is expected up again.
-    for (const n of members) this.fenced.delete(n);
+    // A fenced node that is back is expected up again; its failed fencings are forgotten.
+    for (const n of members) {
+      this.fenced.delete(n);
+      this.fencingFailures.delete(n);
+    }
     this.generation = generation;
     this.quorum = quorum;
     this.dc = electDc(members);
@@ -533,6 +543,7 @@ export class ControllerDaemon implements Daemon {
         if (!this.isDc || this.stopped || this.joinedGeneration !== this.generation) return;
         await this.writes;
         const { xml: cibXml } = await this.cib.request('query', {});
+        this.stonithMaxAttempts = crmConfigInteger(cibXml, 'stonith-max-attempts') ?? STONITH_MAX_ATTEMPTS;
         const t = await this.scheduler.request('schedule', { cib: cibXml });
         this.lastScheduledAt = Date.now();
         this.clusterDelayMs = t.clusterDelayMs;
@@ -571,6 +582,11 @@ export class ControllerDaemon implements Daemon {
         this.currentInfo = undefined;
         this.lastTransition = info;
         this.log.info({ transition: id, state: info.state, ms: info.endedAt - info.startedAt, fired: r.fired, ...(r.aborted ? { aborted: r.aborted } : {}) }, 'transition ended');
+        if (this.fencingGaveUp) {
+          this.log.error({ target: this.fencingGaveUp, attempts: this.stonithMaxAttempts }, 'fencing failed stonith-max-attempts times: not tried again until something changes (stonith_admin --confirm, the node back, a new configuration)');
+          this.fencingGaveUp = undefined;
+          return;
+        }
         reason = 'transition ended';
       }
     } catch (e) {
@@ -589,13 +605,22 @@ export class ControllerDaemon implements Daemon {
   private async fenceNode(target: string, stonithAction: string, delayMs = 0): Promise<ActionOutcome> {
     if (!target) return { rc: 1, status: 'error', reason: 'a fencing action without a target' };
     const action = stonithAction === 'off' || stonithAction === 'on' ? stonithAction : 'reboot';
+    const failures = this.fencingFailures.get(target) ?? 0;
+    if (action !== 'on' && failures >= this.stonithMaxAttempts) {
+      this.fencingGaveUp = target;
+      return { rc: 1, status: 'error', reason: `fencing ${target} failed ${failures} times (stonith-max-attempts): not tried again until something changes` };
+    }
     let e;
     try {
       e = await this.fencer.request('fence', { target, action, origin: `controller@${this.me}`, ...(delayMs > 0 ? { delayMs } : {}) });
     } catch (err) {
       return { rc: 1, status: 'error', reason: `fencing ${target}: ${(err as Error).message}` };
     }
-    if (e.status !== 'success') return { rc: 1, status: 'error', reason: `fencing ${target} failed: ${e.reason ?? ''}` };
+    if (e.status !== 'success') {
+      if (action !== 'on') this.fencingFailures.set(target, failures + 1);
+      return { rc: 1, status: 'error', reason: `fencing ${target} failed: ${e.reason ?? ''}` };
+    }
+    this.fencingFailures.delete(target);
     if (action === 'on') {
       // Unfenced: the scheduler asks no more (#node-unfenced, a transient attribute, gone when the node is fenced or reboots).
       try {
@@ -620,6 +645,7 @@ export class ControllerDaemon implements Daemon {
 
   /** DC: a fenced node is recorded as down (see fenceNode). */
   private async recordFenced(target: string): Promise<void> {
+    this.fencingFailures.delete(target);
     if (!this.members.includes(target)) this.fenced.add(target);
     await this.cibWrite('fenced node', async () => {
       const id = await this.nodeId(target);
@@ -663,4 +689,11 @@ export class ControllerDaemon implements Daemon {
       this.send(node, encode('crmd_exec', req));
     });
   }
+}
+
+/** An integer cluster option straight from the CIB's text (crm_config's nvpairs), if set. */
+function crmConfigInteger(cibXml: string, name: string): number | undefined {
+  const el = new RegExp(`<nvpair\\b[^>]*\\bname="${name}"[^>]*>`).exec(cibXml)?.[0];
+  const v = el ? /\bvalue="(-?\d+)"/.exec(el)?.[1] : undefined;
+  return v === undefined ? undefined : Number(v);
 }

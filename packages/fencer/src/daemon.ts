@@ -16,7 +16,7 @@ import { Cib, connectCib } from '@heartbeat-ts/cib/client';
 import { connectHeartbeat, type HeartbeatClient } from '@heartbeat-ts/heartbeat';
 import { randomUUID } from 'node:crypto';
 import { actionTimeoutMs, agentAction, agentOptions, canFenceStatically, deviceLocations, type FenceDevice, fenceDevice, fenceDevices, fencingDelayMs, parseAgentList, topologyFor } from './devices.js';
-import { type FenceEvent, FencerCodec, FencerProtocol } from './protocol.js';
+import { type FenceEvent, FencerCodec, FencerProtocol, type PendingFence } from './protocol.js';
 
 const HISTORY_MAX = 500;
 /** History events a message carries (heartbeat packets are at most 64 KB). */
@@ -40,6 +40,8 @@ export class FencerDaemon implements Daemon {
   private cib: Awaited<ReturnType<typeof connectCib>> | undefined;
   private readonly history: FenceEvent[] = [];
   private readonly inFlight = new Map<string, Promise<FenceEvent>>();
+  /** What inFlight is doing, for `pending`. */
+  private readonly underWay = new Map<string, PendingFence>();
   private node = '';
   private hb: HeartbeatClient | undefined;
   private log: DaemonContext['logger'] | undefined;
@@ -121,8 +123,12 @@ export class FencerDaemon implements Daemon {
       const key = `${target}:${action}`;
       let p = this.inFlight.get(key);
       if (!p) {
-        p = this.fence(target, action, this.asker(origin), log, delayMs ?? 0).finally(() => this.inFlight.delete(key));
+        p = this.fence(target, action, this.asker(origin), log, delayMs ?? 0).finally(() => {
+          this.inFlight.delete(key);
+          this.underWay.delete(key);
+        });
         this.inFlight.set(key, p);
+        this.underWay.set(key, { target, action, origin: this.asker(origin), delegate: this.node, started: Date.now() });
       }
       return p;
     });
@@ -166,6 +172,7 @@ export class FencerDaemon implements Daemon {
       const r = await runFencing(found, 'validate-all', params, { timeoutMs: 60_000 });
       return { rc: r.status === 'done' ? r.rc : 1, output: r.status === 'timeout' ? `${r.output}\n(timed out after ${r.ms} ms)` : r.output };
     });
+    ipc.handle('pending', () => ({ actions: [...this.underWay.values()] }));
     ipc.handle('history', ({ target }) => ({ events: this.history.filter((e) => !target || e.target === target) }));
     ipc.handle('confirm', ({ target, origin }) => {
       const e: FenceEvent = { target, action: 'off', status: 'success', origin: this.asker(origin ?? 'stonith_admin'), delegate: this.node, completed: Date.now(), ms: 0, reason: 'confirmed by an operator' };

@@ -18,6 +18,22 @@ export const FenceEventSchema = s.object({
 });
 export type FenceEvent = Infer<typeof FenceEventSchema>;
 
+/** A fencing action under way: who asked (`client@node`), where it runs, since when (epoch ms). */
+export const PendingFenceSchema = s.object({ target: s.string(), action: s.string(), origin: s.string(), delegate: s.string(), started: s.integer({ min: 0 }) });
+export type PendingFence = Infer<typeof PendingFenceSchema>;
+
+/** A pending action as crm_mon prints it ("reboot of n2 pending: client=controller, origin=n1"). */
+export function pendingFenceText(p: PendingFence): string {
+  const [client = '', origin = ''] = p.origin.split('@');
+  return `${p.action} of ${p.target} pending: client=${client}, origin=${origin}`;
+}
+
+/** A pending action in Pacemaker's XML (`<fence_event status="pending">`; extended-status 2: executing). */
+export function pendingFenceAttrs(p: PendingFence): Record<string, string> {
+  const [client = '', origin = ''] = p.origin.split('@');
+  return { action: p.action, target: p.target, client, origin, status: 'pending', 'extended-status': '2' };
+}
+
 export const FencerProtocol = defineProtocol({
   name: 'fencer',
   version: 1,
@@ -46,6 +62,8 @@ export const FencerProtocol = defineProtocol({
     validate: { params: s.object({ agent: s.string({ minLength: 1 }), params: s.record(s.string()) }), result: s.object({ rc: s.integer(), output: s.string() }) },
     /** Fencing actions this fencer carried out or was told of, oldest first. */
     history: { params: s.object({ target: s.optional(s.string()) }), result: s.object({ events: s.array(FenceEventSchema) }) },
+    /** The fencing actions under way on this node's fencer (crm_mon's "Pending Fencing Actions"). */
+    pending: { params: s.object({}), result: s.object({ actions: s.array(PendingFenceSchema) }) },
     /** An operator says the node is down (stonith_admin --confirm): recorded as a success. */
     confirm: { params: s.object({ target: s.string({ minLength: 1 }), origin: s.optional(s.string()) }), result: FenceEventSchema },
     /** The fence agents installed where this fencer looks. */

@@ -4,7 +4,7 @@
  * engine's status printer has them. Pure: a parsed CIB and what the controller says in, text out.
  */
 import type { Cib } from '@heartbeat-ts/cib/client';
-import { type FenceEvent, fenceEventText } from '@heartbeat-ts/fencer/client';
+import { type FenceEvent, fenceEventText, type PendingFence, pendingFenceText } from '@heartbeat-ts/fencer/client';
 import { buildWorkingSet, nodeListLines, primitives, resourceListLines } from '@heartbeat-ts/pengine';
 
 export interface MonitorInput {
@@ -19,7 +19,7 @@ export interface MonitorInput {
    * Fencing actions this node's fencer knows of, and how much of them to show (crm_mon -m):
    * 0 none, 1 the failed ones, 2 and 3 all of them.
    */
-  fencing?: { events: FenceEvent[]; level: number };
+  fencing?: { events: FenceEvent[]; level: number; pending?: PendingFence[] };
 }
 
 /** The fencing events crm_mon shows at this level, newest first. */
@@ -62,6 +62,13 @@ export function monitorText(m: MonitorInput): string {
   // (crm_simulate indents its sections under a heading; crm_mon starts them at the margin.)
   const outdent = (lines: string[]) => lines.map((l, i) => (i === 0 ? l.replace(/^ {2}\* /, '') : l.replace(/^ {2}/, '')));
   const fencing = shownFencing(m);
-  const fenceLines = fencing.length ? ['', (m.fencing?.level ?? 0) >= 2 ? 'Fencing History:' : 'Failed Fencing Actions:', ...fencing.map((e) => `  * ${fenceEventText(e)}`)] : [];
+  // (Level 1: the failed actions, and at the end the pending ones; 2 and 3: the whole history, pending first.)
+  const level = m.fencing?.level ?? 0;
+  const pending = level > 0 ? (m.fencing?.pending ?? []).map((p) => `  * ${pendingFenceText(p)}`) : [];
+  const history = fencing.map((e) => `  * ${fenceEventText(e)}`);
+  const fenceLines =
+    level >= 2
+      ? pending.length + history.length ? ['', 'Fencing History:', ...pending, ...history] : []
+      : [...(history.length ? ['', 'Failed Fencing Actions:', ...history] : []), ...(pending.length ? ['', 'Pending Fencing Actions:', ...pending] : [])];
   return `${[...clusterSummaryLines(m, ws), '', ...outdent(nodeListLines(ws)), '', ...outdent(resourceListLines(ws)), ...fenceLines].join('\n')}\n`;
 }

@@ -8,7 +8,7 @@
 import type { Cib } from '@heartbeat-ts/cib/client';
 import { elements, parseCrmDurationMs, type XmlElement, xmlElement } from '@heartbeat-ts/cluster-glue/client';
 import { buildWorkingSet, disabled, isTrue, managed, primitives, type Rsc, type WorkingSet } from '@heartbeat-ts/pengine';
-import { fenceEventAttrs } from '@heartbeat-ts/fencer/client';
+import { fenceEventAttrs, pendingFenceAttrs } from '@heartbeat-ts/fencer/client';
 import { ctime, type MonitorInput, shownFencing } from './cluster-status.js';
 
 export const API_VERSION = '2.25';
@@ -25,6 +25,13 @@ const kids = (e: XmlElement | undefined, name: string) => (e ? elements(e, name)
 const isoZ = (epochS: number) => `${new Date(epochS * 1000).toISOString().slice(0, 19).replace('T', ' ')}Z`;
 const ms = (v: string | undefined) => `${Number(v ?? 0) || 0}ms`;
 
+/** `<fence_history>`: the pending actions first, then the events shown at this level. */
+function fenceHistory(m: MonitorInput): XmlElement[] {
+  const pending = (m.fencing?.level ?? 0) > 0 ? (m.fencing?.pending ?? []).map((p) => el('fence_event', pendingFenceAttrs(p))) : [];
+  const shown = shownFencing(m).map((e) => el('fence_event', fenceEventAttrs(e)));
+  return pending.length + shown.length ? [el('fence_history', {}, [...pending, ...shown])] : [];
+}
+
 export function monitorXml(m: MonitorInput & { request: string }): XmlElement {
   const ws = buildWorkingSet(m.cib, { now: Math.floor(m.now.getTime() / 1000) });
   return el('pacemaker-result', { 'api-version': API_VERSION, request: m.request }, [
@@ -33,7 +40,7 @@ export function monitorXml(m: MonitorInput & { request: string }): XmlElement {
     el('resources', {}, topResources(ws).flatMap((r) => resourceElements(ws, r))),
     nodeHistory(ws, m.cib),
     ...failures(m.cib),
-    ...(shownFencing(m).length ? [el('fence_history', {}, shownFencing(m).map((e) => el('fence_event', fenceEventAttrs(e))))] : []),
+    ...fenceHistory(m),
     el('status', { code: '0', message: 'OK' }),
   ]);
 }

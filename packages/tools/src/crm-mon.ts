@@ -16,7 +16,7 @@ import { connectController } from '@heartbeat-ts/controller/status';
 import { clusterOrExit } from './cli.js';
 import { monitorText } from './cluster-status.js';
 import { monitorXml } from './crm-mon-xml.js';
-import { connectFencer, type FenceEvent } from '@heartbeat-ts/fencer/client';
+import { connectFencer, type FenceEvent, type PendingFence } from '@heartbeat-ts/fencer/client';
 import { serializeXml } from '@heartbeat-ts/cluster-glue/client';
 
 const VERSION = 'heartbeat-ts 0.1.0';
@@ -93,11 +93,13 @@ async function snapshot(): Promise<string> {
   if (dc === null && cib.root.attrs['dc-uuid']) dc = cib.nodes.find((n) => n.id === cib.root.attrs['dc-uuid'])?.uname ?? cib.root.attrs['dc-uuid'] ?? null;
   // Fencing as this node's fencer knows it (none if it does not answer).
   let events: FenceEvent[] = [];
+  let pending: PendingFence[] = [];
   if (fenceLevel > 0) {
     try {
       const f = await connectFencer('crm_mon', root, 5000);
       try {
         events = (await f.request('history', {})).events;
+        pending = (await f.request('pending', {})).actions;
       } finally {
         f.close();
       }
@@ -105,7 +107,7 @@ async function snapshot(): Promise<string> {
       events = [];
     }
   }
-  const m = { cib, dc, now: new Date(), version: VERSION, fencing: { events, level: fenceLevel } };
+  const m = { cib, dc, now: new Date(), version: VERSION, fencing: { events, level: fenceLevel, pending } };
   return format === 'xml' ? serializeXml(monitorXml({ ...m, request })) : monitorText(m);
 }
 

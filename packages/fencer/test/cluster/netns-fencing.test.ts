@@ -168,17 +168,23 @@ describe('fencing in network namespaces (root)', () => {
     const n = rest[0]!;
     const power = await cluster!.powerSwitch();
     expect((await cibadmin(n, '-M', '-X', '<nvpair id="power-socket" value="/nonexistent/power.sock"/>')).code).toBe(0);
+    expect((await tool(n, '@heartbeat-ts/tools', 'crm_attribute', '-t', 'crm_config', '-n', 'stonith-max-attempts', '-v', '3')).code).toBe(0);
+    const off = Date.now();
     await cluster!.powerOff(holder.name);
-    // Fencing fails, again and again: the VIP is not started elsewhere, crm_mon says why.
+    // Fencing fails, again: the VIP is not started elsewhere, crm_mon says why.
     await waitFor('a failed fencing action', async () => new RegExp(`Failed Fencing Actions:\\n  \\* reboot of ${holder.name} failed`).test((await tool(n, '@heartbeat-ts/tools', 'crm_mon', '-1')).out), { timeoutMs: 15_000 });
     await new Promise((r) => setTimeout(r, 2000));
     expect((await Promise.all(rest.map(vipIn))).some(Boolean)).toBe(false);
+    // stonith-max-attempts=3: three attempts, then none until something changes.
+    const failedSince = async () => (JSON.parse((await stonithAdmin(n, '-H', holder.name, '--output-as', 'json')).out).history as { status: string; completed: string }[]).filter((e) => e.status === 'failed' && Date.parse(e.completed.replace(' ', 'T')) >= off - 1000).length;
+    expect(await failedSince()).toBe(3);
     // The operator has made sure the node is off, and says so.
     const t0 = Date.now();
     expect((await stonithAdmin(n, '--confirm', holder.name)).code).toBe(0);
     await waitFor('the VIP up on a survivor', async () => (await Promise.all(rest.map(vipIn))).some(Boolean), { timeoutMs: 15_000, intervalMs: 50 });
     console.log(`--confirm ${holder.name} -> VIP up on a survivor at +${Date.now() - t0} ms`);
     expect((await cibadmin(n, '-M', '-X', `<nvpair id="power-socket" value="${power.socket}"/>`)).code).toBe(0);
+    expect((await tool(n, '@heartbeat-ts/tools', 'crm_attribute', '-t', 'crm_config', '-n', 'stonith-max-attempts', '-D')).code).toBe(0);
     await cluster!.startNode(holder.name);
     await settledHolder();
   });
@@ -212,6 +218,12 @@ describe('fencing in network namespaces (root)', () => {
     expect((await stonithAdmin(n, '-M', '-a', 'fence_nosuch')).code).toBe(105);
     expect((await stonithAdmin(n, '--confirm', 'ghost4')).code).toBe(0);
     expect((await stonithAdmin(n, '-H', 'ghost4')).out).toMatch(/confirmed by an operator/);
+    // An action under way: crm_mon shows it pending (text and XML) until it ends.
+    const slow = stonithAdmin(n, '-B', 'ghost3');
+    await waitFor('a pending fencing action', async () => /\nPending Fencing Actions:\n  \* reboot of ghost3 pending: client=stonith_admin, origin=n1$/m.test((await tool(n, '@heartbeat-ts/tools', 'crm_mon', '-1')).out), { timeoutMs: 1800, intervalMs: 100 });
+    expect((await tool(n, '@heartbeat-ts/tools', 'crm_mon', '--output-as', 'xml')).out).toContain('<fence_event action="reboot" target="ghost3" client="stonith_admin" origin="n1" status="pending" extended-status="2"/>');
+    expect((await slow).code).toBe(1);
+    expect((await tool(n, '@heartbeat-ts/tools', 'crm_mon', '-1')).out).not.toContain('Pending Fencing Actions');
   });
 
   step('a stonith plugin (cluster-glue null) that only n3 may use (location constraints): n1 fences through n3', async () => {
