@@ -61,7 +61,7 @@ async function runHere(): Promise<void> {
     import('./controller.js'),
   ]);
   const host = new DaemonHost(
-    [new CibDaemon({ replicate: true }), new ExecutorDaemon(raPath ? { locations: { ocfRaPath: raPath.split(':').filter(Boolean) } } : {}), new SchedulerDaemon(), new AttrdDaemon(), new FencerDaemon(fencePath ? { agentDirs: fencePath.split(':').filter(Boolean) } : {}), new ControllerDaemon()],
+    [new CibDaemon({ replicate: true }), new ExecutorDaemon({ locations: { ...(raPath ? { ocfRaPath: raPath.split(':').filter(Boolean) } : {}), fenceQuery: [process.execPath, bin('@heartbeat-ts/fencer', 'stonith_admin'), ...(root ? ['--root', root] : []), '-Q'] } }), new SchedulerDaemon(), new AttrdDaemon(), new FencerDaemon(fencePath ? { agentDirs: fencePath.split(':').filter(Boolean) } : {}), new ControllerDaemon()],
     { ...(root ? { root } : {}), node, stderr: 'none' },
   );
   let stopping = false;
@@ -127,7 +127,7 @@ async function runSeparate(): Promise<void> {
   const rootArgs = root ? ['--root', root] : [];
   const sup = new Supervisor({ logger: log });
   sup.add({ name: 'cib', command: process.execPath, args: [bin('@heartbeat-ts/cib', 'hbts-cib'), ...rootArgs, '--replicate'], env, ready: answers('cib') });
-  sup.add({ name: 'executor', command: process.execPath, args: [bin('@heartbeat-ts/executor', 'hbts-execd'), ...rootArgs, ...(raPath ? ['--ocf-ra-path', raPath] : [])], env, ready: answers('executor') });
+  sup.add({ name: 'executor', command: process.execPath, args: [bin('@heartbeat-ts/executor', 'hbts-execd'), ...rootArgs, ...(raPath ? ['--ocf-ra-path', raPath] : []), '--stonith-admin', bin('@heartbeat-ts/fencer', 'stonith_admin')], env, ready: answers('executor') });
   sup.add({ name: 'scheduler', command: process.execPath, args: [bin('@heartbeat-ts/pengine', 'hbts-schedulerd'), ...rootArgs], env, ready: answers('scheduler') });
   sup.add({ name: 'attrd', command: process.execPath, args: [bin('@heartbeat-ts/attrd', 'hbts-attrd'), ...rootArgs], env, ready: answers('attrd') });
   sup.add({ name: 'fencer', command: process.execPath, args: [bin('@heartbeat-ts/fencer', 'hbts-fenced'), ...rootArgs, ...(fencePath ? ['--fence-agent-path', fencePath] : [])], env, ready: answers('fencer') });

@@ -17,6 +17,12 @@ export interface AgentLocations {
   heartbeatDir: string;
   /** Whether systemd runs this host (`/run/systemd/system` exists). */
   systemd: boolean;
+  /**
+   * A command that checks a fencing device through this node's fencer, the device's id appended
+   * (`stonith_admin --root R -Q`: 0 it works, 105 no such device): what a stonith resource's start
+   * and monitor run. Without it, a stonith resource is only recorded as started or stopped.
+   */
+  fenceQuery?: string[];
 }
 
 export function defaultLocations(over: Partial<AgentLocations> = {}): AgentLocations {
@@ -28,6 +34,7 @@ export function defaultLocations(over: Partial<AgentLocations> = {}): AgentLocat
     initDir: over.initDir ?? '/etc/init.d',
     heartbeatDir: over.heartbeatDir ?? '/etc/ha.d/resource.d',
     systemd: over.systemd ?? existsSync('/run/systemd/system'),
+    ...(over.fenceQuery ? { fenceQuery: over.fenceQuery } : {}),
   };
 }
 
@@ -121,19 +128,23 @@ export function invocation(a: AgentSpec, action: string, loc: AgentLocations, ar
       return { file: '/bin/systemctl', args: [verb, unit], toOcf: (c) => (verb === 'is-active' ? (c === 0 ? 0 : 7) : c === 0 ? 0 : 1) };
     }
     case 'stonith': {
-      // Fence devices are run by the fencer, which reads them from the CIB: here a device is only
-      // recorded as started or stopped on this node (not yet: its agent's monitor).
+      // Fence devices are run by the fencer, which reads them from the CIB. A stonith resource
+      // started here is recorded (a file) once the fencer's check of the device (its agent's
+      // monitor, else list) works; its monitor checks it again. Without a fencer to ask, only
+      // the record.
       const script = [
+        'act="$1"; shift',
         'f="${HA_RSCTMP:-/run}/stonith-device-${OCF_RESOURCE_INSTANCE:-device}"',
-        'case "$1" in',
-        '  start) : > "$f" ;;',
+        'check() { [ $# -gt 0 ] || return 0; "$@" "${OCF_RESOURCE_INSTANCE:-device}" >&2; }',
+        'case "$act" in',
+        '  start) check "$@"; rc=$?; [ $rc -eq 0 ] && { : > "$f"; exit 0; }; [ $rc -eq 105 ] && exit 5; exit 1 ;;',
         '  stop) rm -f "$f" ;;',
-        '  monitor|status) [ -e "$f" ] || exit 7 ;;',
+        '  monitor|status) [ -e "$f" ] || exit 7; check "$@" || exit 1 ;;',
         '  meta-data) echo "<resource-agent name=\\"stonith\\"/>" ;;',
         '  *) exit 3 ;;',
         'esac',
       ].join('\n');
-      return { file: '/bin/sh', args: ['-c', script, name, action], toOcf: (c) => c };
+      return { file: '/bin/sh', args: ['-c', script, name, action, ...(loc.fenceQuery ?? [])], toOcf: (c) => c };
     }
   }
 }

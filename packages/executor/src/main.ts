@@ -1,14 +1,15 @@
 #!/usr/bin/env node
 /**
  * hbts-execd [--root DIR] [--max-parallel N] [--ocf-ra-path DIR:DIR...] [--ocf-root DIR]
- *            [--init-dir DIR] [--heartbeat-dir DIR]:
- * the executor daemon in the foreground.
+ *            [--init-dir DIR] [--heartbeat-dir DIR] [--stonith-admin PATH]:
+ * the executor daemon in the foreground. --stonith-admin: the stonith_admin that stonith
+ * resources' start and monitor check their device with (through this node's fencer).
  */
 import { EXIT, runDaemon, takeRootOption } from '@heartbeat-ts/cluster-glue';
 import { ExecutorDaemon } from './daemon.js';
 
 const { root, rest } = takeRootOption(process.argv.slice(2));
-const opts: { maxParallel?: number; locations?: { ocfRaPath?: string[]; ocfRoot?: string; initDir?: string; heartbeatDir?: string } } = {};
+const opts: { maxParallel?: number; locations?: { ocfRaPath?: string[]; ocfRoot?: string; initDir?: string; heartbeatDir?: string; fenceQuery?: string[] } } = {};
 for (let i = 0; i < rest.length; i++) {
   const a = rest[i]!;
   const val = () => {
@@ -30,6 +31,7 @@ for (let i = 0; i < rest.length; i++) {
   else if (a === '--ocf-root') (opts.locations ??= {}).ocfRoot = val();
   else if (a === '--init-dir') (opts.locations ??= {}).initDir = val();
   else if (a === '--heartbeat-dir') (opts.locations ??= {}).heartbeatDir = val();
+  else if (a === '--stonith-admin') (opts.locations ??= {}).fenceQuery = [process.execPath, val(), ...(root ? ['--root', root] : []), '-Q'];
   else {
     process.stderr.write(`hbts-execd: unknown option ${a}\n`);
     process.exit(EXIT.USAGE);

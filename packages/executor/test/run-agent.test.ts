@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { describeRc, ocfEnvironment, parseAgent } from '../src/ocf.js';
 import { runAgent } from '../src/run-agent.js';
+import { defaultLocations } from '../src/agent-classes.js';
 
 const need = (path: string, pkg: string) => {
   if (!existsSync(path)) throw new Error(`this test runs ${path}: install the Debian package ${pkg}`);
@@ -103,5 +104,25 @@ describe('digests as Pacemaker computes them', () => {
     // 1-a-then-bm-move-b: Dummy without parameters; its start and its 60 s monitor (timeout 20 s).
     expect(paramsDigest({})).toBe('f2317cad3d54cec5d7d7aa7d0bf35cf8');
     expect(paramsDigest({ CRM_meta_timeout: '20000' })).toBe('4811cef7f7f94e3a35a70be7916cb2fd');
+  });
+
+  it('starts and monitors a stonith resource by checking its device through the fencer command (0 works, 105 no such device)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hbts-stonith-class-'));
+    // (The fencer's answer stands in as a command: stonith_admin -Q in the CRM.)
+    const answer = join(dir, 'answer');
+    const check = ['/bin/sh', '-c', `exit $(cat ${answer})`, 'check'];
+    const op = (action: string) => runAgent(parseAgent('stonith:fence_x'), action, { rsc: 'fence-x', timeoutMs: 5000, env: { HA_RSCTMP: dir }, locations: { ...defaultLocations(), fenceQuery: check } }).then((r) => r.rc);
+    writeFileSync(answer, '0');
+    expect(await op('monitor')).toBe(7);
+    expect(await op('start')).toBe(0);
+    expect(await op('monitor')).toBe(0);
+    writeFileSync(answer, '1');
+    expect(await op('monitor')).toBe(1);
+    expect(await op('stop')).toBe(0);
+    expect(await op('monitor')).toBe(7);
+    expect(await op('start')).toBe(1);
+    writeFileSync(answer, '105');
+    expect(await op('start')).toBe(5);
+    expect(await op('monitor')).toBe(7);
   });
 });

@@ -232,6 +232,8 @@ describe('fencing in network namespaces (root)', () => {
     expect((await cibadmin(n1, '-C', '-o', 'resources', '-X', plugin)).code).toBe(0);
     const away = '<constraints><rsc_location id="np-not-n1" rsc="null-plugin" node="n1" score="-INFINITY"/><rsc_location id="np-not-n2" rsc="null-plugin" node="n2" score="-INFINITY"/></constraints>';
     expect((await cibadmin(n1, '-C', '-o', 'constraints', '-X', away)).code).toBe(0);
+    // Its resource starts on n3 once n3's fencer has checked the device (stonith_admin -Q).
+    await waitFor('null-plugin started on n3', async () => /null-plugin\t\(stonith:null\):\t Started n3/.test((await tool(n1, '@heartbeat-ts/tools', 'crm_mon', '-1')).out), { timeoutMs: 15_000, intervalMs: 200 });
     // (pcmk_host_check dynamic-list: the plugin's own list says which nodes it fences.)
     const r = await stonithAdmin(n1, '--reboot', 'ghost5');
     expect(r.code, r.err).toBe(0);
