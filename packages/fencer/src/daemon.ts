@@ -15,7 +15,7 @@ import { type Daemon, type DaemonContext, connectWhenUp, type FenceAgentDirs, fe
 import { Cib, connectCib } from '@heartbeat-ts/cib/client';
 import { connectHeartbeat, type HeartbeatClient } from '@heartbeat-ts/heartbeat';
 import { randomUUID } from 'node:crypto';
-import { actionTimeoutMs, agentAction, agentOptions, canFenceStatically, deviceLocations, type FenceDevice, fenceDevice, fenceDevices, fencingDelayMs, parseAgentList, topologyFor } from './devices.js';
+import { actionTimeoutMs, agentAction, agentOptions, canFenceStatically, deviceLocations, type ExtraLevel, type FenceDevice, fenceDevice, fenceDevices, fencingDelayMs, parseAgentList, topologyWith } from './devices.js';
 import { type FenceEvent, FencerCodec, FencerProtocol, type PendingFence } from './protocol.js';
 
 const HISTORY_MAX = 500;
@@ -47,6 +47,8 @@ export class FencerDaemon implements Daemon {
   private log: DaemonContext['logger'] | undefined;
   /** The cluster's members (heartbeat's membership); this node alone without heartbeat. */
   private members: string[] = [];
+  /** Topology levels registered with this fencer alone (stonith_admin -r), by `target index`. */
+  private readonly levels = new Map<string, ExtraLevel>();
   /** Members asked for their history since they joined. */
   private readonly historyAsked = new Set<string>();
   /** Devices registered with this fencer alone (stonith_admin --register), outside the CIB. */
@@ -78,6 +80,9 @@ export class FencerDaemon implements Daemon {
           for (let i = 0; i < mine.length; i += HISTORY_CHUNK) {
             this.hb?.request('send', { ...FencerCodec.encode('stonith_history', { events: mine.slice(i, i + HISTORY_CHUNK) }), to: m.from }).catch((e: Error) => ctx.logger.warn({ to: m.from, err: e.message }, 'cannot send the fencing history'));
           }
+        } else if (m.type === 'stonith_history_clear') {
+          const { target } = FencerCodec.decode('stonith_history_clear', m.fields);
+          this.clearHistory(target);
         } else if (m.type === 'stonith_history') {
           // (Past events: kept, not announced — a fencing long ago says nothing of a node lost now.)
           for (const e of FencerCodec.decode('stonith_history', m.fields).events) this.record(e, false, false);
@@ -166,6 +171,22 @@ export class FencerDaemon implements Daemon {
       log.info({ device: id }, 'device deregistered');
       return {};
     });
+    ipc.handle('register-level', ({ target, index, devices }) => {
+      if (!devices.length) throw new HaError('EINVAL', 'a level needs at least one device');
+      this.levels.set(`${target} ${index}`, { target, index, devices });
+      log.info({ target, index, devices }, 'topology level registered (outside the CIB)');
+      return {};
+    });
+    ipc.handle('deregister-level', ({ target, index }) => {
+      if (!this.levels.delete(`${target} ${index}`)) throw new HaError('ENOENT', `no level ${index} for ${target} registered with stonith_admin -r here (the CIB's levels go with the CIB)`);
+      return {};
+    });
+    ipc.handle('history-clear', ({ target }) => {
+      const removed = this.clearHistory(target);
+      this.hb?.request('send', FencerCodec.encode('stonith_history_clear', target ? { target } : {})).catch((e: Error) => log.warn({ err: e.message }, 'cannot tell the others to clear the history'));
+      log.info({ target: target ?? '*', removed }, 'fencing history cleared');
+      return { removed };
+    });
     ipc.handle('validate', async ({ agent, params }) => {
       const found = resolveFenceAgent(agent, this.opts);
       if (!found) throw new HaError('ENOENT', `no fence agent or stonith plugin ${agent} in ${fenceAgentWhere(this.opts)}`);
@@ -199,6 +220,14 @@ export class FencerDaemon implements Daemon {
     this.hb?.close();
     this.cib?.close();
     await this.ipc?.close();
+  }
+
+  /** Forgets the history of a target (all of it without one); how many events went. */
+  private clearHistory(target: string | undefined): number {
+    const before = this.history.length;
+    const keep = this.history.filter((e) => target !== undefined && target !== '*' && e.target !== target);
+    this.history.splice(0, this.history.length, ...keep);
+    return before - keep.length;
   }
 
   /** The CIB's devices, and those registered here (a CIB device of the same id wins). */
@@ -319,7 +348,9 @@ export class FencerDaemon implements Daemon {
       const locations = deviceLocations(cib);
       // (A device registered here alone is used here alone.)
       const usable = (id: string, node: string) => (this.registered.has(id) && !fenceDevices(cib).some((d) => d.id === id) ? node === this.node : locations(id, node));
-      const levels = topologyFor(cib, target);
+      const attrs: Record<string, string> = {};
+      for (const set of cib.nodes.find((x) => x.uname === target)?.attributes ?? []) for (const nv of set.nvpairs) attrs[nv.name] ??= nv.value ?? '';
+      const levels = topologyWith(cib, target, [...this.levels.values()], attrs);
       log.info({ target, action, origin, levels: levels.length || undefined }, 'fencing requested');
       if (levels.length) {
         for (const [i, level] of levels.entries()) {

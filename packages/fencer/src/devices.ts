@@ -163,16 +163,40 @@ export const agentAction = (d: FenceDevice, action: string) => d.actions[action]
 
 /**
  * The fencing topology for a target: its levels in index order, each a list of device ids; an
- * empty list when the CIB has no level for it (then any capable device may fence it).
+ * empty list when the CIB has no level for it (then any capable device may fence it). `attrs`:
+ * the target's node attributes (for levels by target-attribute/target-value).
  */
-export function topologyFor(cib: Cib, target: string): string[][] {
+/** A level outside the CIB (stonith_admin -r): target as a name, `@PATTERN` or `ATTR=VALUE`. */
+export interface ExtraLevel {
+  target: string;
+  index: number;
+  devices: string[];
+}
+
+/**
+ * The topology for a target with levels registered outside the CIB: the CIB's, plus the others'
+ * (a CIB level of the same index wins), in index order. `attrs`: the target's node attributes.
+ */
+export function topologyWith(cib: Cib, target: string, extra: ExtraLevel[], attrs: Record<string, string> = {}): string[][] {
+  const fromCib = cibLevels(cib, target, attrs);
+  const taken = new Set(fromCib.map((l) => l.index));
+  const matches = (t: string) => (t.startsWith('@') ? safeRegex(t.slice(1))?.test(target) === true : t.includes('=') ? attrs[t.slice(0, t.indexOf('='))] === t.slice(t.indexOf('=') + 1) : t === target);
+  const more = extra.filter((l) => !taken.has(l.index) && matches(l.target));
+  return [...fromCib, ...more].sort((a, b) => a.index - b.index).map((l) => l.devices);
+}
+
+/** The CIB's levels for a target: by name, `target-pattern`, or `target-attribute`/`target-value`. */
+function cibLevels(cib: Cib, target: string, attrs: Record<string, string>): { index: number; devices: string[] }[] {
   const topo = cib.section('fencing-topology');
   if (!topo) return [];
-  const levels = topo.children
+  return topo.children
     .filter((c): c is XmlElement => isElement(c) && c.name === 'fencing-level')
-    .filter((l) => l.attrs.target === target || (l.attrs['target-pattern'] !== undefined && safeRegex(l.attrs['target-pattern'])?.test(target)))
-    .sort((a, b) => Number(a.attrs.index ?? 0) - Number(b.attrs.index ?? 0));
-  return levels.map((l) => split(l.attrs.devices));
+    .filter((l) => l.attrs.target === target || (l.attrs['target-pattern'] !== undefined && safeRegex(l.attrs['target-pattern'])?.test(target)) || (l.attrs['target-attribute'] !== undefined && attrs[l.attrs['target-attribute']] === l.attrs['target-value']))
+    .map((l) => ({ index: Number(l.attrs.index ?? 0), devices: split(l.attrs.devices) }));
+}
+
+export function topologyFor(cib: Cib, target: string, attrs: Record<string, string> = {}): string[][] {
+  return cibLevels(cib, target, attrs).sort((a, b) => a.index - b.index).map((l) => l.devices);
 }
 
 function safeRegex(pattern: string): RegExp | undefined {

@@ -58,6 +58,15 @@ export const FencerProtocol = defineProtocol({
     register: { params: s.object({ id: s.string({ minLength: 1 }), agent: s.string({ minLength: 1 }), params: s.record(s.string()) }), result: s.object({}) },
     /** A device registered with `register` forgotten. */
     deregister: { params: s.object({ id: s.string({ minLength: 1 }) }), result: s.object({}) },
+    /**
+     * A topology level registered with this fencer alone (stonith_admin -r): `target` is a node
+     * name, `@PATTERN` (a regular expression) or `ATTR=VALUE` (a node attribute); index 1-9.
+     */
+    'register-level': { params: s.object({ target: s.string({ minLength: 1 }), index: s.integer({ min: 1, max: 9 }), devices: s.array(s.string({ minLength: 1 }), { maxItems: 64 }) }), result: s.object({}) },
+    /** That level forgotten (stonith_admin -d). */
+    'deregister-level': { params: s.object({ target: s.string({ minLength: 1 }), index: s.integer({ min: 1, max: 9 }) }), result: s.object({}) },
+    /** The history forgotten (of a target, or all), here and on every node (stonith_admin -H --cleanup). */
+    'history-clear': { params: s.object({ target: s.optional(s.string()) }), result: s.object({ removed: s.integer({ min: 0 }) }) },
     /** An agent's `validate-all` with these parameters: its exit code and output. */
     validate: { params: s.object({ agent: s.string({ minLength: 1 }), params: s.record(s.string()) }), result: s.object({ rc: s.integer(), output: s.string() }) },
     /** Fencing actions this fencer carried out or was told of, oldest first. */
@@ -112,6 +121,8 @@ export const FencerCodec = defineClusterMessages(1, {
   stonith_event: FenceEventSchema,
   /** To the node that may use a device (its location constraints): run it for the target. `check`: first see whether it can fence the target (pcmk_host_check). */
   stonith_run: s.object({ id: s.string({ minLength: 1 }), target: s.string({ minLength: 1 }), action: s.enum(['reboot', 'off', 'on'] as const), device: s.string({ minLength: 1 }), check: s.boolean() }),
+  /** Forget the history (of a target): stonith_admin --history --cleanup somewhere. */
+  stonith_history_clear: s.object({ target: s.optional(s.string()) }),
   /** To a node that (re)joined: send me your history. */
   stonith_history_req: s.object({}),
   /** The answer: a part of the sender's history (at most HISTORY_CHUNK events a message). */

@@ -14,8 +14,13 @@
  *             -K, --validate -a AGENT [-o NAME=VALUE]...   the agent's validate-all
  * Devices:    -R, --register DEVICE -a AGENT [-o NAME=VALUE]... [-e NAME]...   (outside the CIB)
  *             -D, --deregister DEVICE
+ *             -r, --register-level TARGET -i N -v DEVICE [-v DEVICE]...   (TARGET: NAME, @PATTERN, ATTR=VALUE)
+ *             -d, --deregister-level TARGET -i N
  * Options:    -a, --agent AGENT  -o, --option NAME=VALUE  -e, --env-option NAME (OCF_RESKEY_NAME)
  *             -t, --timeout SECONDS (for --reboot/--fence/--unfence)  -T, --tag TAG  -q, --quiet
+ *             -y, --delay SECONDS (wait first, on top of the devices' delays)
+ *             --tolerance SECONDS (a node fenced that recently is not fenced again)
+ *             -c, --cleanup (with --history: forget it, on every node)
  *             -b, --broadcast (the history is the cluster's already)  --output-as text|xml|json
  *             --root DIR
  * Exit codes: 0; 1 failed; 64 usage; 102 no fencer on this node; 105 no such device or agent;
@@ -31,14 +36,16 @@ Queries:  -l|--list NODE  -L|--list-registered  -I|--list-installed  -s|--list-t
           -M|--metadata -a AGENT  -Q|--query DEVICE  -H|--history NODE|*  -h|--last NODE
           -K|--validate -a AGENT [-o NAME=VALUE]...
 Devices:  -R|--register DEVICE -a AGENT [-o NAME=VALUE]... [-e NAME]...  -D|--deregister DEVICE
-Options:  -t|--timeout SECONDS  -T|--tag TAG  -q|--quiet  -b|--broadcast
+          -r|--register-level TARGET -i N -v DEVICE...  -d|--deregister-level TARGET -i N
+Options:  -t|--timeout SECONDS  -y|--delay SECONDS  --tolerance SECONDS  -c|--cleanup
+          -T|--tag TAG  -q|--quiet  -b|--broadcast
           --output-as ${OUTPUT_FORMATS.join('|')}  --root DIR  --help
 `;
 const { root, rest } = takeRootOption(process.argv.slice(2));
 const request = ['stonith_admin', ...process.argv.slice(2)].join(' ');
-const COMMANDS: Record<string, string> = { '--reboot': '-B', '--fence': '-F', '--unfence': '-U', '--confirm': '-C', '--list': '-l', '--list-registered': '-L', '--list-installed': '-I', '--list-targets': '-s', '--metadata': '-M', '--query': '-Q', '--history': '-H', '--last': '-h', '--validate': '-K', '--register': '-R', '--deregister': '-D' };
-const WITH_ARG = new Set(['-B', '-F', '-U', '-C', '-l', '-s', '-Q', '-H', '-h', '-R', '-D']);
-const OPTIONS: Record<string, string> = { '--agent': '-a', '--option': '-o', '--env-option': '-e', '--timeout': '-t', '--tag': '-T', '--quiet': '-q', '--broadcast': '-b', '--verbose': '-V' };
+const COMMANDS: Record<string, string> = { '--reboot': '-B', '--fence': '-F', '--unfence': '-U', '--confirm': '-C', '--list': '-l', '--list-registered': '-L', '--list-installed': '-I', '--list-targets': '-s', '--metadata': '-M', '--query': '-Q', '--history': '-H', '--last': '-h', '--validate': '-K', '--register': '-R', '--deregister': '-D', '--register-level': '-r', '--deregister-level': '-d' };
+const WITH_ARG = new Set(['-B', '-F', '-U', '-C', '-l', '-s', '-Q', '-H', '-h', '-R', '-D', '-r', '-d']);
+const OPTIONS: Record<string, string> = { '--agent': '-a', '--option': '-o', '--env-option': '-e', '--timeout': '-t', '--tag': '-T', '--quiet': '-q', '--broadcast': '-b', '--verbose': '-V', '--index': '-i', '--device': '-v', '--delay': '-y', '--cleanup': '-c' };
 
 let command: { flag: string; arg?: string } | undefined;
 let agent: string | undefined;
@@ -46,6 +53,11 @@ let format: OutputFormat = 'text';
 let timeoutS: number | undefined;
 let tag = 'stonith_admin';
 let quiet = false;
+let index: number | undefined;
+let delayS = 0;
+let toleranceS = 0;
+let cleanup = false;
+const devices: string[] = [];
 const params: Record<string, string> = {};
 
 /** Ends the command: the result in the format asked for, the exit code. */
@@ -105,7 +117,18 @@ for (let i = 0; i < rest.length; i++) {
     const t = Number(value());
     if (!Number.isInteger(t) || t <= 0) usageError('--timeout: a whole number of seconds above 0');
     timeoutS = t;
-  } else if (flag === '-T') tag = value();
+  } else if (flag === '-i') {
+    const n = Number(value());
+    if (!Number.isInteger(n) || n < 1 || n > 9) usageError('--index: a level from 1 to 9');
+    index = n;
+  } else if (flag === '-v') devices.push(value());
+  else if (flag === '-y' || a === '--tolerance') {
+    const n = Number(value());
+    if (!Number.isInteger(n) || n < 0) usageError(`${a}: a whole number of seconds`);
+    if (flag === '-y') delayS = n;
+    else toleranceS = n;
+  } else if (flag === '-c') cleanup = true;
+  else if (flag === '-T') tag = value();
   else if (flag === '-q') quiet = true;
   else if (flag === '-b' || flag === '-V') {
     // (The history is the cluster's already; more detail is in the fencer's log.)
@@ -114,6 +137,9 @@ for (let i = 0; i < rest.length; i++) {
 if (!command) usageError('say what to do');
 const { flag, arg } = command!;
 if ((flag === '-M' || flag === '-K' || flag === '-R') && !agent) usageError(`${flag} needs --agent AGENT`);
+if ((flag === '-r' || flag === '-d') && index === undefined) usageError(`${flag} needs --index N`);
+if (flag === '-r' && !devices.length) usageError('--register-level needs one --device or more');
+if (cleanup && flag !== '-H') usageError('--cleanup goes with --history');
 
 const fencer = await connectFencer(tag, root, timeoutS ? timeoutS * 1000 + 5000 : undefined).catch((e: Error) => finish(EXIT.DISCONNECT, {}, `stonith_admin: the fencer is not running on this node: ${e.message}`));
 const failed = (e: unknown) => {
@@ -126,7 +152,12 @@ const eventJson = (e: FenceEvent) => ({ ...e, completed: isoZ(e.completed) });
 try {
   if (flag === '-B' || flag === '-F' || flag === '-U') {
     const action = flag === '-B' ? 'reboot' : flag === '-F' ? 'off' : 'on';
-    const e = await fencer.request('fence', { target: arg!, action, origin: tag }, timeoutS ? { timeoutMs: timeoutS * 1000 } : {}).catch((err: Error & { code?: string }) => {
+    // --tolerance: fenced that recently (the same action, successfully), it is not fenced again.
+    if (toleranceS > 0) {
+      const recent = (await fencer.request('history', { target: arg! })).events.filter((e) => e.status === 'success' && e.action === action && Date.now() - e.completed <= toleranceS * 1000).at(-1);
+      if (recent) finish(EXIT.OK, { xml: [xmlElement('fence_event', fenceEventAttrs(recent))], json: { event: eventJson(recent), tolerated: true } });
+    }
+    const e = await fencer.request('fence', { target: arg!, action, origin: tag, ...(delayS > 0 ? { delayMs: delayS * 1000 } : {}) }, timeoutS ? { timeoutMs: (timeoutS + delayS) * 1000 } : {}).catch((err: Error & { code?: string }) => {
       if (err.code === 'ETIMEDOUT') finish(EXIT.TIMEOUT, {}, `Couldn't ${action === 'on' ? 'unfence' : 'fence'} ${arg}: no result within ${timeoutS} s (the fencer goes on)`);
       throw err;
     });
@@ -137,6 +168,17 @@ try {
   if (flag === '-C') {
     const e = await fencer.request('confirm', { target: arg!, origin: tag });
     finish(EXIT.OK, { xml: [xmlElement('fence_event', fenceEventAttrs(e))], json: { event: eventJson(e) } });
+  }
+  if (flag === '-H' && cleanup) {
+    const { removed } = await fencer.request('history-clear', arg === '*' ? {} : { target: arg! });
+    finish(EXIT.OK, { text: quiet ? '' : `cleaning up fencing-history${arg === '*' ? '' : ` for node ${arg}`}\n`, json: { target: arg, removed } });
+  }
+  if (flag === '-r' || flag === '-d') {
+    const level = flag === '-r' ? 'register-level' : 'deregister-level';
+    await (flag === '-r' ? fencer.request('register-level', { target: arg!, index: index!, devices }) : fencer.request('deregister-level', { target: arg!, index: index! })).catch((e: Error & { code?: string }) =>
+      finish(e.code === 'ENOENT' ? EXIT.NOSUCH : EXIT.ERROR, {}, `Can't ${flag === '-r' ? 'register' : 'unregister'} topology level ${index} for ${arg}: ${e.message}`),
+    );
+    finish(EXIT.OK, { json: { target: arg, index, ...(flag === '-r' ? { devices } : {}), registered: level === 'register-level' } });
   }
   if (flag === '-H' || flag === '-h') {
     const { events } = await fencer.request('history', arg === '*' ? {} : { target: arg! });

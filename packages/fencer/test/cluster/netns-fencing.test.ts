@@ -249,7 +249,7 @@ describe('fencing in network namespaces (root)', () => {
     expect((await stonithAdmin(n1, '-M', '-a', 'null')).out).toContain('<resource-agent name="null"');
   });
 
-  step('stonith_admin: --list, --list-targets, --query, --last, --validate, --register/--deregister, JSON', async () => {
+  step('stonith_admin: --list, --list-targets, --query, --last, --validate, --register/--deregister, levels, --tolerance, --delay, --cleanup, JSON', async () => {
     const [n1, , n3] = nodes as [HarnessNode, HarnessNode, HarnessNode];
     expect((await stonithAdmin(n3, '--list', 'ghost5')).out).toBe(' null-plugin\n1 fence device found');
     expect((await stonithAdmin(n1, '-l', 'ghost5')).out).toBe('0 fence devices found');
@@ -284,6 +284,23 @@ describe('fencing in network namespaces (root)', () => {
     const failedJson = JSON.parse((await stonithAdmin(n1, '-B', 'ghost8', '--output-as', 'json')).out);
     expect(failedJson.status).toMatchObject({ code: 1, message: 'Error occurred', errors: [expect.stringMatching(/^Couldn't fence ghost8: /)] });
     expect(JSON.parse((await stonithAdmin(n1, '-I', '--output-as', 'json')).out).agents).toEqual(expect.arrayContaining(['fence_dummy', 'null']));
+    // Levels outside the CIB: the first fails (dummy-bad times out), the second fences.
+    expect((await stonithAdmin(n1, '--register-level', 'ghost9', '--index', '1', '--device', 'dummy-bad')).code).toBe(0);
+    expect((await stonithAdmin(n1, '-r', 'ghost9', '-i', '2', '-v', 'dummy-ok')).code).toBe(0);
+    expect((await stonithAdmin(n1, '-r', 'ghost9', '-v', 'dummy-ok')).code).toBe(64);
+    expect((await stonithAdmin(n1, '-B', 'ghost9')).code).toBe(0);
+    expect(JSON.parse((await stonithAdmin(n1, '-H', 'ghost9', '--output-as', 'json')).out).history.map((e: { status: string; device?: string }) => `${e.status} ${e.device ?? ''}`)).toEqual(['success dummy-ok']);
+    expect((await stonithAdmin(n1, '--deregister-level', 'ghost9', '-i', '2')).code).toBe(0);
+    expect((await stonithAdmin(n1, '-d', 'ghost9', '-i', '2')).code).toBe(105);
+    // --tolerance: fenced a moment ago, not again; --delay: waits first.
+    expect((await stonithAdmin(n1, '-B', 'ghost9', '--tolerance', '60')).code).toBe(0);
+    expect(JSON.parse((await stonithAdmin(n1, '-H', 'ghost9', '--output-as', 'json')).out).history).toHaveLength(1);
+    const t = Date.now();
+    expect((await stonithAdmin(n1, '-B', 'ghost', '--delay', '1')).code).toBe(0);
+    expect(Date.now() - t).toBeGreaterThanOrEqual(1000);
+    // --cleanup: the history of ghost9 forgotten, on every node.
+    expect((await stonithAdmin(n1, '-H', 'ghost9', '--cleanup')).out).toBe('cleaning up fencing-history for node ghost9');
+    for (const x of [n1, n3]) await waitFor(`${x.name}: ghost9's history gone`, async () => (await stonithAdmin(x, '-H', 'ghost9')).out === '', { timeoutMs: 5000 });
     const bad = await stonithAdmin(n1, '--bogus', '--output-as', 'xml');
     expect(bad.code).toBe(64);
     expect(bad.out).toContain('<status code="64" message="Incorrect usage">');
