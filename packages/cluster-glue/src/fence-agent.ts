@@ -11,7 +11,7 @@
  * A run has a timeout: the agent (its process group) is killed and the result is `timeout`.
  */
 import { spawn } from 'node:child_process';
-import { accessSync, constants, existsSync, readdirSync } from 'node:fs';
+import { accessSync, constants, existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { elements, parseXml, type XmlElement } from './xml.js';
 
@@ -189,12 +189,30 @@ function runProcess(path: string, args: string[], stdin: string | undefined, opt
   });
 }
 
-/** The meta-data XML of a fence agent (`-o metadata`) or a stonith plugin (`stonith -m`); throws with its output when it has none. */
+/** Meta-data read, by agent, while its file does not change. */
+const metadataCache = new Map<string, { mtimeMs: number; xml: string }>();
+
+/**
+ * The meta-data XML of a fence agent (`-o metadata`) or a stonith plugin (`stonith -m`), read once
+ * and cached until the agent's file changes; throws with its output when it has none.
+ */
 export async function fenceMetadataXml(agent: FenceAgent, timeoutMs = 10_000): Promise<string> {
+  const file = agent.kind === 'agent' ? agent.path : agent.command;
+  let mtimeMs = -1;
+  try {
+    mtimeMs = statSync(file).mtimeMs;
+  } catch {
+    // (Gone: run it anyway, and say what happens.)
+  }
+  const key = `${agent.kind}:${agent.name}`;
+  const cached = metadataCache.get(key);
+  if (cached && cached.mtimeMs === mtimeMs) return cached.xml;
   const r = await runFencing(agent, 'metadata', {}, { timeoutMs });
   const start = r.output.indexOf('<resource-agent');
   if (r.rc !== 0 || start < 0) throw new Error(`${agent.name}: no meta-data (rc ${r.rc}, ${r.status}): ${r.output.trim().slice(0, 300)}`);
-  return `<?xml version="1.0" ?>\n${r.output.slice(start)}`;
+  const xml = `<?xml version="1.0" ?>\n${r.output.slice(start)}`;
+  metadataCache.set(key, { mtimeMs, xml });
+  return xml;
 }
 
 /** The agent's meta-data (`-o metadata`), parsed; throws with the agent's output when it has none. */

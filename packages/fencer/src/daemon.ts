@@ -288,7 +288,14 @@ export class FencerDaemon implements Daemon {
     if (!agent) return { ok: false, capable: true, line: `${d.id}: no fence agent or stonith plugin ${d.agent} in ${fenceAgentWhere(this.opts)}`, node };
     const delay = fencingDelayMs(d);
     if (delay > 0) await new Promise((r) => setTimeout(r, delay));
-    const r = await runFencing(agent, agentAction(d, action), agentOptions(d, target), { timeoutMs: actionTimeoutMs(cib, d, action) });
+    // pcmk_<action>_retries (default 2): a device that fails (busy, say) is tried again while
+    // the action's timeout leaves time.
+    const deadline = Date.now() + actionTimeoutMs(cib, d, action);
+    let r = await runFencing(agent, agentAction(d, action), agentOptions(d, target), { timeoutMs: deadline - Date.now() });
+    for (let tries = 1; tries < (d.retries[action] ?? 2) && r.status === 'done' && r.rc !== 0 && deadline - Date.now() > 1000; tries++) {
+      this.log?.warn({ device: d.id, target, action, rc: r.rc, try: tries }, 'the device failed: trying again');
+      r = await runFencing(agent, agentAction(d, action), agentOptions(d, target), { timeoutMs: deadline - Date.now() });
+    }
     const out = r.output.trim().split('\n').slice(-2).join(' / ');
     return { ok: r.status === 'done' && r.rc === 0, capable: true, line: `${d.id}: ${r.status === 'timeout' ? `timed out after ${r.ms} ms` : `rc=${r.rc}`}${out ? ` (${out})` : ''}`, node };
   }

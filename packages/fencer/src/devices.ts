@@ -8,7 +8,7 @@
  *   `list` output; the default otherwise), status (the agent's `status` for the node), none
  *   (any node);
  * - `pcmk_reboot_action`/`pcmk_off_action`/`pcmk_on_action` (the agent action to run instead),
- *   `pcmk_delay_base` and `pcmk_delay_max`, `pcmk_<action>_timeout`;
+ *   `pcmk_delay_base` and `pcmk_delay_max`, `pcmk_<action>_timeout`, `pcmk_<action>_retries`;
  * and the `fencing-topology`: levels per target (`target`, `target-pattern`), tried in `index`
  * order, a level succeeding when every one of its devices does. Pure.
  */
@@ -37,6 +37,8 @@ export interface FenceDevice {
   providesUnfencing?: boolean;
   /** Per-action timeouts (pcmk_<action>_timeout), ms. */
   timeoutsMs: Record<string, number>;
+  /** Per-action tries within the timeout (pcmk_<action>_retries; the fencer's default 2). */
+  retries: Record<string, number>;
 }
 
 const split = (v: string | undefined) => (v ?? '').split(/[\s,;]+/).filter(Boolean);
@@ -90,10 +92,13 @@ export function fenceDevice(id: string, agent: string, all: Record<string, strin
   const check = all.pcmk_host_check as HostCheck | undefined;
   const actions: Record<string, string> = {};
   const timeoutsMs: Record<string, number> = {};
+  const retries: Record<string, number> = {};
   for (const a of ['reboot', 'off', 'on', 'list', 'status', 'monitor']) {
     if (all[`pcmk_${a}_action`]) actions[a] = all[`pcmk_${a}_action`]!;
     const t = all[`pcmk_${a}_timeout`];
     if (t !== undefined) timeoutsMs[a] = parseCrmDurationMs(t) ?? 60_000;
+    const n = Number.parseInt(all[`pcmk_${a}_retries`] ?? '', 10);
+    if (Number.isInteger(n) && n >= 1) retries[a] = n;
   }
   return {
     id,
@@ -106,6 +111,7 @@ export function fenceDevice(id: string, agent: string, all: Record<string, strin
     delayBaseMs: parseCrmDurationMs(all.pcmk_delay_base ?? '0') ?? 0,
     delayMaxMs: parseCrmDurationMs(all.pcmk_delay_max ?? '0') ?? 0,
     timeoutsMs,
+    retries,
   };
 }
 

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Cib } from '@heartbeat-ts/cib/client';
-import { fenceAgentMetadata, findFenceAgent, installedFenceAgents, installedFencing, resolveFenceAgent, runFenceAgent, runFencing } from '@heartbeat-ts/cluster-glue';
+import { fenceAgentMetadata, fenceMetadataXml, findFenceAgent, installedFenceAgents, installedFencing, resolveFenceAgent, runFenceAgent, runFencing } from '@heartbeat-ts/cluster-glue';
 import { actionTimeoutMs, agentAction, agentOptions, canFenceStatically, deviceLocations, fenceDevices, fencingDelayMs, parseAgentList, topologyFor } from '../src/devices.js';
 
 const cib = Cib.parse(
@@ -10,7 +10,7 @@ const cib = Cib.parse(
   <crm_config><cluster_property_set id="o"><nvpair id="o1" name="stonith-timeout" value="30s"/></cluster_property_set></crm_config>
   <nodes/>
   <resources>
-    <primitive id="ipmi" class="stonith" type="fence_ipmilan"><instance_attributes id="i1"><nvpair id="i1a" name="ip" value="10.0.0.9"/><nvpair id="i1b" name="pcmk_host_map" value="n1:1;n2:2"/><nvpair id="i1c" name="pcmk_reboot_action" value="off"/><nvpair id="i1d" name="pcmk_reboot_timeout" value="90s"/></instance_attributes></primitive>
+    <primitive id="ipmi" class="stonith" type="fence_ipmilan"><instance_attributes id="i1"><nvpair id="i1a" name="ip" value="10.0.0.9"/><nvpair id="i1b" name="pcmk_host_map" value="n1:1;n2:2"/><nvpair id="i1c" name="pcmk_reboot_action" value="off"/><nvpair id="i1d" name="pcmk_reboot_timeout" value="90s"/><nvpair id="i1e" name="pcmk_reboot_retries" value="3"/></instance_attributes></primitive>
     <primitive id="any" class="stonith" type="fence_dummy"><instance_attributes id="i2"><nvpair id="i2a" name="pcmk_host_check" value="none"/></instance_attributes></primitive>
     <primitive id="dyn" class="stonith" type="fence_xvm"/>
     <primitive id="off" class="stonith" type="fence_dummy"><meta_attributes id="m3"><nvpair id="m3a" name="target-role" value="Stopped"/></meta_attributes></primitive>
@@ -31,6 +31,8 @@ describe('fencing devices from the CIB', () => {
     expect(agentAction(ipmi!, 'reboot')).toBe('off');
     expect(actionTimeoutMs(cib, ipmi!, 'reboot')).toBe(90_000);
     expect(actionTimeoutMs(cib, any!, 'reboot')).toBe(30_000);
+    expect(ipmi!.retries).toEqual({ reboot: 3 });
+    expect(any!.retries).toEqual({});
     expect(canFenceStatically(ipmi!, 'n1')).toBe(true);
     expect(canFenceStatically(ipmi!, 'n3')).toBe(false);
     expect(canFenceStatically(any!, 'n3')).toBe(true);
@@ -109,6 +111,8 @@ describe('the device layer (cluster-glue) with stonith plugins', () => {
     expect(await runFencing(plugin, 'status', { hostlist: 'a b' })).toMatchObject({ rc: 0 });
     // (No node to act on: refused before the plugin runs.)
     expect(await runFencing(plugin, 'off', { hostlist: 'a b' })).toMatchObject({ rc: 1, status: 'error' });
+    // (Read once: the second answer comes from the cache, the same.)
+    expect(await fenceMetadataXml(plugin)).toBe(await fenceMetadataXml(plugin));
     const md = await fenceAgentMetadata(plugin);
     expect(md.name).toBe('null');
     expect(md.parameters.map((p) => p.name)).toEqual(['hostlist']);
