@@ -16,9 +16,7 @@
  */
 import { Cib, connectCib } from '@heartbeat-ts/cib/client';
 import { clusterOrExit } from './cli.js';
-import { EXIT, HaError, serializeXml, takeRootOption, type XmlElement, commandOptions } from '@heartbeat-ts/cluster-glue/client';
-import { connectController } from '@heartbeat-ts/controller/status';
-import { buildWorkingSet, primitives } from '@heartbeat-ts/pengine/working-set';
+import { EXIT, HaError, isElement, serializeXml, takeRootOption, type XmlElement, commandOptions } from '@heartbeat-ts/cluster-glue/client';
 import { banConstraint, constraintsToClear, durationMs, preferConstraint } from './placement.js';
 
 const usage = `Usage: crm_resource COMMAND -r RESOURCE [options]
@@ -65,22 +63,29 @@ if (lifetime !== undefined && lifetimeMs === undefined) fail(`--lifetime: "${lif
 const client = await clusterOrExit('crm_resource', () => connectCib('crm_resource', root));
 try {
   const cib = Cib.parse((await client.request('query', {})).xml, 'the live CIB');
-  const ws = buildWorkingSet(cib);
-  const r = ws.byId.get(rsc!);
-  if (!r || r.implicit) {
-    const known = [...ws.byId.values()].filter((x) => !x.implicit && !x.id.includes(':')).map((x) => x.id);
+  // The configured resources and nodes answer whether they exist; the working set (the status
+  // unpacked: slower) only where the resource runs matters.
+  const known = configuredResources(cib);
+  if (!known.includes(rsc!)) {
     const close = known.filter((id) => id.toLowerCase().includes(rsc!.toLowerCase()) || rsc!.toLowerCase().includes(id.toLowerCase()));
     fail(`Resource '${rsc}' not found${close.length ? ` (did you mean ${close.join(', ')}?)` : ''}`, EXIT.NOSUCH);
   }
-  const running = [...new Set(primitives(r!).flatMap((p) => [...p.active.keys()]))].sort();
-  if (node !== undefined && !ws.node.has(node)) fail(`Node '${node}' not found`, EXIT.NOSUCH);
+  const statusNodes = (cib.section('status')?.children ?? []).filter(isElement).map((e) => e.attrs.uname);
+  if (node !== undefined && !cib.nodes.some((n) => n.uname === node) && !statusNodes.includes(node)) fail(`Node '${node}' not found`, EXIT.NOSUCH);
+  const needsStatus = command === 'locate' || ((command === 'move' || command === 'ban') && node === undefined);
+  // (Loaded when needed: a command that does not need them starts faster.)
+  const running = needsStatus ? await (async () => {
+    const { buildWorkingSet, primitives } = await import('@heartbeat-ts/pengine/working-set');
+    return [...new Set(primitives(buildWorkingSet(cib).byId.get(rsc!)!).flatMap((p) => [...p.active.keys()]))].sort();
+  })() : [];
 
+  // (Most often the constraint is new: created; one that exists is replaced.)
   const put = async (el: XmlElement) => {
     try {
-      await client.request('replace', { section: 'constraints', xml: serializeXml(el) });
-    } catch (e) {
-      if ((e as HaError).code !== 'ENOSUCH') throw e;
       await client.request('create', { section: 'constraints', xml: serializeXml(el) });
+    } catch (e) {
+      if ((e as HaError).code !== 'EEXIST') throw e;
+      await client.request('replace', { section: 'constraints', xml: serializeXml(el) });
     }
   };
   const now = new Date();
@@ -107,6 +112,7 @@ try {
       break;
     }
     case 'cleanup': {
+      const { connectController } = await import('@heartbeat-ts/controller/status');
       const c = await connectController('crm_resource', root);
       try {
         const { nodes } = await c.request('cleanup', { rsc: rsc!, ...(node ? { node } : {}) });
@@ -127,4 +133,19 @@ try {
   fail((e as Error).message, e instanceof HaError ? EXIT.ERROR : EXIT.SOFTWARE);
 } finally {
   client.close();
+}
+
+/** The ids of the configured resources (primitives, groups, clones, bundles; templates left out). */
+function configuredResources(cib: Cib): string[] {
+  const out: string[] = [];
+  const walk = (el: XmlElement) => {
+    for (const c of el.children) {
+      if (!isElement(c)) continue;
+      if (['primitive', 'group', 'clone', 'master', 'bundle'].includes(c.name) && c.attrs.id) out.push(c.attrs.id);
+      walk(c);
+    }
+  };
+  const resources = cib.section('resources');
+  if (resources) walk(resources);
+  return out;
 }
