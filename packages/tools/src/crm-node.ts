@@ -5,16 +5,18 @@
  *   -p, --partition   the members of this node's partition, on one line
  *   -n, --name        this node's name          -i, --cluster-id   this node's id
  *   -q, --quorum      1 if this partition has quorum, else 0
+ *   -R, --remove NODE a node that is gone for good (not a member): out of the CIB's configuration
+ *                     and status
  *   --root DIR        the runtime root of the node
- * Exit codes: 0; 64 usage; 102 the cluster is not running here.
- * Not built yet: -R (remove a node), -e, -N.
+ * Exit codes: 0; 1 refused (NODE is a member); 64 usage; 102 the cluster is not running here;
+ * 105 no such node. Not built yet: -e, -N.
  */
 import { Cib, connectCib } from '@heartbeat-ts/cib/client';
 import { EXIT, takeRootOption } from '@heartbeat-ts/cluster-glue/client';
 import { connectController } from '@heartbeat-ts/controller/status';
 import { clusterOrExit } from './cli.js';
 
-const usage = 'Usage: crm_node (-l | -p | -n | -i | -q) [--root DIR]\n';
+const usage = 'Usage: crm_node (-l | -p | -n | -i | -q | -R NODE) [--root DIR]\n';
 const fail = (msg: string, code: number): never => {
   process.stderr.write(`crm_node: ${msg}\n`);
   process.exit(code);
@@ -25,8 +27,10 @@ if (rest.includes('-h') || rest.includes('--help')) {
   process.stdout.write(usage);
   process.exit(0);
 }
-if (rest.length !== 1 || !flags[rest[0]!]) fail(`give one of -l, -p, -n, -i, -q\n${usage}`, EXIT.USAGE);
-const what = flags[rest[0]!]!;
+const remove = rest[0] === '-R' || rest[0] === '--remove' ? rest[1] : rest[0]?.startsWith('--remove=') ? rest[0].slice('--remove='.length) : undefined;
+if (remove === undefined && (rest.length !== 1 || !flags[rest[0]!])) fail(`give one of -l, -p, -n, -i, -q, -R NODE\n${usage}`, EXIT.USAGE);
+if (remove !== undefined && (!remove || rest.length > (rest[0]!.includes('=') ? 1 : 2))) fail(`-R needs a node, alone\n${usage}`, EXIT.USAGE);
+const what = remove !== undefined ? 'remove' : flags[rest[0]!]!;
 
 const { status, cib } = await clusterOrExit('crm_node', async () => {
   const c = await connectController('crm_node', root);
@@ -51,6 +55,19 @@ switch (what) {
   case 'id':
     process.stdout.write(`${idOf(status.node)}\n`);
     break;
+  case 'remove': {
+    const known = cib.nodes.some((n) => n.uname === remove) || (cib.section('status')?.children ?? []).some((c) => 'attrs' in c && c.attrs.uname === remove);
+    if (!known) fail(`no node ${remove} in the CIB`, EXIT.NOSUCH);
+    if (status.members.includes(remove!)) fail(`${remove} is a member of the cluster: stop it (and take it out of ha.cf) first`, EXIT.ERROR);
+    const k = await connectCib('crm_node', root);
+    try {
+      await k.request('delete', { xpath: `/cib/configuration/nodes/node[@uname='${remove}']`, all: true }).catch(() => undefined);
+      await k.request('delete', { xpath: `/cib/status/node_state[@uname='${remove}']`, all: true }).catch(() => undefined);
+    } finally {
+      k.close();
+    }
+    break;
+  }
   case 'quorum': {
     const q = cib.root.attrs['have-quorum'];
     process.stdout.write(`${q === '1' || q === 'true' ? 1 : 0}\n`);

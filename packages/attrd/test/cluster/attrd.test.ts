@@ -87,5 +87,12 @@ describe('the attribute daemon (3 loopback nodes)', () => {
     expect((await attrsIn(n1, 'n3')).site).toBe('east');
     expect((await attrd(n2, '-Q', '-n', 'fails', '-A')).code).toBe(105);
     expect((await tools(n2, 'crm_node', '-l')).out).toBe('n1 n1 member\nn2 n2 member\nn3 n3 lost');
+    // Gone for good: crm_node -R takes it out of the CIB; a member cannot be removed.
+    const refused = await tools(n2, 'crm_node', '-R', 'n1');
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(/n1 is a member of the cluster/);
+    expect((await tools(n2, 'crm_node', '-R', 'n3')).code).toBe(0);
+    await waitFor('n3 out of every CIB', async () => (await tools(n1, 'crm_node', '-l')).out === 'n1 n1 member\nn2 n2 member', { timeoutMs: 5000 });
+    expect((await tools(n2, 'crm_node', '-R', 'n3')).code).toBe(105);
   });
 });
