@@ -80,6 +80,27 @@ describe('the attribute daemon (3 loopback nodes)', () => {
     expect((await tools(n2, 'crm_node', '-l')).out).toBe('n1 n1 member\nn2 n2 member\nn3 n3 member');
     expect((await tools(n2, 'crm_node', '-p')).out).toBe('n1 n2 n3');
     expect((await tools(n3, 'crm_node', '-q')).out).toBe('1');
+    // crmadmin: the DC and the nodes, as Pacemaker words them.
+    const dcLine = (await tools(n1, 'crmadmin', '-D')).out;
+    expect(dcLine).toMatch(/^Designated Controller is: n[123]$/);
+    expect((await tools(n2, 'crmadmin', '-D', '-q')).out).toBe(dcLine.slice('Designated Controller is: '.length));
+    expect((await tools(n2, 'crmadmin', '-D', '--output-as', 'xml')).out).toContain(`<dc node_name="${dcLine.slice(-2)}"/>`);
+    expect((await tools(n3, 'crmadmin', '-N')).out).toBe('member node: n1 (n1)\nmember node: n2 (n2)\nmember node: n3 (n3)');
+    expect(JSON.parse((await tools(n3, 'crmadmin', '-N', '--output-as', 'json')).out).nodes).toHaveLength(3);
+    // crm_standby: crm_attribute's standby, "off" when not set.
+    expect((await tools(n1, 'crm_standby', '-N', 'n2', '-v', 'on')).code).toBe(0);
+    expect((await tools(n3, 'crm_standby', '-N', 'n2', '-G')).out).toBe('scope=nodes  name=standby value=on');
+    expect((await tools(n1, 'crm_standby', '-N', 'n2', '-D')).code).toBe(0);
+    expect((await tools(n2, 'crm_standby', '-G', '-q')).out).toBe('off');
+    // crm_failcount: the sum over the resource's operations on the node.
+    expect((await tools(n1, 'crm_failcount', '-r', 'd1', '-N', 'n1', '-G')).out).toBe('scope=status  name=fail-count-d1 value=0');
+    expect((await tools(n1, 'crm_failcount', '-N', 'n1')).code).toBe(64);
+    expect((await attrd(n1, '-n', 'fail-count-d1#monitor_10000', '-U', '3', '-N', 'n1')).code).toBe(0);
+    expect((await attrd(n1, '-n', 'fail-count-d1#start_0', '-U', '1', '-N', 'n1')).code).toBe(0);
+    await waitFor('the fail counts in the CIB', async () => (await tools(n2, 'crm_failcount', '-r', 'd1', '-N', 'n1', '-q')).out === '4', { timeoutMs: 5000 });
+    expect((await tools(n2, 'crm_failcount', '-r', 'd1', '-N', 'n1', '-n', 'monitor', '-I', '10s', '-q')).out).toBe('3');
+    expect((await tools(n2, 'crm_failcount', '-r', 'd1', '-N', 'n1', '-D')).out).toBe('Cleaned up d1 on n1');
+    await waitFor('the fail counts gone', async () => (await tools(n2, 'crm_failcount', '-r', 'd1', '-N', 'n1', '-q')).out === '0', { timeoutMs: 5000 });
 
     // n3 leaves: its transient attributes (fails) go with it; its permanent one stays.
     cluster.killNode('n3');

@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+/**
+ * crmadmin: ask the controller, with Pacemaker 2.1's flags and words.
+ *   -D, --dc_lookup        the DC: "Designated Controller is: NODE" (-q: the name alone)
+ *   -N, --nodes            the configured nodes: "member node: NAME (ID)" (-q: names; -B: export lines)
+ *   -q, --quiet  -B, --bash-export  --output-as text|xml|json  --root DIR
+ * Exit codes: 0; 64 usage; 102 the cluster is not running here.
+ * Not built yet: -S (a node's controller state), -P, -E, -K.
+ */
+import { Cib, connectCib } from '@heartbeat-ts/cib/client';
+import { EXIT, jsonResult, OUTPUT_FORMATS, type OutputFormat, pacemakerResultXml, parseOutputFormat, takeRootOption, xmlElement } from '@heartbeat-ts/cluster-glue/client';
+import { connectController } from '@heartbeat-ts/controller/status';
+import { clusterOrExit } from './cli.js';
+
+const usage = `Usage: crmadmin (-D | -N) [-q] [-B] [--output-as ${OUTPUT_FORMATS.join('|')}] [--root DIR]\n`;
+const { root, rest } = takeRootOption(process.argv.slice(2));
+const request = ['crmadmin', ...process.argv.slice(2)].join(' ');
+let what: 'dc' | 'nodes' | undefined;
+let quiet = false;
+let bash = false;
+let format: OutputFormat = 'text';
+const usageError = (msg: string): never => {
+  process.stderr.write(`crmadmin: ${msg}\n${usage}`);
+  process.exit(EXIT.USAGE);
+};
+for (let i = 0; i < rest.length; i++) {
+  const a = rest[i]!;
+  if (a === '-D' || a === '--dc_lookup') what = 'dc';
+  else if (a === '-N' || a === '--nodes') what = 'nodes';
+  else if (a === '-q' || a === '--quiet') quiet = true;
+  else if (a === '-B' || a === '--bash-export') bash = true;
+  else if (a === '--output-as' || a.startsWith('--output-as=')) {
+    const f = parseOutputFormat(a.includes('=') ? a.slice(a.indexOf('=') + 1) : rest[++i] ?? '');
+    if (!(OUTPUT_FORMATS as readonly string[]).includes(f)) usageError(f);
+    format = f as OutputFormat;
+  } else if (a === '-h' || a === '--help') {
+    process.stdout.write(usage);
+    process.exit(0);
+  } else usageError(`unknown or unsupported option ${a}`);
+}
+if (!what) usageError('say what to ask: -D or -N');
+
+const out = (text: string, xml: ReturnType<typeof xmlElement>[], json: Record<string, unknown>) => {
+  process.stdout.write(format === 'xml' ? pacemakerResultXml(request, xml, { code: 0 }) : format === 'json' ? jsonResult('crmadmin', 1, request, json, { code: 0 }) : text);
+};
+if (what === 'dc') {
+  const status = await clusterOrExit('crmadmin', async () => {
+    const c = await connectController('crmadmin', root);
+    try {
+      return await c.request('status', {});
+    } finally {
+      c.close();
+    }
+  });
+  out(quiet ? (status.dc ? `${status.dc}\n` : '') : `Designated Controller is: ${status.dc ?? 'not yet elected'}\n`, [xmlElement('dc', { node_name: status.dc ?? '' })], { dc: status.dc });
+} else {
+  const cib = await clusterOrExit('crmadmin', async () => {
+    const k = await connectCib('crmadmin', root);
+    try {
+      return Cib.parse((await k.request('query', {})).xml, 'the live CIB');
+    } finally {
+      k.close();
+    }
+  });
+  const nodes = cib.nodes.map((n) => ({ type: n.type ?? 'member', name: n.uname, id: n.id }));
+  const line = (n: (typeof nodes)[number]) => (bash ? `export ${n.name}=${n.id}` : quiet ? n.name : `${n.type} node: ${n.name} (${n.id})`);
+  out(nodes.map((n) => `${line(n)}\n`).join(''), [xmlElement('nodes', {}, nodes.map((n) => xmlElement('node', { type: n.type, name: n.name, id: n.id })))], { nodes });
+}
