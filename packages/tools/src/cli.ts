@@ -13,3 +13,11 @@ export async function clusterOrExit<T>(tool: string, connect: () => Promise<T>, 
     process.exit(EXIT.DISCONNECT);
   }
 }
+
+/** A tool's way to stop with an error: `TOOL: message` on stderr, and the exit code. */
+export function failWith(tool: string): (msg: string, code: number) => never {
+  return (msg, code) => {
+    process.stderr.write(`${tool}: ${msg}\n`);
+    process.exit(code);
+  };
+}

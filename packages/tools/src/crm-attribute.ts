@@ -15,16 +15,13 @@
  * or node.
  */
 import { Cib, connectCib } from '@heartbeat-ts/cib/client';
-import { clusterOrExit } from './cli.js';
+import { clusterOrExit, failWith } from './cli.js';
 import { EXIT, serializeXml, takeRootOption, commandOptions } from '@heartbeat-ts/cluster-glue/client';
 import { attributeUpdate, findAttribute, type Scope } from './attributes.js';
 
 const usage = `Usage: crm_attribute -n NAME [-v VALUE | -D | -G [-q] [-d DEFAULT]] [-t crm_config|nodes|status | -l forever|reboot] [-N NODE]
 `;
-const fail = (msg: string, code: number): never => {
-  process.stderr.write(`crm_attribute: ${msg}\n`);
-  process.exit(code);
-};
+const fail = failWith('crm_attribute');
 
 const { root, rest } = takeRootOption(process.argv.slice(2));
 let name: string | undefined;

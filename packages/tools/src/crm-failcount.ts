@@ -14,13 +14,10 @@
 import { Cib, connectCib } from '@heartbeat-ts/cib/client';
 import { EXIT, parseCrmDurationMs, takeRootOption } from '@heartbeat-ts/cluster-glue/client';
 import { connectController } from '@heartbeat-ts/controller/status';
-import { clusterOrExit } from './cli.js';
+import { clusterOrExit, failWith } from './cli.js';
 
 const usage = 'Usage: crm_failcount -r RSC [-N NODE] [-n OP [-I INTERVAL]] [-G [-q] | -D] [--root DIR]\n';
-const fail = (msg: string, code: number): never => {
-  process.stderr.write(`crm_failcount: ${msg}\n`);
-  process.exit(code);
-};
+const fail = failWith('crm_failcount');
 const { root, rest } = takeRootOption(process.argv.slice(2));
 let rsc: string | undefined;
 let node: string | undefined;

@@ -14,13 +14,10 @@
 import { Cib, connectCib } from '@heartbeat-ts/cib/client';
 import { EXIT, takeRootOption } from '@heartbeat-ts/cluster-glue/client';
 import { connectController } from '@heartbeat-ts/controller/status';
-import { clusterOrExit } from './cli.js';
+import { clusterOrExit, failWith } from './cli.js';
 
 const usage = 'Usage: crm_node (-l | -p | -n | -i | -q | -R NODE) [--root DIR]\n';
-const fail = (msg: string, code: number): never => {
-  process.stderr.write(`crm_node: ${msg}\n`);
-  process.exit(code);
-};
+const fail = failWith('crm_node');
 const { root, rest } = takeRootOption(process.argv.slice(2));
 const flags: Record<string, string> = { '-l': 'list', '--list': 'list', '-p': 'partition', '--partition': 'partition', '-n': 'name', '--name': 'name', '-i': 'id', '--cluster-id': 'id', '-q': 'quorum', '--quorum': 'quorum' };
 if (rest.includes('-h') || rest.includes('--help')) {

@@ -15,7 +15,7 @@
  * Not built yet: --refresh, --restart, --wait, parameters and the rest (issue 10).
  */
 import { Cib, connectCib } from '@heartbeat-ts/cib/client';
-import { clusterOrExit } from './cli.js';
+import { clusterOrExit, failWith } from './cli.js';
 import { EXIT, HaError, isElement, serializeXml, takeRootOption, type XmlElement, commandOptions } from '@heartbeat-ts/cluster-glue/client';
 import { banConstraint, constraintsToClear, durationMs, preferConstraint } from './placement.js';
 
@@ -31,10 +31,7 @@ const usage = `Usage: crm_resource COMMAND -r RESOURCE [options]
   --root DIR                the runtime root of the node
 `;
 
-const fail = (msg: string, code: number): never => {
-  process.stderr.write(`crm_resource: ${msg}\n`);
-  process.exit(code);
-};
+const fail = failWith('crm_resource');
 
 const { root, rest } = takeRootOption(process.argv.slice(2));
 let command: 'locate' | 'move' | 'ban' | 'clear' | 'cleanup' | undefined;
