@@ -18,6 +18,9 @@ export interface CibDaemonOptions {
   replicate?: boolean;
 }
 
+/** "CIB updated" lines a second, beyond which the rest of the second is one line. */
+const UPDATE_LOG_BURST = 50;
+
 export class CibDaemon implements Daemon {
   readonly name = 'cib';
   private ipc: IpcServer<typeof CibProtocol> | undefined;
@@ -72,8 +75,32 @@ export class CibDaemon implements Daemon {
         throw e;
       }
     };
+    // Every update is logged, up to UPDATE_LOG_BURST a second; beyond, they are counted and the
+    // second's rest is said in one line (a stream of updates does not flood the log).
+    let second = 0;
+    let logged = 0;
+    let quiet: { count: number; from: string; to: string } | undefined;
+    const sayQuiet = () => {
+      if (quiet) log.info({ updates: quiet.count, before: quiet.from, after: quiet.to }, 'CIB updated (more updates in that second, one line for them)');
+      quiet = undefined;
+    };
     store.onChange((c) => {
-      log.info({ op: c.op, before: c.before, after: c.after, paths: c.paths }, 'CIB updated');
+      const now = Math.floor(Date.now() / 1000);
+      if (now !== second) {
+        sayQuiet();
+        second = now;
+        logged = 0;
+      }
+      if (++logged <= UPDATE_LOG_BURST) log.info({ op: c.op, before: c.before, after: c.after, paths: c.paths }, 'CIB updated');
+      else {
+        if (!quiet) {
+          quiet = { count: 0, from: c.before, to: c.after };
+          setTimeout(sayQuiet, 1000).unref();
+        }
+        quiet.count++;
+        quiet.to = c.after;
+        log.debug({ op: c.op, before: c.before, after: c.after, paths: c.paths }, 'CIB updated');
+      }
       ipc.publish('diff', { op: c.op, before: c.before, after: c.after, paths: c.paths, patchset: patchsetText(c) });
     });
     ipc.handle('query', ({ section, id, xpath }) => {
