@@ -82,7 +82,10 @@ try {
     report({ bench: 'cib', case: `modify through a persistent client, ${clients} client${clients > 1 ? 's' : ''} (each journaled before the answer)`, value: (clients * per) / secs, unit: 'updates/s', note: 'Pacemaker 2.1.5 measured here: 136–164 (1 client), 183–189 (4 clients)' });
     for (const c of cs) c.close();
   }
+  // (It writes its last snapshot as it stops: the directory goes once it has exited.)
+  const exited = new Promise((r) => daemon.once('exit', r));
   daemon.kill('SIGTERM');
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
