@@ -59,7 +59,7 @@ export function xmlList(name: string, items: string[], itemName?: string): XmlEl
   return xmlElement('list', { name, count: String(items.length) }, items.map((i) => xmlElement('item', itemName ? { name: itemName } : {}, [{ text: i }])));
 }
 
-/** Pacemaker's plain text list: the items indented by a space, then "N nouns found". */
+/** Pacemaker's plain (not fancy) text list: an item a line, then "N nouns found". */
 export function textList(items: string[], singular: string, plural: string): string {
-  return `${items.map((i) => ` ${i}\n`).join('')}${items.length} ${items.length === 1 ? singular : plural} found\n`;
+  return `${items.map((i) => `${i}\n`).join('')}${items.length} ${items.length === 1 ? singular : plural} found\n`;
 }

@@ -87,7 +87,8 @@ export function installedStonithPlugins(pluginDir = DEFAULT_STONITH_PLUGIN_DIR):
       return [];
     }
   };
-  const native = list(join(pluginDir, 'stonith2')).filter((n) => n.endsWith('.so') && n !== 'external.so').map((n) => n.slice(0, -3));
+  // (Not `external` and `rhcs`: the loaders of the external/ scripts and of fence agents, which are listed as themselves.)
+  const native = list(join(pluginDir, 'stonith2')).filter((n) => n.endsWith('.so') && n !== 'external.so' && n !== 'rhcs.so').map((n) => n.slice(0, -3));
   const external = list(join(pluginDir, 'external')).filter((n) => isExecutable(join(pluginDir, 'external', n))).map((n) => `external/${n}`);
   return [...native, ...external].sort();
 }
@@ -108,9 +109,9 @@ export function resolveFenceAgent(name: string, dirs: FenceAgentDirs = {}): Fenc
   return findStonithPlugin(name, dirs.pluginDir ?? DEFAULT_STONITH_PLUGIN_DIR, command) ? { kind: 'plugin', name, command } : undefined;
 }
 
-/** The fence agents and stonith plugins installed: what `stonith_admin --list-installed` shows. */
+/** The stonith plugins and fence agents installed, in that order (as `stonith_admin --list-installed` shows them). */
 export function installedFencing(dirs: FenceAgentDirs = {}): string[] {
-  return [...installedFenceAgents(dirs.agentDirs), ...(isExecutable(dirs.stonithCommand ?? DEFAULT_STONITH_COMMAND) ? installedStonithPlugins(dirs.pluginDir) : [])];
+  return [...(isExecutable(dirs.stonithCommand ?? DEFAULT_STONITH_COMMAND) ? installedStonithPlugins(dirs.pluginDir) : []), ...installedFenceAgents(dirs.agentDirs)];
 }
 
 /** Where a fence agent or plugin is, for messages. */

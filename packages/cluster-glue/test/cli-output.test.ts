@@ -18,8 +18,8 @@ describe('command output', () => {
   });
 
   it("prints text lists as Pacemaker's plain lists, and checks --output-as", () => {
-    expect(textList(['a', 'b'], 'fence device', 'fence devices')).toBe(' a\n b\n2 fence devices found\n');
-    expect(textList(['a'], 'fence device', 'fence devices')).toBe(' a\n1 fence device found\n');
+    expect(textList(['a', 'b'], 'fence device', 'fence devices')).toBe('a\nb\n2 fence devices found\n');
+    expect(textList(['a'], 'fence device', 'fence devices')).toBe('a\n1 fence device found\n');
     expect(parseOutputFormat('json')).toBe('json');
     expect(parseOutputFormat('yaml')).toBe('--output-as: "yaml" is not one of text, xml, json');
   });

@@ -1,4 +1,5 @@
 /** The fencer's pure parts (devices and topology from the CIB) and the device layer running Debian's fence_dummy. */
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Cib } from '@heartbeat-ts/cib/client';
@@ -99,6 +100,12 @@ describe('the device layer (cluster-glue) with stonith plugins', () => {
   it("runs cluster-glue's null plugin through its stonith command: list, reset, status, meta-data", async () => {
     if (!existsSync('/usr/sbin/stonith')) throw new Error('this test runs /usr/sbin/stonith: install the Debian package cluster-glue');
     expect(installedFencing()).toEqual(expect.arrayContaining(['fence_dummy', 'null', 'meatware', 'external/ssh']));
+    // The same list, in the same order, as Pacemaker's stonith_admin --list-installed (plugins, then agents).
+    if (existsSync('/usr/sbin/stonith_admin')) {
+      const theirs = execFileSync('/usr/sbin/stonith_admin', ['-I'], { encoding: 'utf8' }).trim().split('\n');
+      expect(theirs.pop()).toMatch(/^\d+ fence devices found$/);
+      expect(installedFencing()).toEqual(theirs);
+    }
     const plugin = resolveFenceAgent('null')!;
     expect(plugin).toMatchObject({ kind: 'plugin', name: 'null' });
     expect(resolveFenceAgent('external/ssh')).toMatchObject({ kind: 'plugin' });
