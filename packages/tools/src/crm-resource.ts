@@ -9,6 +9,10 @@
  *   -C, --cleanup -r RSC [-N NODE] forget its history and fail counts (on every node, or NODE's):
  *                                  it is probed again and may return where its failures kept it off
  *   -u, --lifetime DURATION        with --move/--ban: the constraint expires (ISO 8601, e.g. PT1H)
+ * The installed agents, read on this host (the calls management shells make):
+ *   --list-standards  --list-ocf-providers  --list-agents STD[:PROVIDER]
+ *   --list-ocf-alternatives TYPE  --show-metadata SPEC (ocf:PROVIDER:TYPE, lsb:NAME, stonith:TYPE)
+ *   --output-as text|xml|json      for these (XML as Pacemaker's)
  *   --root DIR                     the runtime root of the node
  * Exit codes: 0; 64 usage; 102 the cluster is not running here; 105 no such resource; 1 the
  * resource runs nowhere (--move/--ban without -N).
@@ -16,7 +20,7 @@
  */
 import { Cib, connectCib } from '@heartbeat-ts/cib/client';
 import { clusterOrExit, failWith } from './cli.js';
-import { EXIT, HaError, isElement, serializeXml, takeRootOption, type XmlElement, commandOptions } from '@heartbeat-ts/cluster-glue/client';
+import { EXIT, HaError, isElement, jsonResult, OUTPUT_FORMATS, type OutputFormat, pacemakerResultXml, parseOutputFormat, serializeXml, takeRootOption, xmlElement, type XmlElement, commandOptions } from '@heartbeat-ts/cluster-glue/client';
 import { banConstraint, constraintsToClear, durationMs, preferConstraint } from './placement.js';
 
 const usage = `Usage: crm_resource COMMAND -r RESOURCE [options]
@@ -28,6 +32,9 @@ const usage = `Usage: crm_resource COMMAND -r RESOURCE [options]
   -r, --resource RSC        the resource
   -N, --node NODE           the node
   -u, --lifetime DURATION   how long a --move/--ban lasts (ISO 8601 duration, e.g. PT1H)
+  --list-standards, --list-ocf-providers, --list-agents STD[:PROVIDER],
+  --list-ocf-alternatives TYPE, --show-metadata SPEC   the installed agents
+  --output-as text|xml|json (with those)
   --root DIR                the runtime root of the node
 `;
 
@@ -38,8 +45,21 @@ let command: 'locate' | 'move' | 'ban' | 'clear' | 'cleanup' | undefined;
 let rsc: string | undefined;
 let node: string | undefined;
 let lifetime: string | undefined;
+let listing: { what: 'standards' | 'providers' | 'agents' | 'alternatives' | 'metadata'; arg?: string } | undefined;
+let format: OutputFormat = 'text';
 for (const { name: a, value } of commandOptions(rest, (o) => fail(`${o} needs a value\n${usage}`, EXIT.USAGE))) {
   switch (a) {
+    case '--list-standards': listing = { what: 'standards' }; break;
+    case '--list-ocf-providers': listing = { what: 'providers' }; break;
+    case '--list-agents': listing = { what: 'agents', arg: value() }; break;
+    case '--list-ocf-alternatives': listing = { what: 'alternatives', arg: value() }; break;
+    case '--show-metadata': listing = { what: 'metadata', arg: value() }; break;
+    case '--output-as': {
+      const f = parseOutputFormat(value());
+      if (!(OUTPUT_FORMATS as readonly string[]).includes(f)) fail(f, EXIT.USAGE);
+      format = f as OutputFormat;
+      break;
+    }
     case '-W': case '--locate': command = 'locate'; break;
     case '-M': case '--move': command = 'move'; break;
     case '-B': case '--ban': command = 'ban'; break;
@@ -52,6 +72,7 @@ for (const { name: a, value } of commandOptions(rest, (o) => fail(`${o} needs a 
     default: fail(`unknown or unsupported option ${a}\n${usage}`, EXIT.USAGE);
   }
 }
+if (listing) await listAndExit(listing.what, listing.arg);
 if (!command) fail(`give a command\n${usage}`, EXIT.USAGE);
 if (!rsc) fail('a resource is needed: -r RESOURCE', EXIT.USAGE);
 const lifetimeMs = lifetime === undefined ? undefined : durationMs(lifetime);
@@ -145,4 +166,30 @@ function configuredResources(cib: Cib): string[] {
   const resources = cib.section('resources');
   if (resources) walk(resources);
   return out;
+}
+
+/** The installed agents (the listing commands): printed in the format asked for, then exit. */
+async function listAndExit(what: 'standards' | 'providers' | 'agents' | 'alternatives' | 'metadata', arg?: string): Promise<never> {
+  // (Loaded for these commands alone.)
+  const l = await import('./agent-listing.js');
+  const request = ['crm_resource', ...process.argv.slice(2)].join(' ');
+  const failed = (error: string, code: number): never => {
+    if (format === 'text') fail(error, code);
+    process.stdout.write(format === 'xml' ? pacemakerResultXml(request, [], { code, errors: [`crm_resource: ${error}`] }) : jsonResult('crm_resource', 1, request, {}, { code, errors: [`crm_resource: ${error}`] }));
+    process.exit(code);
+  };
+  if (what === 'metadata') {
+    const m = await l.agentMetadata(arg!);
+    if ('error' in m) failed(m.error, m.code);
+    const xml = (m as { xml: string }).xml;
+    if (format === 'text') process.stdout.write(xml.endsWith('\n') ? xml : `${xml}\n`);
+    else if (format === 'xml') process.stdout.write(pacemakerResultXml(request, [xmlElement('metadata', {}, [{ text: xml }])], { code: 0 }));
+    else process.stdout.write(jsonResult('crm_resource', 1, request, { agent: arg, metadata: xml }, { code: 0 }));
+    process.exit(0);
+  }
+  const r = what === 'standards' ? l.standards() : what === 'providers' ? l.ocfProviders() : what === 'agents' ? l.agents(arg!) : l.ocfAlternatives(arg!);
+  if ('error' in r) failed(r.error, r.code);
+  const ok = r as Exclude<typeof r, { error: string }>;
+  process.stdout.write(format === 'xml' ? pacemakerResultXml(request, [ok.xml], { code: 0 }) : format === 'json' ? jsonResult('crm_resource', 1, request, ok.json, { code: 0 }) : ok.lines.map((x) => `${x}\n`).join(''));
+  process.exit(0);
 }
