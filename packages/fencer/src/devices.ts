@@ -14,7 +14,7 @@
  */
 import type { Cib } from '@heartbeat-ts/cib/client';
 import { isElement, parseCrmDurationMs, type XmlElement } from '@heartbeat-ts/cluster-glue/client';
-import { buildWorkingSet, locationScoresOf } from '@heartbeat-ts/pengine';
+import { buildWorkingSet, isTrue, locationScoresOf } from '@heartbeat-ts/pengine';
 
 export type HostCheck = 'static-list' | 'dynamic-list' | 'status' | 'none';
 
@@ -133,9 +133,14 @@ export function fencingDelayMs(d: FenceDevice, random = Math.random): number {
  * it; with symmetric-cluster=false, only nodes a positive constraint names do. Pure.
  */
 export function deviceLocations(cib: Cib): (device: string, node: string) => boolean {
-  const ws = buildWorkingSet(cib);
+  // (Every fencing asks: the working set — the status unpacked — is built only when a location
+  // constraint could concern a device; in a symmetric cluster without one, every node may.)
+  const symmetric = isTrue(cib.property('symmetric-cluster') ?? 'true');
+  if (symmetric && !cib.constraints.some((c) => c.kind === 'rsc_location')) return () => true;
+  let ws: ReturnType<typeof buildWorkingSet> | undefined;
   const cache = new Map<string, Map<string, number> | undefined>();
   return (device, node) => {
+    ws ??= buildWorkingSet(cib);
     if (!cache.has(device)) cache.set(device, locationScoresOf(ws, device));
     const score = cache.get(device)?.get(node);
     // (A node the CIB does not list yet: as any node without a constraint.)
@@ -167,11 +172,6 @@ export function agentOptions(d: FenceDevice, target: string): Record<string, str
 /** The agent action that performs a fencing action on this device. */
 export const agentAction = (d: FenceDevice, action: string) => d.actions[action] ?? action;
 
-/**
- * The fencing topology for a target: its levels in index order, each a list of device ids; an
- * empty list when the CIB has no level for it (then any capable device may fence it). `attrs`:
- * the target's node attributes (for levels by target-attribute/target-value).
- */
 /** A level outside the CIB (stonith_admin -r): target as a name, `@PATTERN` or `ATTR=VALUE`. */
 export interface ExtraLevel {
   target: string;
@@ -201,8 +201,13 @@ function cibLevels(cib: Cib, target: string, attrs: Record<string, string>): { i
     .map((l) => ({ index: Number(l.attrs.index ?? 0), devices: split(l.attrs.devices) }));
 }
 
+/**
+ * The fencing topology for a target: its levels in index order, each a list of device ids; an
+ * empty list when the CIB has no level for it (then any capable device may fence it). `attrs`:
+ * the target's node attributes (for levels by target-attribute/target-value).
+ */
 export function topologyFor(cib: Cib, target: string, attrs: Record<string, string> = {}): string[][] {
-  return cibLevels(cib, target, attrs).sort((a, b) => a.index - b.index).map((l) => l.devices);
+  return topologyWith(cib, target, [], attrs);
 }
 
 function safeRegex(pattern: string): RegExp | undefined {
