@@ -190,6 +190,18 @@ function runProcess(path: string, args: string[], stdin: string | undefined, opt
   });
 }
 
+/**
+ * Node names in a fence agent's `list` output ("port,alias" or "name" per line: both names), or a
+ * stonith plugin's (a name per line); status lines left out. `ports`: the first name of a line only.
+ */
+export function parseAgentList(output: string, opts: { ports?: boolean } = {}): string[] {
+  return output
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !/^(Success|Status|Failed|WARNING|ERROR)/i.test(l))
+    .flatMap((l) => l.split(',').map((x) => x.trim()).filter(Boolean).slice(0, opts.ports ? 1 : undefined));
+}
+
 /** Meta-data read, by agent, while its file does not change. */
 const metadataCache = new Map<string, { mtimeMs: number; xml: string }>();
 
@@ -216,14 +228,14 @@ export async function fenceMetadataXml(agent: FenceAgent, timeoutMs = 10_000): P
   return xml;
 }
 
-/** The agent's meta-data (`-o metadata`), parsed; throws with the agent's output when it has none. */
-export async function fenceAgentMetadata(path: string | FenceAgent, timeoutMs = 10_000): Promise<FenceAgentMetadata> {
-  const r = await (typeof path === 'string' ? runFenceAgent(path, 'metadata', {}, { timeoutMs }) : runFencing(path, 'metadata', {}, { timeoutMs }));
-  if (typeof path !== 'string') path = path.name;
-  const start = r.output.indexOf('<resource-agent');
-  if (r.rc !== 0 || start < 0) throw new Error(`${path}: no meta-data (rc ${r.rc}, ${r.status}): ${r.output.trim().slice(0, 300)}`);
-  const end = r.output.indexOf('</resource-agent>');
-  const root = parseXml(r.output.slice(start, end >= 0 ? end + '</resource-agent>'.length : undefined), `${path} meta-data`);
+/** The agent's meta-data (a fence agent's path, or either kind), parsed; throws with the agent's output when it has none. */
+export async function fenceAgentMetadata(agent: string | FenceAgent, timeoutMs = 10_000): Promise<FenceAgentMetadata> {
+  const a: FenceAgent = typeof agent === 'string' ? { kind: 'agent', name: agent, path: agent } : agent;
+  const xml = await fenceMetadataXml(a, timeoutMs);
+  const start = xml.indexOf('<resource-agent');
+  const end = xml.indexOf('</resource-agent>');
+  const path = a.name;
+  const root = parseXml(xml.slice(start, end >= 0 ? end + '</resource-agent>'.length : undefined), `${path} meta-data`);
   const kids = (e: XmlElement | undefined, name: string) => (e ? elements(e, name) : []);
   const text = (e: XmlElement | undefined) => (e?.children ?? []).map((c) => ('text' in c ? c.text : '')).join('').trim();
   return {

@@ -15,7 +15,7 @@
  * Exit codes: 0 success; 1 the device failed or timed out; 2 usage; 5 no such agent or plugin.
  */
 import { readFileSync } from 'node:fs';
-import { DEFAULT_FENCE_AGENT_DIRS, type FenceAgentDirs, fenceAgentMetadata, fenceAgentWhere, installedFencing, resolveFenceAgent, runFencing } from './fence-agent.js';
+import { DEFAULT_FENCE_AGENT_DIRS, type FenceAgentDirs, fenceAgentMetadata, fenceAgentWhere, fenceMetadataXml, installedFencing, parseAgentList, resolveFenceAgent, runFencing } from './fence-agent.js';
 
 const usage = `Usage:
   stonith -L
@@ -93,10 +93,8 @@ const agent = resolveFenceAgent(type!, dirs) ?? die(`no fence agent or stonith p
 const own = async () => (await fenceAgentMetadata(agent, timeoutMs)).parameters.map((p) => p.name).filter((n) => !['action', 'plug', 'port', 'nodename'].includes(n));
 if (what === 'n' || what === 'm') {
   try {
-    if (what === 'm') {
-      const r = await runFencing(agent, 'metadata', {}, { timeoutMs });
-      process.stdout.write(r.output.slice(Math.max(0, r.output.indexOf('<'))));
-    } else process.stdout.write(`${(await own()).join('  ')}\n`);
+    if (what === 'm') process.stdout.write(await fenceMetadataXml(agent, timeoutMs));
+    else process.stdout.write(`${(await own()).join('  ')}\n`);
     process.exit(0);
   } catch (e) {
     die((e as Error).message, 1);
@@ -123,12 +121,8 @@ else {
 }
 const r = await runFencing(agent, action, params, { timeoutMs });
 const ok = r.status === 'done' && r.rc === 0;
-if (what === 'l' && ok) {
-  // (A plugin lists names; a fence agent "port,alias".)
-  for (const line of r.output.split('\n')) {
-    const name = line.split(',')[0]!.trim();
-    if (name && !/^(Success|Status|Failed|WARNING|ERROR)/i.test(name)) process.stdout.write(`${name}\n`);
-  }
-} else if (verbose || (!ok && !silent)) process.stderr.write(r.output);
+// (A plugin lists names; a fence agent "port,alias": the ports.)
+if (what === 'l' && ok) process.stdout.write(parseAgentList(r.output, { ports: true }).map((n) => `${n}\n`).join(''));
+else if (verbose || (!ok && !silent)) process.stderr.write(r.output);
 if (!ok && !silent) process.stderr.write(`stonith: ${type} ${action}${target ? ` ${target}` : ''} ${r.status === 'timeout' ? `timed out after ${r.ms} ms` : `failed (rc ${r.rc})`}\n`);
 process.exit(ok ? 0 : 1);

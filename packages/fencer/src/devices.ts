@@ -155,14 +155,8 @@ export function canFenceStatically(d: FenceDevice, target: string): boolean | un
   return undefined;
 }
 
-/** Node names in a fence agent's `list` output ("port,alias" or "name" per line). */
-export function parseAgentList(output: string): string[] {
-  return output
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l && !/^(Success|Status|Failed|WARNING|ERROR)/i.test(l))
-    .flatMap((l) => l.split(',').map((x) => x.trim()).filter(Boolean));
-}
+/** Node names in a fence agent's `list` output: the device layer's. */
+export { parseAgentList } from '@heartbeat-ts/cluster-glue';
 
 /** The options a device's agent gets to act on `target`: its own, and the port. */
 export function agentOptions(d: FenceDevice, target: string): Record<string, string> {
