@@ -11,7 +11,7 @@
  * nodes' fencers over heartbeat (`stonith_event`), which keep it in theirs, and a node that
  * joins gets the others' (`stonith_history`): the history is the cluster's. (Without heartbeat — a fencer run alone — it stays this node's.)
  */
-import { type Daemon, type DaemonContext, connectWhenUp, type FenceAgentDirs, fenceAgentWhere, fenceMetadataXml, HaError, installedFencing, IpcServer, resolveFenceAgent, runFencing, socketPath } from '@heartbeat-ts/cluster-glue';
+import { type Daemon, type DaemonContext, connectWhenUp, type FenceAgent, type FenceAgentDirs, fenceAgentWhere, fenceMetadataXml, HaError, installedFencing, IpcServer, resolveFenceAgent, runFencing, socketPath } from '@heartbeat-ts/cluster-glue';
 import { Cib, connectCib } from '@heartbeat-ts/cib/client';
 import { connectHeartbeat, type HeartbeatClient } from '@heartbeat-ts/heartbeat';
 import { randomUUID } from 'node:crypto';
@@ -39,9 +39,8 @@ export class FencerDaemon implements Daemon {
   private ipc: IpcServer<typeof FencerProtocol> | undefined;
   private cib: Awaited<ReturnType<typeof connectCib>> | undefined;
   private readonly history: FenceEvent[] = [];
-  private readonly inFlight = new Map<string, Promise<FenceEvent>>();
-  /** What inFlight is doing, for `pending`. */
-  private readonly underWay = new Map<string, PendingFence>();
+  /** Fencing under way, by `target:action`: what it is (for `pending`), and its result to come (shared by the same requests). */
+  private readonly inFlight = new Map<string, { pending: PendingFence; result: Promise<FenceEvent> }>();
   private node = '';
   private hb: HeartbeatClient | undefined;
   private log: DaemonContext['logger'] | undefined;
@@ -71,7 +70,7 @@ export class FencerDaemon implements Daemon {
         if (m.type === 'stonith_event') this.record(FencerCodec.decode('stonith_event', m.fields), false);
         else if (m.type === 'stonith_run') {
           const r = FencerCodec.decode('stonith_run', m.fields);
-          void this.runHere(r.device, r.target, r.action, r.check).then((o) =>
+          void this.runForPeer(r.device, r.target, r.action, r.check).then((o) =>
             this.hb?.request('send', { ...FencerCodec.encode('stonith_run_result', { id: r.id, ok: o.ok, capable: o.capable, line: o.line }), to: m.from }).catch((e: Error) => ctx.logger.warn({ to: m.from, err: e.message }, 'cannot answer a device run')),
           );
         } else if (m.type === 'stonith_history_req') {
@@ -126,21 +125,18 @@ export class FencerDaemon implements Daemon {
     this.ipc = ipc;
     ipc.handle('fence', ({ target, action, origin, delayMs }) => {
       const key = `${target}:${action}`;
-      let p = this.inFlight.get(key);
-      if (!p) {
-        p = this.fence(target, action, this.asker(origin), log, delayMs ?? 0).finally(() => {
-          this.inFlight.delete(key);
-          this.underWay.delete(key);
-        });
-        this.inFlight.set(key, p);
-        this.underWay.set(key, { target, action, origin: this.asker(origin), delegate: this.node, started: Date.now() });
+      let f = this.inFlight.get(key);
+      if (!f) {
+        const asker = this.asker(origin);
+        f = { pending: { target, action, origin: asker, delegate: this.node, started: Date.now() }, result: this.fence(target, action, asker, log, delayMs ?? 0).finally(() => this.inFlight.delete(key)) };
+        this.inFlight.set(key, f);
       }
-      return p;
+      return f.result;
     });
     ipc.handle('devices', async ({ target }) => {
       const cib = await this.liveCib();
-      const usable = deviceLocations(cib);
-      const here = this.devicesNow(cib).filter((d) => this.registered.has(d.id) || usable(d.id, this.node));
+      const { devices, usable } = this.devicesNow(cib);
+      const here = devices.filter((d) => usable(d.id, this.node));
       const able = target ? await Promise.all(here.map((d) => this.canFence(cib, d, target))) : here.map(() => true);
       return { devices: here.filter((_, i) => able[i]).map((d) => ({ id: d.id, agent: d.agent, hostCheck: d.hostCheck, hosts: [...new Set([...d.hostList, ...d.hostMap.keys()])] })) };
     });
@@ -148,20 +144,20 @@ export class FencerDaemon implements Daemon {
       const cib = await this.liveCib();
       const d = this.device(cib, device);
       if (d.hostCheck === 'static-list') return { targets: [...new Set([...d.hostList, ...d.hostMap.keys()])] };
-      const r = await runFencing(this.agentOf(d), agentAction(d, 'list'), d.options, { timeoutMs: actionTimeoutMs(cib, d, 'list') });
+      const r = await runFencing(this.findAgent(d.agent, d.id), agentAction(d, 'list'), d.options, { timeoutMs: actionTimeoutMs(cib, d, 'list') });
       if (r.status !== 'done' || r.rc !== 0) throw new HaError('EIO', `${device}: its agent's list failed (${r.status === 'timeout' ? 'timed out' : `rc=${r.rc}`}): ${r.output.trim().slice(0, 300)}`);
       return { targets: parseAgentList(r.output) };
     });
     ipc.handle('query', async ({ device }) => {
       const cib = await this.liveCib();
       const d = this.device(cib, device);
-      const agent = this.agentOf(d);
+      const agent = this.findAgent(d.agent, d.id);
       let r = await runFencing(agent, agentAction(d, 'monitor'), d.options, { timeoutMs: actionTimeoutMs(cib, d, 'monitor') });
       if (r.status !== 'done' || r.rc !== 0) r = await runFencing(agent, agentAction(d, 'list'), d.options, { timeoutMs: actionTimeoutMs(cib, d, 'list') });
       return { ok: r.status === 'done' && r.rc === 0, output: r.output };
     });
     ipc.handle('register', ({ id, agent, params }) => {
-      if (!resolveFenceAgent(agent, this.opts)) throw new HaError('ENOENT', `no fence agent or stonith plugin ${agent} in ${fenceAgentWhere(this.opts)}`);
+      this.findAgent(agent);
       this.registered.set(id, fenceDevice(id, agent, params));
       log.info({ device: id, agent }, 'device registered (outside the CIB)');
       return {};
@@ -188,12 +184,10 @@ export class FencerDaemon implements Daemon {
       return { removed };
     });
     ipc.handle('validate', async ({ agent, params }) => {
-      const found = resolveFenceAgent(agent, this.opts);
-      if (!found) throw new HaError('ENOENT', `no fence agent or stonith plugin ${agent} in ${fenceAgentWhere(this.opts)}`);
-      const r = await runFencing(found, 'validate-all', params, { timeoutMs: 60_000 });
+      const r = await runFencing(this.findAgent(agent), 'validate-all', params, { timeoutMs: 60_000 });
       return { rc: r.status === 'done' ? r.rc : 1, output: r.status === 'timeout' ? `${r.output}\n(timed out after ${r.ms} ms)` : r.output };
     });
-    ipc.handle('pending', () => ({ actions: [...this.underWay.values()] }));
+    ipc.handle('pending', () => ({ actions: [...this.inFlight.values()].map((f) => f.pending) }));
     ipc.handle('history', ({ target }) => ({ events: this.history.filter((e) => !target || e.target === target) }));
     ipc.handle('confirm', ({ target, origin }) => {
       const e: FenceEvent = { target, action: 'off', status: 'success', origin: this.asker(origin ?? 'stonith_admin'), delegate: this.node, completed: Date.now(), ms: 0, reason: 'confirmed by an operator' };
@@ -203,8 +197,7 @@ export class FencerDaemon implements Daemon {
     });
     ipc.handle('installed', () => ({ agents: installedFencing(this.opts) }));
     ipc.handle('metadata', async ({ agent }) => {
-      const found = resolveFenceAgent(agent, this.opts);
-      if (!found) throw new HaError('ENOENT', `no fence agent or stonith plugin ${agent} in ${fenceAgentWhere(this.opts)}`);
+      const found = this.findAgent(agent);
       try {
         return { xml: await fenceMetadataXml(found) };
       } catch (e) {
@@ -230,24 +223,32 @@ export class FencerDaemon implements Daemon {
     return before - keep.length;
   }
 
-  /** The CIB's devices, and those registered here (a CIB device of the same id wins). */
-  private devicesNow(cib: Cib): FenceDevice[] {
+  /**
+   * The CIB's devices, and those registered here (a CIB device of the same id wins); and where
+   * each may be used: a CIB device where its location constraints allow, one registered here
+   * alone only here.
+   */
+  private devicesNow(cib: Cib): { devices: FenceDevice[]; usable: (device: string, node: string) => boolean } {
     const fromCib = fenceDevices(cib);
     const ids = new Set(fromCib.map((d) => d.id));
-    return [...fromCib, ...[...this.registered.values()].filter((d) => !ids.has(d.id))];
+    const locations = deviceLocations(cib);
+    return {
+      devices: [...fromCib, ...[...this.registered.values()].filter((d) => !ids.has(d.id))],
+      usable: (id, node) => (ids.has(id) ? locations(id, node) : this.registered.has(id) && node === this.node),
+    };
   }
 
   /** A device by id (throws ENOENT naming it). */
   private device(cib: Cib, id: string): FenceDevice {
-    const d = this.devicesNow(cib).find((x) => x.id === id);
+    const d = this.devicesNow(cib).devices.find((x) => x.id === id);
     if (!d) throw new HaError('ENOENT', `no fence device ${id} (the CIB's stonith resources, or stonith_admin --register)`);
     return d;
   }
 
-  /** A device's agent or plugin (throws ENOENT when it is not installed). */
-  private agentOf(d: FenceDevice) {
-    const agent = resolveFenceAgent(d.agent, this.opts);
-    if (!agent) throw new HaError('ENOENT', `${d.id}: no fence agent or stonith plugin ${d.agent} in ${fenceAgentWhere(this.opts)}`);
+  /** A fence agent or stonith plugin by name (throws ENOENT naming it, and the device that uses it). */
+  private findAgent(name: string, device?: string): FenceAgent {
+    const agent = resolveFenceAgent(name, this.opts);
+    if (!agent) throw new HaError('ENOENT', `${device ? `${device}: ` : ''}no fence agent or stonith plugin ${name} in ${fenceAgentWhere(this.opts)}`);
     return agent;
   }
 
@@ -272,20 +273,29 @@ export class FencerDaemon implements Daemon {
     if (this.history.length > HISTORY_MAX) this.history.splice(0, this.history.length - HISTORY_MAX);
   }
 
-  /** Runs one device's agent for the target here; first, with `check`, whether it can fence it. */
-  private async runHere(id: string, target: string, action: string, check: boolean): Promise<DeviceOutcome> {
-    const node = this.node;
+  /** A peer's request: the device, as this node's CIB has it, run here. */
+  private async runForPeer(id: string, target: string, action: string, check: boolean): Promise<DeviceOutcome> {
     let cib: Cib;
     try {
       cib = await this.liveCib();
     } catch (e) {
-      return { ok: false, capable: true, line: `${id}: ${(e as Error).message}`, node };
+      return { ok: false, capable: true, line: `${id}: ${(e as Error).message}`, node: this.node };
     }
-    const d = this.devicesNow(cib).find((x) => x.id === id);
-    if (!d) return { ok: false, capable: false, line: `${id}: no such device`, node };
-    if (check && !(await this.canFence(cib, d, target))) return { ok: false, capable: false, line: `${id}: cannot fence ${target}`, node };
-    const agent = resolveFenceAgent(d.agent, this.opts);
-    if (!agent) return { ok: false, capable: true, line: `${d.id}: no fence agent or stonith plugin ${d.agent} in ${fenceAgentWhere(this.opts)}`, node };
+    const d = this.devicesNow(cib).devices.find((x) => x.id === id);
+    if (!d) return { ok: false, capable: false, line: `${id}: no such device`, node: this.node };
+    return this.runHere(cib, d, target, action, check);
+  }
+
+  /** Runs one device's agent for the target here; first, with `check`, whether it can fence it. */
+  private async runHere(cib: Cib, d: FenceDevice, target: string, action: string, check: boolean): Promise<DeviceOutcome> {
+    const node = this.node;
+    if (check && !(await this.canFence(cib, d, target))) return { ok: false, capable: false, line: `${d.id}: cannot fence ${target}`, node };
+    let agent: FenceAgent;
+    try {
+      agent = this.findAgent(d.agent, d.id);
+    } catch (e) {
+      return { ok: false, capable: true, line: (e as Error).message, node };
+    }
     const delay = fencingDelayMs(d);
     if (delay > 0) await new Promise((r) => setTimeout(r, delay));
     // pcmk_<action>_retries (default 2): a device that fails (busy, say) is tried again while
@@ -305,7 +315,7 @@ export class FencerDaemon implements Daemon {
    * on the first member that they allow (asked over heartbeat, answered when it is done).
    */
   private async runDevice(cib: Cib, d: FenceDevice, target: string, action: string, check: boolean, usable: (device: string, node: string) => boolean): Promise<DeviceOutcome> {
-    if (usable(d.id, this.node)) return this.runHere(d.id, target, action, check);
+    if (usable(d.id, this.node)) return this.runHere(cib, d, target, action, check);
     const peer = this.members.find((n) => n !== this.node && usable(d.id, n));
     if (!peer || !this.hb) return { ok: false, capable: false, line: `${d.id}: no member may use it (its location constraints)`, node: this.node };
     const id = randomUUID();
@@ -348,31 +358,28 @@ export class FencerDaemon implements Daemon {
     let delegate = this.node;
     try {
       const cib = await this.liveCib();
-      const all = this.devicesNow(cib);
+      const { devices: known, usable } = this.devicesNow(cib);
       // (Unfencing is done by the devices that provide it, when some do.)
-      const devices = action === 'on' && all.some((d) => d.providesUnfencing) ? all.filter((d) => d.providesUnfencing) : all;
-      const byId = new Map(all.map((d) => [d.id, d]));
-      const locations = deviceLocations(cib);
-      // (A device registered here alone is used here alone.)
-      const usable = (id: string, node: string) => (this.registered.has(id) && !fenceDevices(cib).some((d) => d.id === id) ? node === this.node : locations(id, node));
+      const devices = action === 'on' && known.some((d) => d.providesUnfencing) ? known.filter((d) => d.providesUnfencing) : known;
+      const byId = new Map(known.map((d) => [d.id, d]));
       const attrs: Record<string, string> = {};
       for (const set of cib.nodes.find((x) => x.uname === target)?.attributes ?? []) for (const nv of set.nvpairs) attrs[nv.name] ??= nv.value ?? '';
       const levels = topologyWith(cib, target, [...this.levels.values()], attrs);
       log.info({ target, action, origin, levels: levels.length || undefined }, 'fencing requested');
       if (levels.length) {
         for (const [i, level] of levels.entries()) {
-          let all = true;
+          let everyOne = true;
           for (const id of level) {
             const d = byId.get(id);
             const r = d ? await this.runDevice(cib, d, target, action, false, usable) : { ok: false, line: `${id}: no such device`, node: this.node };
             lines.push(`level ${i + 1} ${r.line}`);
             delegate = r.node;
             if (!r.ok) {
-              all = false;
+              everyOne = false;
               break;
             }
           }
-          if (all) {
+          if (everyOne) {
             device = level.join(',');
             break;
           }
