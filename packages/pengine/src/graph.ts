@@ -23,7 +23,7 @@ import { attributeSets } from '@heartbeat-ts/cib/client';
 import { isElement, type XmlElement, parseCrmDurationMs } from '@heartbeat-ts/cluster-glue/client';
 import { ruleHolds } from './rules.js';
 import { parseScore } from './scores.js';
-import { actionParams, canMigrate, isManaged, isTrue, primitives, setValues, type NodeInfo, type Role, type Rsc, type WorkingSet } from './working-set.js';
+import { actionParams, canMigrate, isManaged, isTrue, nodesToUnfence, primitives, setValues, type NodeInfo, type Role, type Rsc, type WorkingSet } from './working-set.js';
 
 export type GraphActionType = 'rsc_op' | 'pseudo_event' | 'crm_event';
 
@@ -381,20 +381,15 @@ function fencingAndShutdown(b: Builder, ws: WorkingSet, fenced: string[]): void 
     }
   }
   for (let i = 1; i < fencing.length; i++) if (!isTrue(ws.cib.property('concurrent-fencing'))) b.order(fencing[i - 1], fencing[i]);
-  // Unfencing: with a device that provides it, a node not unfenced yet (#node-unfenced) where
-  // such a device was never probed is unfenced ("on") before anything is probed there and before
-  // what needs fencing starts there.
-  const unfencers = [...ws.byId.values()].filter((r) => r.kind === 'primitive' && r.agent?.startsWith('stonith:') && (r.meta.provides ?? '').toLowerCase() === 'unfencing');
-  if (ws.options.stonithEnabled && unfencers.length) {
-    for (const n of ws.nodes) {
-      if (!n.online || n.unclean || n.remote || n.attrs['#node-unfenced'] || !unfencers.some((d) => !d.known.has(n.name))) continue;
-      const on = b.add('crm_event', 'stonith', `stonith-${n.name}-on`, { node: n, meta: { on_node: n.name, on_node_uuid: n.id, stonith_action: 'on' } });
-      for (const a of b.actions) {
-        if (a === on || a.type !== 'rsc_op' || a.node !== n || !a.rsc) continue;
-        const probe = a.operation === 'monitor' && a.intervalMs === 0;
-        const starts = a.operation === 'start' || a.operation === 'promote' || a.operation === 'migrate_from';
-        if (probe || (starts && requiresFencing(ws, a.rsc) === 'fencing')) b.order(on, a);
-      }
+  // Unfencing (nodesToUnfence): "on" before anything is probed there and before what needs
+  // fencing starts there.
+  for (const { node: n } of nodesToUnfence(ws)) {
+    const on = b.add('crm_event', 'stonith', `stonith-${n.name}-on`, { node: n, meta: { on_node: n.name, on_node_uuid: n.id, stonith_action: 'on' } });
+    for (const a of b.actions) {
+      if (a === on || a.type !== 'rsc_op' || a.node !== n || !a.rsc) continue;
+      const probe = a.operation === 'monitor' && a.intervalMs === 0;
+      const starts = a.operation === 'start' || a.operation === 'promote' || a.operation === 'migrate_from';
+      if (probe || (starts && requiresFencing(ws, a.rsc) === 'fencing')) b.order(on, a);
     }
   }
   for (const n of ws.nodes) {

@@ -17,7 +17,7 @@ import type { Constraint } from '@heartbeat-ts/cib/client';
 import { probeWanted } from './graph.js';
 import { ruleHolds } from './rules.js';
 import { addScores, INFINITY, parseScore } from './scores.js';
-import { actionParams, activeOnNode, canMigrate, isManaged, isTrue, type NodeInfo, primitives, type Rsc, type WorkingSet } from './working-set.js';
+import { actionParams, activeOnNode, canMigrate, isManaged, isTrue, type NodeInfo, nodesToUnfence, primitives, type Rsc, type WorkingSet } from './working-set.js';
 
 export interface SummaryEntry {
   /** The line as crm_simulate prints it (without the leading "  * "). */
@@ -1437,14 +1437,7 @@ export function schedule(ws: WorkingSet): Schedule {
   // Unfencing: with a fencing device that provides it, each node is unfenced ("Fence (on)")
   // before it runs anything, unless it was already (#node-unfenced); the first thing needing it
   // there is the probe of such a device.
-  const unfencers = [...ws.byId.values()].filter((r) => r.kind === 'primitive' && r.agent?.startsWith('stonith:') && (r.meta.provides ?? '').toLowerCase() === 'unfencing');
-  if (ws.options.stonithEnabled && unfencers.length) {
-    for (const n of [...ws.nodes].reverse()) {
-      if (!n.online || n.unclean || n.remote || n.attrs['#node-unfenced']) continue;
-      const first = unfencers.find((d) => !d.known.has(n.name));
-      if (first) summary.push({ text: `Fence (on) ${n.name} 'required by ${first.id} monitor'` });
-    }
-  }
+  for (const { node, device } of [...nodesToUnfence(ws)].reverse()) summary.push({ text: `Fence (on) ${node.name} 'required by ${device.id} monitor'` });
   for (const r of order) placement.place(r);
   // stop-all-resources: every managed resource is assigned nowhere.
   if (isTrue(ws.cib.property('stop-all-resources') ?? 'false')) {

@@ -995,6 +995,24 @@ function nodePriorities(ws: WorkingSet): void {
   }
 }
 
+/**
+ * The nodes to unfence: with fencing enabled and a device that provides unfencing, each online
+ * node not unfenced yet (#node-unfenced) where such a device was never probed — with the first
+ * such device (what requires it). In node order.
+ */
+export function nodesToUnfence(ws: WorkingSet): { node: NodeInfo; device: Rsc }[] {
+  if (!ws.options.stonithEnabled) return [];
+  const unfencers = [...ws.byId.values()].filter((r) => r.kind === 'primitive' && r.agent?.startsWith('stonith:') && (r.meta.provides ?? '').toLowerCase() === 'unfencing');
+  const out: { node: NodeInfo; device: Rsc }[] = [];
+  if (!unfencers.length) return out;
+  for (const node of ws.nodes) {
+    if (!node.online || node.unclean || node.remote || node.attrs['#node-unfenced']) continue;
+    const device = unfencers.find((d) => !d.known.has(node.name));
+    if (device) out.push({ node, device });
+  }
+  return out;
+}
+
 export function buildWorkingSet(cib: Cib, opts: { now?: number } = {}): WorkingSet {
   const resourcesEl = cib.section('resources');
   const templates = new Map((resourcesEl?.children ?? []).filter(isElement).filter((e) => e.name === 'template' && e.attrs.id).map((e) => [e.attrs.id!, resourceOf({ ...e, name: 'primitive' }) as Primitive]));
