@@ -43,8 +43,6 @@ type CibClient = Awaited<ReturnType<typeof connectCib>>;
 const JOIN_WAIT_MS = 3000;
 /** More transitions than this in a row with nothing else happening: something does not converge. */
 const MAX_CONSECUTIVE_TRANSITIONS = 30;
-/** stonith-max-attempts when the CIB does not say (Pacemaker's default). */
-const STONITH_MAX_ATTEMPTS = 10;
 /** At most one scheduler run per this long for a stream of CIB changes (see scheduleSoon). */
 const SCHEDULE_PACE_MS = 100;
 
@@ -62,7 +60,8 @@ export class ControllerDaemon implements Daemon {
   private members: string[] = [];
   /** Failed fencings per target since it was last fenced or a member (stonith-max-attempts). */
   private readonly fencingFailures = new Map<string, number>();
-  private stonithMaxAttempts = STONITH_MAX_ATTEMPTS;
+  /** stonith-max-attempts, as the last transition's options said (Pacemaker's default until then). */
+  private stonithMaxAttempts = 10;
   /** A fencing refused this transition for too many failures: stop scheduling until something changes. */
   private fencingGaveUp: string | undefined;
   private generation = 0;
@@ -543,10 +542,10 @@ export class ControllerDaemon implements Daemon {
         if (!this.isDc || this.stopped || this.joinedGeneration !== this.generation) return;
         await this.writes;
         const { xml: cibXml } = await this.cib.request('query', {});
-        this.stonithMaxAttempts = crmConfigInteger(cibXml, 'stonith-max-attempts') ?? STONITH_MAX_ATTEMPTS;
         const t = await this.scheduler.request('schedule', { cib: cibXml });
         this.lastScheduledAt = Date.now();
         this.clusterDelayMs = t.clusterDelayMs;
+        this.stonithMaxAttempts = t.stonithMaxAttempts;
         if (!graphHasWork(t.actions)) {
           this.planRecheck(t.recheckAt);
           if (!this.again) return;
@@ -620,7 +619,6 @@ export class ControllerDaemon implements Daemon {
       if (action !== 'on') this.fencingFailures.set(target, failures + 1);
       return { rc: 1, status: 'error', reason: `fencing ${target} failed: ${e.reason ?? ''}` };
     }
-    this.fencingFailures.delete(target);
     if (action === 'on') {
       // Unfenced: the scheduler asks no more (#node-unfenced, a transient attribute, gone when the node is fenced or reboots).
       try {
@@ -691,9 +689,3 @@ export class ControllerDaemon implements Daemon {
   }
 }
 
-/** An integer cluster option straight from the CIB's text (crm_config's nvpairs), if set. */
-function crmConfigInteger(cibXml: string, name: string): number | undefined {
-  const el = new RegExp(`<nvpair\\b[^>]*\\bname="${name}"[^>]*>`).exec(cibXml)?.[0];
-  const v = el ? /\bvalue="(-?\d+)"/.exec(el)?.[1] : undefined;
-  return v === undefined ? undefined : Number(v);
-}

@@ -52,7 +52,7 @@ else await runSeparate();
 
 /** The daemons in this process. */
 async function runHere(): Promise<void> {
-  const [{ CibDaemon }, { ExecutorDaemon }, { SchedulerDaemon }, { AttrdDaemon }, { FencerDaemon }, { ControllerDaemon }] = await Promise.all([
+  const [{ CibDaemon }, { ExecutorDaemon, stonithAdminQuery }, { SchedulerDaemon }, { AttrdDaemon }, { FencerDaemon }, { ControllerDaemon }] = await Promise.all([
     import('@heartbeat-ts/cib'),
     import('@heartbeat-ts/executor'),
     import('@heartbeat-ts/pengine'),
@@ -61,7 +61,7 @@ async function runHere(): Promise<void> {
     import('./controller.js'),
   ]);
   const host = new DaemonHost(
-    [new CibDaemon({ replicate: true }), new ExecutorDaemon({ locations: { ...(raPath ? { ocfRaPath: raPath.split(':').filter(Boolean) } : {}), fenceQuery: [process.execPath, bin('@heartbeat-ts/fencer', 'stonith_admin'), ...(root ? ['--root', root] : []), '-Q'] } }), new SchedulerDaemon(), new AttrdDaemon(), new FencerDaemon(fencePath ? { agentDirs: fencePath.split(':').filter(Boolean) } : {}), new ControllerDaemon()],
+    [new CibDaemon({ replicate: true }), new ExecutorDaemon({ locations: { ...(raPath ? { ocfRaPath: raPath.split(':').filter(Boolean) } : {}), fenceQuery: stonithAdminQuery(bin('@heartbeat-ts/fencer', 'stonith_admin'), root) } }), new SchedulerDaemon(), new AttrdDaemon(), new FencerDaemon(fencePath ? { agentDirs: fencePath.split(':').filter(Boolean) } : {}), new ControllerDaemon()],
     { ...(root ? { root } : {}), node, stderr: 'none' },
   );
   let stopping = false;

@@ -25,6 +25,11 @@ export interface AgentLocations {
   fenceQuery?: string[];
 }
 
+/** The fenceQuery command for a stonith_admin (its path) and a node's runtime root: `stonith_admin [--root R] -Q`. */
+export function stonithAdminQuery(stonithAdmin: string, root?: string): string[] {
+  return [process.execPath, stonithAdmin, ...(root ? ['--root', root] : []), '-Q'];
+}
+
 export function defaultLocations(over: Partial<AgentLocations> = {}): AgentLocations {
   const ocfRoot = over.ocfRoot ?? process.env.OCF_ROOT ?? '/usr/lib/ocf';
   const envPath = process.env.OCF_RA_PATH?.split(':').filter(Boolean);

@@ -6,6 +6,7 @@
  * resources' start and monitor check their device with (through this node's fencer).
  */
 import { EXIT, runDaemon, takeRootOption } from '@heartbeat-ts/cluster-glue';
+import { stonithAdminQuery } from './agent-classes.js';
 import { ExecutorDaemon } from './daemon.js';
 
 const { root, rest } = takeRootOption(process.argv.slice(2));
@@ -31,7 +32,7 @@ for (let i = 0; i < rest.length; i++) {
   else if (a === '--ocf-root') (opts.locations ??= {}).ocfRoot = val();
   else if (a === '--init-dir') (opts.locations ??= {}).initDir = val();
   else if (a === '--heartbeat-dir') (opts.locations ??= {}).heartbeatDir = val();
-  else if (a === '--stonith-admin') (opts.locations ??= {}).fenceQuery = [process.execPath, val(), ...(root ? ['--root', root] : []), '-Q'];
+  else if (a === '--stonith-admin') (opts.locations ??= {}).fenceQuery = stonithAdminQuery(val(), root);
   else {
     process.stderr.write(`hbts-execd: unknown option ${a}\n`);
     process.exit(EXIT.USAGE);

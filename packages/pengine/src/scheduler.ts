@@ -36,9 +36,10 @@ const WireTransitionSchema = s.object({
   /** The Transition Summary lines, without the leading "* ". */
   summary: s.array(s.string()),
   actions: s.array(WireActionSchema),
-  /** The graph's options: cluster-delay, batch-limit (ms / a count). */
+  /** The graph's options: cluster-delay, batch-limit, stonith-max-attempts (ms / counts). */
   clusterDelayMs: s.integer({ min: 0 }),
   batchLimit: s.integer({ min: 0 }),
+  stonithMaxAttempts: s.integer({ min: 1 }),
   /** When to schedule again if nothing happens before (cluster-recheck-interval, a failure-timeout expiring): epoch ms. */
   recheckAt: s.nullable(s.number()),
   /** The scheduler input kept for replay (pe-input-N.gz), when the graph has something to do. */
@@ -46,9 +47,13 @@ const WireTransitionSchema = s.object({
 });
 export type WireTransition = Infer<typeof WireTransitionSchema>;
 
+/** stonith-max-attempts when the CIB does not say (Pacemaker's default). */
+const STONITH_MAX_ATTEMPTS = 10;
+
 export const SchedulerProtocol = defineProtocol({
   name: 'scheduler',
-  version: 1,
+  // (2: the transition carries stonith-max-attempts.)
+  version: 2,
   requests: {
     /** The transition for this CIB (the live one, as the DC read it). */
     schedule: { params: s.object({ cib: s.string({ minLength: 1 }) }), result: WireTransitionSchema },
@@ -136,6 +141,7 @@ export function computeTransition(cibXml: string, opts: { save?: (xml: string, s
     actions: graph.actions.map(toWireAction),
     clusterDelayMs: parseCrmDurationMs(ws.cib.property('cluster-delay') ?? '60s') ?? 60_000,
     batchLimit: Math.max(0, Number(ws.cib.property('batch-limit') ?? 0) || 0),
+    stonithMaxAttempts: Math.max(1, Number.parseInt(ws.cib.property('stonith-max-attempts') ?? '', 10) || STONITH_MAX_ATTEMPTS),
     recheckAt: recheckBy(ws),
     ...(input ? { input } : {}),
   };
