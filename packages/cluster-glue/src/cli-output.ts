@@ -37,9 +37,11 @@ export interface ResultStatus {
   errors?: string[];
 }
 
+export const isOutputFormat = (v: string): v is OutputFormat => (OUTPUT_FORMATS as readonly string[]).includes(v);
+
 /** The `--output-as` value, or an error message naming the choices. */
 export function parseOutputFormat(value: string): OutputFormat | string {
-  return (OUTPUT_FORMATS as readonly string[]).includes(value) ? (value as OutputFormat) : `--output-as: "${value}" is not one of ${OUTPUT_FORMATS.join(', ')}`;
+  return isOutputFormat(value) ? value : `--output-as: "${value}" is not one of ${OUTPUT_FORMATS.join(', ')}`;
 }
 
 /** Pacemaker's XML result around `children`. */
@@ -62,4 +64,17 @@ export function xmlList(name: string, items: string[], itemName?: string): XmlEl
 /** Pacemaker's plain (not fancy) text list: an item a line, then "N nouns found". */
 export function textList(items: string[], singular: string, plural: string): string {
   return `${items.map((i) => `${i}\n`).join('')}${items.length} ${items.length === 1 ? singular : plural} found\n`;
+}
+
+/**
+ * A command's result on stdout in the format asked for: text as the command writes it (its
+ * errors on stderr), or the XML or JSON result with the status and errors.
+ */
+export function writeResult(format: OutputFormat, command: { name: string; version: number; request: string }, out: { text?: string; xml?: XmlElement[]; json?: Record<string, unknown> }, status: ResultStatus): void {
+  if (format === 'xml') process.stdout.write(pacemakerResultXml(command.request, out.xml ?? [], status));
+  else if (format === 'json') process.stdout.write(jsonResult(command.name, command.version, command.request, out.json ?? {}, status));
+  else {
+    if (out.text) process.stdout.write(out.text);
+    for (const e of status.errors ?? []) process.stderr.write(`${e}\n`);
+  }
 }

@@ -91,7 +91,8 @@ export function connectFencer(name: string, root?: string, timeoutMs = 10 * 60_0
   return IpcClient.connect(FencerProtocol, { path: socketPath(runtimePaths(root ? { root } : {}), 'fencer'), name, timeoutMs });
 }
 
-const isoZ = (ms: number) => `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')}Z`;
+/** A time as Pacemaker writes fencing times ("2026-11-27 09:52:55Z"). */
+export const isoZ = (ms: number) => `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')}Z`;
 /** The client and node that asked, as Pacemaker shows them (`client@node`). */
 const asker = (e: FenceEvent) => (e.origin.includes('@') ? e.origin : `${e.origin}@${e.delegate}`);
 

@@ -26,8 +26,8 @@
  * Exit codes: 0; 1 failed; 64 usage; 102 no fencer on this node; 105 no such device or agent;
  * 124 timed out. JSON: see the package's README.
  */
-import { EXIT, jsonResult, OUTPUT_FORMATS, type OutputFormat, pacemakerResultXml, parseOutputFormat, takeRootOption, textList, xmlElement, type XmlElement, xmlList } from '@heartbeat-ts/cluster-glue/client';
-import { connectFencer, type FenceEvent, fenceEventAttrs, fenceEventText } from './protocol.js';
+import { EXIT, isOutputFormat, OUTPUT_FORMATS, type OutputFormat, parseOutputFormat, takeRootOption, textList, writeResult, xmlElement, type XmlElement, xmlList } from '@heartbeat-ts/cluster-glue/client';
+import { connectFencer, type FenceEvent, fenceEventAttrs, fenceEventText, isoZ } from './protocol.js';
 
 const JSON_VERSION = 1;
 const usage = `Usage: stonith_admin <command> [options]
@@ -62,12 +62,7 @@ const params: Record<string, string> = {};
 
 /** Ends the command: the result in the format asked for, the exit code. */
 function finish(code: number, out: { text?: string; xml?: XmlElement[]; json?: Record<string, unknown> } = {}, error?: string): never {
-  if (format === 'xml') process.stdout.write(pacemakerResultXml(request, out.xml ?? [], { code, ...(error ? { errors: [error] } : {}) }));
-  else if (format === 'json') process.stdout.write(jsonResult('stonith_admin', JSON_VERSION, request, out.json ?? {}, { code, ...(error ? { errors: [error] } : {}) }));
-  else {
-    if (out.text) process.stdout.write(out.text);
-    if (error) process.stderr.write(`${error}\n`);
-  }
+  writeResult(format, { name: 'stonith_admin', version: JSON_VERSION, request }, out, { code, ...(error ? { errors: [error] } : {}) });
   process.exit(code);
 }
 const usageError = (msg: string): never => {
@@ -84,7 +79,7 @@ for (let i = 0; i < rest.length; i++) {
   const v = a === '--output-as' ? rest[i + 1] : a.startsWith('--output-as=') ? a.slice('--output-as='.length) : undefined;
   if (v === undefined) continue;
   const f = parseOutputFormat(v);
-  if (!(OUTPUT_FORMATS as readonly string[]).includes(f)) usageError(f);
+  if (!isOutputFormat(f)) usageError(f);
   format = f as OutputFormat;
 }
 for (let i = 0; i < rest.length; i++) {
@@ -142,11 +137,12 @@ if (flag === '-r' && !devices.length) usageError('--register-level needs one --d
 if (cleanup && flag !== '-H') usageError('--cleanup goes with --history');
 
 const fencer = await connectFencer(tag, root, timeoutS ? timeoutS * 1000 + 5000 : undefined).catch((e: Error) => finish(EXIT.DISCONNECT, {}, `stonith_admin: the fencer is not running on this node: ${e.message}`));
-const failed = (e: unknown) => {
-  const err = e as Error & { code?: string };
-  return finish(err.code === 'ENOENT' ? EXIT.NOSUCH : err.code === 'ETIMEDOUT' ? EXIT.TIMEOUT : EXIT.ERROR, {}, `stonith_admin: ${err.message}`);
+/** The exit code for a fencer's error: 105 no such thing, 124 timed out, else 1. */
+const exitFor = (e: unknown) => {
+  const code = (e as { code?: string }).code;
+  return code === 'ENOENT' ? EXIT.NOSUCH : code === 'ETIMEDOUT' ? EXIT.TIMEOUT : EXIT.ERROR;
 };
-const isoZ = (ms: number) => `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')}Z`;
+const failed = (e: unknown) => finish(exitFor(e), {}, `stonith_admin: ${(e as Error).message}`);
 const eventJson = (e: FenceEvent) => ({ ...e, completed: isoZ(e.completed) });
 
 try {
@@ -174,16 +170,15 @@ try {
     finish(EXIT.OK, { text: quiet ? '' : `cleaning up fencing-history${arg === '*' ? '' : ` for node ${arg}`}\n`, json: { target: arg, removed } });
   }
   if (flag === '-r' || flag === '-d') {
-    const level = flag === '-r' ? 'register-level' : 'deregister-level';
-    await (flag === '-r' ? fencer.request('register-level', { target: arg!, index: index!, devices }) : fencer.request('deregister-level', { target: arg!, index: index! })).catch((e: Error & { code?: string }) =>
-      finish(e.code === 'ENOENT' ? EXIT.NOSUCH : EXIT.ERROR, {}, `Can't ${flag === '-r' ? 'register' : 'unregister'} topology level ${index} for ${arg}: ${e.message}`),
+    await (flag === '-r' ? fencer.request('register-level', { target: arg!, index: index!, devices }) : fencer.request('deregister-level', { target: arg!, index: index! })).catch((e: Error) =>
+      finish(exitFor(e), {}, `Can't ${flag === '-r' ? 'register' : 'unregister'} topology level ${index} for ${arg}: ${e.message}`),
     );
-    finish(EXIT.OK, { json: { target: arg, index, ...(flag === '-r' ? { devices } : {}), registered: level === 'register-level' } });
+    finish(EXIT.OK, { json: { target: arg, index, ...(flag === '-r' ? { devices } : {}), registered: flag === '-r' } });
   }
   if (flag === '-H' || flag === '-h') {
     const { events } = await fencer.request('history', arg === '*' ? {} : { target: arg! });
+    const last = events.filter((e) => e.status === 'success').at(-1);
     if (flag === '-h') {
-      const last = events.filter((e) => e.status === 'success').at(-1);
       const when = last ? new Date(last.completed) : undefined;
       // (ctime's form, as Pacemaker prints it.)
       const ctime = when?.toString().replace(/^(\w{3}) (\w{3}) (\d\d) (\d{4}) ([\d:]{8}).*$/, (_, d, m, day, y, t) => `${d} ${m} ${String(Number(day)).padStart(2)} ${t} ${y}`);
@@ -193,10 +188,7 @@ try {
         json: { target: arg, lastFenced: last ? isoZ(last.completed) : null },
       });
     }
-    if (quiet && format === 'text') {
-      const last = events.filter((e) => e.status === 'success').at(-1);
-      finish(EXIT.OK, { text: last ? `${Math.floor(last.completed / 1000)}\n` : '' });
-    }
+    if (quiet && format === 'text') finish(EXIT.OK, { text: last ? `${Math.floor(last.completed / 1000)}\n` : '' });
     finish(EXIT.OK, {
       text: events.map((e: FenceEvent) => `${fenceEventText(e)}${e.reason ? ` (${e.reason})` : ''}\n`).join(''),
       xml: [xmlElement('list', { name: 'fencing history', count: String(events.length) }, events.map((e) => xmlElement('fence_event', fenceEventAttrs(e))))],
@@ -235,11 +227,11 @@ try {
     finish(ok ? EXIT.OK : EXIT.ERROR, { text, xml: [xmlElement('validate', { agent: agent!, valid: String(ok) }, [command])], json: { agent, valid: ok, rc: r.rc, output: r.output } });
   }
   if (flag === '-R') {
-    await fencer.request('register', { id: arg!, agent: agent!, params }).catch((e: Error & { code?: string }) => finish(e.code === 'ENOENT' ? EXIT.NOSUCH : EXIT.ERROR, {}, `Can't register device ${arg} using agent ${agent}: ${e.message}`));
+    await fencer.request('register', { id: arg!, agent: agent!, params }).catch((e: Error) => finish(exitFor(e), {}, `Can't register device ${arg} using agent ${agent}: ${e.message}`));
     finish(EXIT.OK, { json: { device: arg, agent, registered: true } });
   }
   if (flag === '-D') {
-    await fencer.request('deregister', { id: arg! }).catch((e: Error & { code?: string }) => finish(e.code === 'ENOENT' ? EXIT.NOSUCH : EXIT.ERROR, {}, `Can't unregister device ${arg}: ${e.message}`));
+    await fencer.request('deregister', { id: arg! }).catch((e: Error) => finish(exitFor(e), {}, `Can't unregister device ${arg}: ${e.message}`));
     finish(EXIT.OK, { json: { device: arg, registered: false } });
   }
 } catch (e) {

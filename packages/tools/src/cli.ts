@@ -1,4 +1,5 @@
 /** What the tools share as commands. */
+import type { Cib } from '@heartbeat-ts/cib/client';
 import { EXIT } from '@heartbeat-ts/cluster-glue/client';
 
 /** Connects (or asks) a daemon of this node; when it does not answer, says so and exits 102, as Pacemaker's tools do
@@ -20,4 +21,9 @@ export function failWith(tool: string): (msg: string, code: number) => never {
     process.stderr.write(`${tool}: ${msg}\n`);
     process.exit(code);
   };
+}
+
+/** Whether the CIB knows the node: configured, or with a state in the status. */
+export function cibKnowsNode(cib: Cib, name: string): boolean {
+  return cib.nodes.some((n) => n.uname === name) || cib.status.some((s) => s.uname === name);
 }

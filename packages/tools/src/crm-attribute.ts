@@ -15,7 +15,7 @@
  * or node.
  */
 import { Cib, connectCib } from '@heartbeat-ts/cib/client';
-import { clusterOrExit, failWith } from './cli.js';
+import { cibKnowsNode, clusterOrExit, failWith } from './cli.js';
 import { EXIT, serializeXml, takeRootOption, commandOptions } from '@heartbeat-ts/cluster-glue/client';
 import { attributeUpdate, findAttribute, type Scope } from './attributes.js';
 
@@ -63,7 +63,7 @@ if (scope !== 'crm_config' && node === undefined) fail(`a node attribute needs -
 const client = await clusterOrExit('crm_attribute', () => connectCib('crm_attribute', root));
 try {
   const cib = Cib.parse((await client.request('query', {})).xml, 'the live CIB');
-  if (node !== undefined && !cib.nodes.some((n) => n.uname === node) && !cib.status.some((s) => s.attrs.uname === node)) fail(`Node '${node}' not found`, EXIT.NOSUCH);
+  if (node !== undefined && !cibKnowsNode(cib, node)) fail(`Node '${node}' not found`, EXIT.NOSUCH);
   const found = findAttribute(cib, scope, name!, node);
   if (op === 'query') {
     const v = found?.value ?? fallback;

@@ -14,7 +14,7 @@
 import { Cib, connectCib } from '@heartbeat-ts/cib/client';
 import { EXIT, parseCrmDurationMs, takeRootOption } from '@heartbeat-ts/cluster-glue/client';
 import { connectController } from '@heartbeat-ts/controller/status';
-import { clusterOrExit, failWith } from './cli.js';
+import { cibKnowsNode, clusterOrExit, failWith } from './cli.js';
 
 const usage = 'Usage: crm_failcount -r RSC [-N NODE] [-n OP [-I INTERVAL]] [-G [-q] | -D] [--root DIR]\n';
 const fail = failWith('crm_failcount');
@@ -59,7 +59,7 @@ try {
       k.close();
     }
     const state = cib.status.find((s) => s.attrs.uname === node);
-    if (!state && !cib.nodes.some((n) => n.uname === node)) fail(`Node '${node}' not found`, EXIT.NOSUCH);
+    if (!cibKnowsNode(cib, node!)) fail(`Node '${node}' not found`, EXIT.NOSUCH);
     // fail-count-RSC#OP_INTERVALMS (a clone's instances count for the clone: RSC:N).
     const pattern = new RegExp(`^fail-count-${rsc!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?::\\d+)?#([^_]+)_(\\d+)$`);
     let total = 0;

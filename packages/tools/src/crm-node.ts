@@ -14,7 +14,7 @@
 import { Cib, connectCib } from '@heartbeat-ts/cib/client';
 import { EXIT, takeRootOption } from '@heartbeat-ts/cluster-glue/client';
 import { connectController } from '@heartbeat-ts/controller/status';
-import { clusterOrExit, failWith } from './cli.js';
+import { cibKnowsNode, clusterOrExit, failWith } from './cli.js';
 
 const usage = 'Usage: crm_node (-l | -p | -n | -i | -q | -R NODE) [--root DIR]\n';
 const fail = failWith('crm_node');
@@ -53,8 +53,7 @@ switch (what) {
     process.stdout.write(`${idOf(status.node)}\n`);
     break;
   case 'remove': {
-    const known = cib.nodes.some((n) => n.uname === remove) || (cib.section('status')?.children ?? []).some((c) => 'attrs' in c && c.attrs.uname === remove);
-    if (!known) fail(`no node ${remove} in the CIB`, EXIT.NOSUCH);
+    if (!cibKnowsNode(cib, remove!)) fail(`no node ${remove} in the CIB`, EXIT.NOSUCH);
     if (status.members.includes(remove!)) fail(`${remove} is a member of the cluster: stop it (and take it out of ha.cf) first`, EXIT.ERROR);
     const k = await connectCib('crm_node', root);
     try {

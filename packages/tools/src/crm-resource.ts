@@ -19,8 +19,8 @@
  * Not built yet: --refresh, --restart, --wait, parameters and the rest (issue 10).
  */
 import { Cib, connectCib } from '@heartbeat-ts/cib/client';
-import { clusterOrExit, failWith } from './cli.js';
-import { EXIT, HaError, isElement, jsonResult, OUTPUT_FORMATS, type OutputFormat, pacemakerResultXml, parseOutputFormat, serializeXml, takeRootOption, xmlElement, type XmlElement, commandOptions } from '@heartbeat-ts/cluster-glue/client';
+import { cibKnowsNode, clusterOrExit, failWith } from './cli.js';
+import { EXIT, HaError, isElement, isOutputFormat, type OutputFormat, parseOutputFormat, serializeXml, takeRootOption, writeResult, xmlElement, type XmlElement, commandOptions } from '@heartbeat-ts/cluster-glue/client';
 import { banConstraint, constraintsToClear, durationMs, preferConstraint } from './placement.js';
 
 const usage = `Usage: crm_resource COMMAND -r RESOURCE [options]
@@ -56,7 +56,7 @@ for (const { name: a, value } of commandOptions(rest, (o) => fail(`${o} needs a 
     case '--show-metadata': listing = { what: 'metadata', arg: value() }; break;
     case '--output-as': {
       const f = parseOutputFormat(value());
-      if (!(OUTPUT_FORMATS as readonly string[]).includes(f)) fail(f, EXIT.USAGE);
+      if (!isOutputFormat(f)) fail(f, EXIT.USAGE);
       format = f as OutputFormat;
       break;
     }
@@ -88,8 +88,7 @@ try {
     const close = known.filter((id) => id.toLowerCase().includes(rsc!.toLowerCase()) || rsc!.toLowerCase().includes(id.toLowerCase()));
     fail(`Resource '${rsc}' not found${close.length ? ` (did you mean ${close.join(', ')}?)` : ''}`, EXIT.NOSUCH);
   }
-  const statusNodes = (cib.section('status')?.children ?? []).filter(isElement).map((e) => e.attrs.uname);
-  if (node !== undefined && !cib.nodes.some((n) => n.uname === node) && !statusNodes.includes(node)) fail(`Node '${node}' not found`, EXIT.NOSUCH);
+  if (node !== undefined && !cibKnowsNode(cib, node)) fail(`Node '${node}' not found`, EXIT.NOSUCH);
   const needsStatus = command === 'locate' || ((command === 'move' || command === 'ban') && node === undefined);
   // (Loaded when needed: a command that does not need them starts faster.)
   const running = needsStatus ? await (async () => {
@@ -172,24 +171,14 @@ function configuredResources(cib: Cib): string[] {
 async function listAndExit(what: 'standards' | 'providers' | 'agents' | 'alternatives' | 'metadata', arg?: string): Promise<never> {
   // (Loaded for these commands alone.)
   const l = await import('./agent-listing.js');
-  const request = ['crm_resource', ...process.argv.slice(2)].join(' ');
-  const failed = (error: string, code: number): never => {
-    if (format === 'text') fail(error, code);
-    process.stdout.write(format === 'xml' ? pacemakerResultXml(request, [], { code, errors: [`crm_resource: ${error}`] }) : jsonResult('crm_resource', 1, request, {}, { code, errors: [`crm_resource: ${error}`] }));
-    process.exit(code);
-  };
-  if (what === 'metadata') {
-    const m = await l.agentMetadata(arg!);
-    if ('error' in m) failed(m.error, m.code);
-    const xml = (m as { xml: string }).xml;
-    if (format === 'text') process.stdout.write(xml.endsWith('\n') ? xml : `${xml}\n`);
-    else if (format === 'xml') process.stdout.write(pacemakerResultXml(request, [xmlElement('metadata', {}, [{ text: xml }])], { code: 0 }));
-    else process.stdout.write(jsonResult('crm_resource', 1, request, { agent: arg, metadata: xml }, { code: 0 }));
-    process.exit(0);
+  const command = { name: 'crm_resource', version: 1, request: ['crm_resource', ...process.argv.slice(2)].join(' ') };
+  const r = what === 'metadata' ? await l.agentMetadata(arg!) : what === 'standards' ? l.standards() : what === 'providers' ? l.ocfProviders() : what === 'agents' ? l.agents(arg!) : l.ocfAlternatives(arg!);
+  if ('error' in r) {
+    writeResult(format, command, {}, { code: r.code, errors: [`crm_resource: ${r.error}`] });
+    process.exit(r.code);
   }
-  const r = what === 'standards' ? l.standards() : what === 'providers' ? l.ocfProviders() : what === 'agents' ? l.agents(arg!) : l.ocfAlternatives(arg!);
-  if ('error' in r) failed(r.error, r.code);
-  const ok = r as Exclude<typeof r, { error: string }>;
-  process.stdout.write(format === 'xml' ? pacemakerResultXml(request, [ok.xml], { code: 0 }) : format === 'json' ? jsonResult('crm_resource', 1, request, ok.json, { code: 0 }) : ok.lines.map((x) => `${x}\n`).join(''));
+  if ('lines' in r) writeResult(format, command, { text: r.lines.map((x) => `${x}\n`).join(''), xml: [r.xml], json: r.json }, { code: 0 });
+  // (The meta-data as the agent gives it, whatever the format.)
+  else writeResult(format, command, { text: r.xml.endsWith('\n') ? r.xml : `${r.xml}\n`, xml: [xmlElement('metadata', {}, [{ text: r.xml }])], json: { agent: arg, metadata: r.xml } }, { code: 0 });
   process.exit(0);
 }

@@ -8,7 +8,7 @@
  * Not built yet: -S (a node's controller state), -P, -E, -K.
  */
 import { Cib, connectCib } from '@heartbeat-ts/cib/client';
-import { EXIT, jsonResult, OUTPUT_FORMATS, type OutputFormat, pacemakerResultXml, parseOutputFormat, takeRootOption, xmlElement } from '@heartbeat-ts/cluster-glue/client';
+import { EXIT, isOutputFormat, OUTPUT_FORMATS, type OutputFormat, parseOutputFormat, takeRootOption, writeResult, xmlElement, type XmlElement } from '@heartbeat-ts/cluster-glue/client';
 import { connectController } from '@heartbeat-ts/controller/status';
 import { clusterOrExit } from './cli.js';
 
@@ -31,7 +31,7 @@ for (let i = 0; i < rest.length; i++) {
   else if (a === '-B' || a === '--bash-export') bash = true;
   else if (a === '--output-as' || a.startsWith('--output-as=')) {
     const f = parseOutputFormat(a.includes('=') ? a.slice(a.indexOf('=') + 1) : rest[++i] ?? '');
-    if (!(OUTPUT_FORMATS as readonly string[]).includes(f)) usageError(f);
+    if (!isOutputFormat(f)) usageError(f);
     format = f as OutputFormat;
   } else if (a === '-h' || a === '--help') {
     process.stdout.write(usage);
@@ -40,9 +40,7 @@ for (let i = 0; i < rest.length; i++) {
 }
 if (!what) usageError('say what to ask: -D or -N');
 
-const out = (text: string, xml: ReturnType<typeof xmlElement>[], json: Record<string, unknown>) => {
-  process.stdout.write(format === 'xml' ? pacemakerResultXml(request, xml, { code: 0 }) : format === 'json' ? jsonResult('crmadmin', 1, request, json, { code: 0 }) : text);
-};
+const out = (text: string, xml: XmlElement[], json: Record<string, unknown>) => writeResult(format, { name: 'crmadmin', version: 1, request }, { text, xml, json }, { code: 0 });
 if (what === 'dc') {
   const status = await clusterOrExit('crmadmin', async () => {
     const c = await connectController('crmadmin', root);
