@@ -65,6 +65,20 @@ async function settledHolder(): Promise<HarnessNode> {
   return holder!;
 }
 
+/** Cuts a node's link while it keeps running, every node's address and link followed from then on: the others, when, the watch. */
+async function cutOff(n: HarnessNode) {
+  const rest = nodes.filter((x) => x !== n);
+  const t0 = Date.now();
+  const watch = await watchAddress(nodes, VIP);
+  await cluster!.cutLink(n.name);
+  return { rest, t0, watch };
+}
+/** Its link back, and the cluster settled again. */
+async function reconnect(n: HarnessNode): Promise<void> {
+  await cluster!.restoreLink(n.name);
+  await settledHolder();
+}
+
 describe('fencing in network namespaces (root)', () => {
   beforeAll(async () => {
     story.failed = true;
@@ -115,37 +129,29 @@ describe('fencing in network namespaces (root)', () => {
 
   step('the DC cut off is fenced by the others; one of them becomes DC and carries on', async () => {
     await settledHolder();
-    const dcOf = async () => {
-      for (const n of nodes) if ((await controller(n).catch(() => undefined))?.isDc) return n;
+    const dcOf = async (among: HarnessNode[]) => {
+      for (const n of among) if ((await controller(n).catch(() => undefined))?.isDc) return n;
       return undefined;
     };
-    const dc = (await dcOf())!;
+    const dc = (await dcOf(nodes))!;
     expect(dc).toBeDefined();
-    const rest = nodes.filter((n) => n !== dc);
-    const t0 = Date.now();
-    const watch = await watchAddress(nodes, VIP);
-    await cluster!.cutLink(dc.name);
-    await waitFor(`${dc.name} fenced`, async () => cluster!.powerEvents.some((e) => e.node === dc.name && e.at >= t0), { timeoutMs: 30_000, intervalMs: 20 });
-    await waitFor('a new DC among the others', async () => {
-      for (const n of rest) if ((await controller(n).catch(() => undefined))?.isDc) return true;
-      return false;
-    }, { timeoutMs: 15_000, intervalMs: 100 });
+    const { rest, t0, watch } = await cutOff(dc);
+    const fencedAt = () => cluster!.powerEvents.find((e) => e.node === dc.name && e.at >= t0)?.at;
+    await waitFor(`${dc.name} fenced`, async () => fencedAt() !== undefined, { timeoutMs: 30_000, intervalMs: 20 });
+    await waitFor('a new DC among the others', async () => (await dcOf(rest)) !== undefined, { timeoutMs: 15_000, intervalMs: 100 });
     await waitFor('the VIP on one of the others', async () => (await Promise.all(rest.map(vipIn))).filter(Boolean).length === 1, { timeoutMs: 30_000, intervalMs: 50 });
     watch.stop();
-    console.log(`link of the DC ${dc.name} cut -> fenced at +${cluster!.powerEvents.find((e) => e.node === dc.name && e.at >= t0)!.at - t0} ms`);
+    const at = fencedAt()! - t0;
+    console.log(`link of the DC ${dc.name} cut -> fenced at +${at} ms`);
     // Only the DC, once; the VIP never on two nodes.
-    expect(cluster!.powerEvents.filter((e) => e.at >= t0).map((e) => `${e.action} ${e.node} +${e.at - t0}`)).toEqual([`reboot ${dc.name} +${cluster!.powerEvents.find((e) => e.node === dc.name && e.at >= t0)!.at - t0}`]);
+    expect(cluster!.powerEvents.filter((e) => e.at >= t0).map((e) => `${e.action} ${e.node} +${e.at - t0}`)).toEqual([`reboot ${dc.name} +${at}`]);
     expect(watch.most).toBeLessThanOrEqual(1);
-    await cluster!.restoreLink(dc.name);
-    await settledHolder();
+    await reconnect(dc);
   });
 
   step('the holder cut off is fenced by the majority; the VIP is never up on two nodes', async () => {
     const holder = await settledHolder();
-    const rest = nodes.filter((n) => n !== holder);
-    const t0 = Date.now();
-    const watch = await watchAddress(nodes, VIP);
-    await cluster!.cutLink(holder.name);
+    const { rest, t0, watch } = await cutOff(holder);
     let vipAt = 0;
     await waitFor('the VIP up on the majority side', async () => {
       if ((await Promise.all(rest.map(vipIn))).some(Boolean)) vipAt = Date.now();
@@ -158,8 +164,7 @@ describe('fencing in network namespaces (root)', () => {
     expect(fenced.map((e) => e.node)).toEqual([holder.name]);
     expect(fenced[0]!.at).toBeLessThan(vipAt);
     expect(watch.most).toBe(1);
-    await cluster!.restoreLink(holder.name);
-    await settledHolder();
+    await reconnect(holder);
   });
 
   step('a device that cannot fence leaves the resources where they were; stonith_admin --confirm releases them', async () => {
