@@ -18,9 +18,9 @@
  * resource runs nowhere (--move/--ban without -N).
  * Not built yet: --refresh, --restart, --wait, parameters and the rest (issue 10).
  */
-import { Cib, connectCib } from '@heartbeat-ts/cib/client';
+import { allResourceIds, Cib, connectCib } from '@heartbeat-ts/cib/client';
 import { cibKnowsNode, clusterOrExit, failWith } from './cli.js';
-import { EXIT, HaError, isElement, isOutputFormat, type OutputFormat, parseOutputFormat, serializeXml, takeRootOption, writeResult, xmlElement, type XmlElement, commandOptions } from '@heartbeat-ts/cluster-glue/client';
+import { EXIT, HaError, isOutputFormat, type OutputFormat, parseOutputFormat, serializeXml, takeRootOption, writeResult, xmlElement, type XmlElement, commandOptions } from '@heartbeat-ts/cluster-glue/client';
 import { banConstraint, constraintsToClear, durationMs, preferConstraint } from './placement.js';
 
 const usage = `Usage: crm_resource COMMAND -r RESOURCE [options]
@@ -83,7 +83,7 @@ try {
   const cib = Cib.parse((await client.request('query', {})).xml, 'the live CIB');
   // The configured resources and nodes answer whether they exist; the working set (the status
   // unpacked: slower) only where the resource runs matters.
-  const known = configuredResources(cib);
+  const known = allResourceIds(cib.resources);
   if (!known.includes(rsc!)) {
     const close = known.filter((id) => id.toLowerCase().includes(rsc!.toLowerCase()) || rsc!.toLowerCase().includes(id.toLowerCase()));
     fail(`Resource '${rsc}' not found${close.length ? ` (did you mean ${close.join(', ')}?)` : ''}`, EXIT.NOSUCH);
@@ -150,21 +150,6 @@ try {
   fail((e as Error).message, e instanceof HaError ? EXIT.ERROR : EXIT.SOFTWARE);
 } finally {
   client.close();
-}
-
-/** The ids of the configured resources (primitives, groups, clones, bundles; templates left out). */
-function configuredResources(cib: Cib): string[] {
-  const out: string[] = [];
-  const walk = (el: XmlElement) => {
-    for (const c of el.children) {
-      if (!isElement(c)) continue;
-      if (['primitive', 'group', 'clone', 'master', 'bundle'].includes(c.name) && c.attrs.id) out.push(c.attrs.id);
-      walk(c);
-    }
-  };
-  const resources = cib.section('resources');
-  if (resources) walk(resources);
-  return out;
 }
 
 /** The installed agents (the listing commands): printed in the format asked for, then exit. */
