@@ -12,7 +12,7 @@
  * and the `fencing-topology`: levels per target (`target`, `target-pattern`), tried in `index`
  * order, a level succeeding when every one of its devices does. Pure.
  */
-import type { Cib } from '@heartbeat-ts/cib/client';
+import type { AttributeSet, Cib, Primitive, Resource } from '@heartbeat-ts/cib/client';
 import { isElement, parseCrmDurationMs, type XmlElement } from '@heartbeat-ts/cluster-glue/client';
 import { buildWorkingSet, isTrue, locationScoresOf } from '@heartbeat-ts/pengine';
 
@@ -43,40 +43,29 @@ export interface FenceDevice {
 
 const split = (v: string | undefined) => (v ?? '').split(/[\s,;]+/).filter(Boolean);
 
-function instanceValues(el: XmlElement): Record<string, string> {
+/** The values of attribute sets (the CIB model's), the first set naming a value winning. */
+function values(sets: AttributeSet[]): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const set of el.children) {
-    if (!isElement(set) || set.name !== 'instance_attributes') continue;
-    for (const nv of set.children) if (isElement(nv) && nv.name === 'nvpair' && nv.attrs.name !== undefined) out[nv.attrs.name] ??= nv.attrs.value ?? '';
-  }
+  for (const set of sets) for (const nv of set.nvpairs) out[nv.name] ??= nv.value ?? '';
   return out;
 }
 
-function stonithPrimitives(el: XmlElement, out: XmlElement[]): void {
-  for (const c of el.children) {
-    if (!isElement(c)) continue;
-    if (c.name === 'primitive' && c.attrs.class === 'stonith') out.push(c);
-    else if (['group', 'clone', 'master'].includes(c.name)) stonithPrimitives(c, out);
-  }
-}
-
-/** A meta attribute of a primitive (its first value). */
-function metaValue(el: XmlElement, name: string): string | undefined {
-  for (const set of el.children) {
-    if (!isElement(set) || set.name !== 'meta_attributes') continue;
-    for (const nv of set.children) if (isElement(nv) && nv.name === 'nvpair' && nv.attrs.name === name) return nv.attrs.value ?? '';
-  }
-  return undefined;
-}
-const stopped = (el: XmlElement) => /^stopped$/i.test(metaValue(el, 'target-role') ?? '');
-
 /** The CIB's fencing devices, in configuration order (disabled ones left out). */
 export function fenceDevices(cib: Cib): FenceDevice[] {
-  const resources = cib.section('resources');
-  if (!resources) return [];
-  const prims: XmlElement[] = [];
-  stonithPrimitives(resources, prims);
-  return prims.filter((p) => !stopped(p)).map((p) => ({ ...fenceDevice(p.attrs.id ?? '', p.attrs.type ?? '', instanceValues(p)), ...(metaValue(p, 'provides')?.toLowerCase() === 'unfencing' ? { providesUnfencing: true } : {}) }));
+  const prims: Primitive[] = [];
+  const visit = (r: Resource | undefined): void => {
+    if (!r) return;
+    if (r.kind === 'primitive') {
+      if (r.class === 'stonith') prims.push(r);
+    } else if (r.kind === 'group') r.children.forEach(visit);
+    else if (r.kind === 'clone' || r.kind === 'master') visit(r.child);
+  };
+  cib.resources.forEach(visit);
+  return prims.flatMap((p) => {
+    const meta = values(p.meta);
+    if (/^stopped$/i.test(meta['target-role'] ?? '')) return [];
+    return [{ ...fenceDevice(p.id, p.type ?? '', values(p.instance)), ...(meta.provides?.toLowerCase() === 'unfencing' ? { providesUnfencing: true } : {}) }];
+  });
 }
 
 /** A device from its id, agent and parameters (a CIB primitive's instance attributes, or `stonith_admin --register`'s options). */
