@@ -35,7 +35,7 @@ export interface RunOptions extends OcfCall {
   /** Time between SIGTERM and SIGKILL of the agent's process group. Default 5 s. */
   killGraceMs?: number;
   maxOutput?: number;
-  /** Extra environment; the agent does not inherit ours otherwise. */
+  /** Extra environment (over ours, which agents inherit as Pacemaker's executor's do, without OCF_* variables). */
   env?: Record<string, string>;
   /** Positional arguments before the action (heartbeat class). */
   args?: string[];
@@ -94,7 +94,7 @@ export async function runAgent(agent: AgentSpec, action: string, opts: RunOption
   // other, and execa creates no streams of its own (a third of its cost per process).
   const outFile = outputFile();
   const fd = openSync(outFile, 'a');
-  const env = { PATH: AGENT_PATH, ...(agent.class === 'ocf' || agent.class === 'stonith' ? ocfEnvironment(agent, { ...opts, ocfRoot: loc.ocfRoot }) : {}), ...opts.env };
+  const env = { ...inheritedEnv(), PATH: AGENT_PATH, ...(agent.class === 'ocf' || agent.class === 'stonith' ? ocfEnvironment(agent, { ...opts, ocfRoot: loc.ocfRoot }) : {}), ...opts.env };
   // execa's types list only descriptors 3-9; it passes any open descriptor on.
   const out = fd as 3;
   let proc;
@@ -135,4 +135,11 @@ export async function runAgent(agent: AgentSpec, action: string, opts: RunOption
   }
   const rc = inv.toOcf(res.exitCode, output);
   return { ...base, rc, exitCode: res.exitCode, status: 'done', reason: describeRc(rc) + (rc !== res.exitCode ? ` (${agent.class} exit code ${res.exitCode})` : '') };
+}
+
+/** The executor's environment as agents inherit it (Pacemaker's executor passes its own on too), without OCF_* variables of its own. */
+function inheritedEnv(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('OCF_')) out[k] = v;
+  return out;
 }
