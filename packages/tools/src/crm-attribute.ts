@@ -7,7 +7,7 @@
  *   -q, --quiet            with -G: the value alone
  *   -d, --default VALUE    with -G: what to print when it is not set
  *   -t, --type SCOPE       crm_config (default), nodes (permanent node attribute, the default with
- *                          -N) or status (transient node attribute)
+ *                          -N), status (transient node attribute), rsc_defaults or op_defaults
  *   -l, --lifetime L       forever (= nodes) or reboot (= status)
  *   -N, --node NODE        the node, for node attributes
  *   --root DIR             the runtime root of the node
@@ -17,9 +17,9 @@
 import { Cib, connectCib } from '@heartbeat-ts/cib/client';
 import { cibKnowsNode, clusterOrExit, failWith } from './cli.js';
 import { EXIT, serializeXml, takeRootOption, commandOptions } from '@heartbeat-ts/cluster-glue/client';
-import { attributeUpdate, findAttribute, type Scope } from './attributes.js';
+import { attributeUpdate, findAttribute, isNodeScope, type Scope, SCOPES } from './attributes.js';
 
-const usage = `Usage: crm_attribute -n NAME [-v VALUE | -D | -G [-q] [-d DEFAULT]] [-t crm_config|nodes|status | -l forever|reboot] [-N NODE]
+const usage = `Usage: crm_attribute -n NAME [-v VALUE | -D | -G [-q] [-d DEFAULT]] [-t crm_config|nodes|status|rsc_defaults|op_defaults | -l forever|reboot] [-N NODE]
 `;
 const fail = failWith('crm_attribute');
 
@@ -42,7 +42,7 @@ for (const { name: a, value: next } of commandOptions(rest, (o) => fail(`${o} ne
     case '-N': case '--node': node = next(); break;
     case '-t': case '--type': {
       const v = next();
-      if (v !== 'crm_config' && v !== 'nodes' && v !== 'status') fail(`--type: "${v}" is not one of crm_config, nodes, status`, EXIT.USAGE);
+      if (!SCOPES.includes(v as Scope)) fail(`--type: "${v}" is not one of ${SCOPES.join(', ')}`, EXIT.USAGE);
       scope = v as Scope;
       break;
     }
@@ -58,7 +58,7 @@ for (const { name: a, value: next } of commandOptions(rest, (o) => fail(`${o} ne
 }
 if (!name) fail(`-n NAME is needed\n${usage}`, EXIT.USAGE);
 scope ??= node !== undefined ? 'nodes' : 'crm_config';
-if (scope !== 'crm_config' && node === undefined) fail(`a node attribute needs -N NODE`, EXIT.USAGE);
+if (isNodeScope(scope) && node === undefined) fail(`a node attribute needs -N NODE`, EXIT.USAGE);
 
 const client = await clusterOrExit('crm_attribute', () => connectCib('crm_attribute', root));
 try {
@@ -72,11 +72,11 @@ try {
     process.stdout.write(quiet ? `${v}\n` : `scope=${scope}  name=${name} value=${v}\n`);
   } else if (op === 'update') {
     const u = attributeUpdate(cib, scope, name!, value!, node);
-    await client.request('modify', { section: u.section, xml: serializeXml(u.xml) });
+    await client.request('modify', { ...(u.section ? { section: u.section } : {}), xml: serializeXml(u.xml) });
   } else {
     if (!found) fail('Error performing operation: No such device or address', EXIT.NOSUCH);
-    await client.request('delete', { section: scope === 'status' ? 'status' : scope, xml: `<nvpair id="${found!.id}"/>` });
-    process.stdout.write(`Deleted ${scope === 'crm_config' ? 'crm_config option' : `${scope} attribute`}: id=${found!.id} name=${name}\n`);
+    await client.request('delete', { section: scope, xml: `<nvpair id="${found!.id}"/>` });
+    process.stdout.write(`Deleted ${isNodeScope(scope) ? `${scope} attribute` : `${scope} option`}: id=${found!.id} name=${name}\n`);
   }
 } finally {
   client.close();

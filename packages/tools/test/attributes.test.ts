@@ -39,4 +39,16 @@ describe('crm_attribute scopes', () => {
     expect(ws.node.get('n1')!.standby).toBe(true);
     expect(ws.node.get('n1')!.attrs.pingd).toBe('100');
   });
+
+  it('rsc_defaults and op_defaults: meta attributes in the sets Pacemaker names, read back by the scheduler', () => {
+    const store = new CibStore(parseXml(xml.replace('<resources/>', '<resources><primitive id="r" class="ocf" provider="heartbeat" type="Dummy"/></resources>')));
+    apply(store, attributeUpdate(new Cib(store.current), 'rsc_defaults', 'resource-stickiness', '100'));
+    apply(store, attributeUpdate(new Cib(store.current), 'op_defaults', 'timeout', '30s'));
+    apply(store, attributeUpdate(new Cib(store.current), 'rsc_defaults', 'resource-stickiness', '50'));
+    const cib = new Cib(store.current);
+    expect(findAttribute(cib, 'rsc_defaults', 'resource-stickiness')).toEqual({ id: 'build-resource-defaults-resource-stickiness', value: '50' });
+    expect(findAttribute(cib, 'op_defaults', 'timeout')).toEqual({ id: 'op-options-timeout', value: '30s' });
+    expect(serializeXml(cib.section('rsc_defaults')!)).toContain('<meta_attributes id="build-resource-defaults">');
+    expect(buildWorkingSet(cib).byId.get('r')!.meta['resource-stickiness']).toBe('50');
+  });
 });
