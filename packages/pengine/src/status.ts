@@ -41,11 +41,12 @@ export function nodeListLines(ws: WorkingSet): string[] {
   for (const n of [...ws.nodes].sort((a, b) => compareNodeNames(a.name, b.name))) {
     const guest = n.remote?.container !== undefined;
     const remote = n.remote !== undefined && !guest;
-    // (A guest's uncleanness is the scheduler's conclusion, not part of its state; an offline
-    // node's standby is not shown.)
+    // (A guest's uncleanness is the scheduler's conclusion, not part of its state; the standby
+    // of a node the status section does not list is not shown: Pacemaker reads it with its state.)
     const unclean = n.unclean && !guest;
-    if (unclean || n.pending || (n.standby && n.online) || n.maintenance) {
-      out.push(`    * ${guest ? 'GuestNode' : remote ? 'RemoteNode' : 'Node'} ${n.name}: ${nodeState({ ...n, unclean }, activeOnNode(ws, n.name))}`);
+    const standby = n.standby && (n.online || statusIndex(ws).has(n.name));
+    if (unclean || n.pending || standby || n.maintenance || nodeHealth(ws, n) <= 0) {
+      out.push(`    * ${guest ? 'GuestNode' : remote ? 'RemoteNode' : 'Node'} ${n.name}: ${nodeStatusText(ws, n)}`);
     } else if (remote ? connectionUp(ws, n) : n.online) (guest ? guestOnline : remote ? remoteOnline : online).push(n.name);
     else if (remote) remoteOffline.push(n.name);
     else if (!guest) offline.push(n.name);
@@ -61,10 +62,44 @@ export function nodeListLines(ws: WorkingSet): string[] {
   return out;
 }
 
+/**
+ * A node's health as Pacemaker shows it: -1 red, 0 yellow, 1 green — from its #health*
+ * attributes under the cluster's node-health-strategy (none: always green).
+ */
+export function nodeHealth(ws: WorkingSet, n: NodeInfo): number {
+  const strategy = ws.cib.property('node-health-strategy') ?? 'none';
+  if (strategy === 'none') return 1;
+  const score = (v: string) => (/^-INFINITY$/i.test(v) ? -1_000_000 : /^\+?INFINITY$/i.test(v) ? 1_000_000 : Number.parseInt(v, 10) || 0);
+  const red = strategy === 'migrate-on-red' || strategy === 'only-green' ? -1_000_000 : score(ws.cib.property('node-health-red') ?? '-INFINITY');
+  const yellow = strategy === 'migrate-on-red' ? 0 : strategy === 'only-green' ? -1_000_000 : score(ws.cib.property('node-health-yellow') ?? '0');
+  const green = strategy === 'migrate-on-red' || strategy === 'only-green' ? 0 : score(ws.cib.property('node-health-green') ?? '0');
+  let health = 1;
+  for (const [k, v] of Object.entries(n.attrs)) {
+    if (!k.startsWith('#health')) continue;
+    if (/^red$/i.test(v)) return -1;
+    if (/^yellow$/i.test(v)) {
+      health = 0;
+      continue;
+    }
+    const s = score(v);
+    if (s <= red) return -1;
+    if (s <= yellow && yellow !== green) health = 0;
+  }
+  return health;
+}
+
 /** A remote node is up as far as its history goes when its connection is active and did not fail. */
 function connectionUp(ws: WorkingSet, n: NodeInfo): boolean {
   const conn = ws.byId.get(n.remote!.connection);
   return conn ? conn.active.size > 0 && conn.failed.size === 0 : n.online;
+}
+
+/** A node's state as crm_mon writes it ("online", "OFFLINE", "UNCLEAN (offline)", "standby", ... and its health when not green). */
+export function nodeStatusText(ws: WorkingSet, n: NodeInfo): string {
+  const guest = n.remote?.container !== undefined;
+  const health = nodeHealth(ws, n);
+  const standby = n.standby && (n.online || statusIndex(ws).has(n.name));
+  return `${nodeState({ ...n, unclean: n.unclean && !guest, standby }, activeOnNode(ws, n.name))}${health < 0 ? ' (health is RED)' : health === 0 ? ' (health is YELLOW)' : ''}`;
 }
 
 function nodeState(n: NodeInfo, hasResources: boolean): string {
@@ -76,9 +111,18 @@ function nodeState(n: NodeInfo, hasResources: boolean): string {
   return n.online ? 'online' : 'OFFLINE';
 }
 
-/** The "Full List of Resources" section's lines. */
-export function resourceListLines(ws: WorkingSet): string[] {
-  const out: string[] = ['  * Full List of Resources:'];
+/** How much of the resources to show: crm_mon shows only active ones unless -r (inactive); crm_simulate shows all. */
+export interface ResourceListOptions {
+  /** Inactive resources too ("Full List of Resources"; default) or only active ones ("Active Resources"). */
+  inactive?: boolean;
+  /** Only the inactive ones ("Inactive Resources": crm_mon -n -r, the active ones listed by node). */
+  onlyInactive?: boolean;
+}
+
+/** The "Full List of Resources" (or "Active Resources") section's lines. */
+export function resourceListLines(ws: WorkingSet, opts: ResourceListOptions = {}): string[] {
+  const inactive = opts.inactive ?? true;
+  const out: string[] = [opts.onlyInactive ? '  * Inactive Resources:' : inactive ? '  * Full List of Resources:' : '  * Active Resources:'];
   const bundled = new Set<Rsc>();
   for (const b of ws.bundles ?? []) {
     for (const m of b.members) bundled.add(m);
@@ -87,28 +131,35 @@ export function resourceListLines(ws: WorkingSet): string[] {
   // (Orphans are shown only while active.)
   // (Listed as Pacemaker keeps them: by priority, then in configuration order.)
   const priority = (r: Rsc) => Number.parseInt(r.meta.priority ?? '0', 10) || 0;
-  const tops = [...ws.resources.filter((r) => !bundled.has(r) && !r.implicit).sort((a, b) => priority(b) - priority(a)), ...ws.orphans.filter((o) => !o.owner && o.rsc.active.size).map((o) => o.rsc)];
-  if (!tops.length && !(ws.bundles ?? []).length) return [...out, '    * No resources'];
-  for (const r of tops) resourceLines(ws, r, 4, out);
+  const tops = [...ws.resources.filter((r) => !bundled.has(r) && !r.implicit).sort((a, b) => priority(b) - priority(a)), ...ws.orphans.filter((o) => !o.owner && o.rsc.active.size).map((o) => o.rsc)]
+    .filter((r) => (opts.onlyInactive ? !isPartlyActive(r) : inactive || isPartlyActive(r)));
+  if (!tops.length && (!inactive || opts.onlyInactive || !(ws.bundles ?? []).length)) return [...out, opts.onlyInactive ? '    * No inactive resources' : inactive ? '    * No resources' : '    * No active resources'];
+  for (const r of tops) resourceLines(ws, r, 4, out, inactive);
   return out;
 }
 
-function resourceLines(ws: WorkingSet, r: Rsc, indent: number, out: string[]): void {
+/** Whether any of its primitives is active somewhere. */
+export function isPartlyActive(r: Rsc): boolean {
+  return primitives(r).some((p) => p.active.size > 0);
+}
+
+function resourceLines(ws: WorkingSet, r: Rsc, indent: number, out: string[], inactive: boolean): void {
   const pad = ' '.repeat(indent);
   if (r.kind === 'primitive') {
     out.push(`${pad}* ${primitiveLine(ws, r, r.id)}`);
     return;
   }
   if (r.kind === 'group') {
-    const flags = [...(managed(ws, r) ? [] : ['unmanaged']), ...(disabled(r) ? ['disabled'] : [])];
+    const idle = inactive ? 0 : r.children.filter((m) => m.active.size === 0).length;
+    const flags = [...(idle ? [`${idle} member${idle === 1 ? '' : 's'} inactive`] : []), ...(managed(ws, r) ? [] : ['unmanaged']), ...(disabled(r) ? ['disabled'] : [])];
     out.push(`${pad}* Resource Group: ${r.id}${flags.length ? ` (${flags.join(', ')})` : ''}:`);
-    for (const m of r.children) out.push(`${pad}  * ${primitiveLine(ws, m, m.id)}`);
+    for (const m of r.children) if (inactive || m.active.size > 0) out.push(`${pad}  * ${primitiveLine(ws, m, m.id)}`);
     return;
   }
-  cloneLines(ws, r, indent, out);
+  cloneLines(ws, r, indent, out, inactive);
 }
 
-function cloneLines(ws: WorkingSet, c: Rsc, indent: number, out: string[]): void {
+function cloneLines(ws: WorkingSet, c: Rsc, indent: number, out: string[], inactive: boolean): void {
   const pad = ' '.repeat(indent);
   const cl = c.clone!;
   const attrs = [...(cl.promotable ? ['promotable'] : []), ...(cl.unique ? ['unique'] : []), ...(managed(ws, c) ? [] : ['unmanaged']), ...(disabled(c) ? ['disabled'] : [])];
@@ -137,8 +188,9 @@ function cloneLines(ws: WorkingSet, c: Rsc, indent: number, out: string[]): void
     } else full = true;
     if (!full) continue;
     if (inst.kind === 'group') {
-      out.push(`${' '.repeat(inner)}* Resource Group: ${inst.id}:`);
-      for (const m of inst.children) out.push(`${' '.repeat(inner + 2)}* ${primitiveLine(ws, m, cl.unique ? m.id : m.id.replace(/:\d+$/, ''))}`);
+      const idle = inactive ? 0 : inst.children.filter((m) => m.active.size === 0).length;
+      out.push(`${' '.repeat(inner)}* Resource Group: ${inst.id}${idle ? ` (${idle} member${idle === 1 ? '' : 's'} inactive)` : ''}:`);
+      for (const m of inst.children) if (inactive || m.active.size > 0) out.push(`${' '.repeat(inner + 2)}* ${primitiveLine(ws, m, cl.unique ? m.id : m.id.replace(/:\d+$/, ''))}`);
     } else out.push(`${' '.repeat(inner)}* ${primitiveLine(ws, inst, cl.unique ? inst.id : inst.id.replace(/:\d+$/, ''))}`);
   }
   const ipad = ' '.repeat(inner);
@@ -148,7 +200,7 @@ function cloneLines(ws: WorkingSet, c: Rsc, indent: number, out: string[]): void
     out.push(`${ipad}* ${cl.promotable ? `Unpromoted${targetUnpromoted ? ' (target-role)' : ''}` : 'Started'}: [ ${startedOn.sort(compareNodeNames).join(' ')} ]`);
   }
   const active = promotedOn.length + startedOn.length;
-  if (!cl.unique && cl.max > active) {
+  if (inactive && !cl.unique && cl.max > active) {
     const running = new Set(instances.flatMap((i) => primitives(i).flatMap((p) => [...p.active.keys()])));
     const allowed = allowedNodes(ws, c);
     const stopped = allowed.filter((n) => !running.has(n)).sort(compareNodeNames);
@@ -209,8 +261,8 @@ function statusIndex(ws: WorkingSet): Map<string, number> {
   return m;
 }
 
-/** One primitive's line (without the leading "* "). */
-function primitiveLine(ws: WorkingSet, p: Rsc, name: string): string {
+/** One primitive's line (without the leading "* "); `rscOnly`: without the node (crm_mon -n lists it under its node). */
+export function primitiveLine(ws: WorkingSet, p: Rsc, name: string, rscOnly = false): string {
   const agent = p.agent ?? 'unknown:unknown';
   const nodes = [...p.active.keys()];
   const multiple = nodes.length > 1;
@@ -222,10 +274,10 @@ function primitiveLine(ws: WorkingSet, p: Rsc, name: string): string {
   if (p.orphan) s += ' ORPHANED';
   if (failed) s += ` FAILED${role === 'Promoted' ? ' Promoted' : ''}`;
   else s += ` ${p.pendingTask && PENDING[p.pendingTask] && (nodes.length || p.pendingNode) ? PENDING[p.pendingTask] : shownRole}`;
-  if (node) s += ` ${node}`;
+  if (node && !rscOnly) s += ` ${node}`;
   const flags: string[] = [];
   const n = node ? ws.node.get(node) : undefined;
-  if (n && !n.online && n.unclean) flags.push('UNCLEAN');
+  if (n && !n.online && n.unclean && !rscOnly) flags.push('UNCLEAN');
   if (node && node === p.lockedTo) flags.push('LOCKED');
   if (p.pendingTask === 'monitor') flags.push('Monitoring');
   const target = p.meta['target-role'];
@@ -237,7 +289,7 @@ function primitiveLine(ws: WorkingSet, p: Rsc, name: string): string {
   if (flags.length) s += ` (${flags.join(', ')})`;
   // (In the order the status section lists the nodes.)
   const statusOrder = (x: string) => statusIndex(ws).get(x) ?? -1;
-  if (multiple) s += ` [ ${nodes.sort((a, b) => statusOrder(a) - statusOrder(b)).join(' ')} ]`;
+  if (multiple && !rscOnly) s += ` [ ${nodes.sort((a, b) => statusOrder(a) - statusOrder(b)).join(' ')} ]`;
   return s;
 }
 

@@ -5,7 +5,8 @@
  */
 import type { Cib } from '@heartbeat-ts/cib/client';
 import { type FenceEvent, fenceEventText, type PendingFence, pendingFenceText } from '@heartbeat-ts/fencer/client';
-import { buildWorkingSet, nodeListLines, primitives, resourceListLines } from '@heartbeat-ts/pengine';
+import { buildWorkingSet, nodeListLines, nodeStatusText, primitiveLine, primitives, resourceListLines, type WorkingSet } from '@heartbeat-ts/pengine';
+import { banLines, byNodeLines, printableId, defaultSections, failedActionLines, nodeAttributeLines, nodeSummaryLines, type Section, type ShowOptions, ticketLines } from './crm-mon-sections.js';
 
 export interface MonitorInput {
   cib: Cib;
@@ -15,18 +16,25 @@ export interface MonitorInput {
   now: Date;
   /** The version string shown after the DC. */
   version: string;
-  /**
-   * Fencing actions this node's fencer knows of, and how much of them to show (crm_mon -m):
-   * 0 none, 1 the failed ones, 2 and 3 all of them.
-   */
-  fencing?: { events: FenceEvent[]; level: number; pending?: PendingFence[] };
+  /** Fencing actions this node's fencer knows of (the view's fencing sections say which are shown). */
+  fencing?: { events: FenceEvent[]; pending?: PendingFence[] };
+  /** What to show (default: crm_mon -1's text defaults). */
+  view?: MonitorView;
 }
 
-/** The fencing events crm_mon shows at this level, newest first. */
-export function shownFencing(m: MonitorInput): FenceEvent[] {
-  const f = m.fencing;
-  if (!f || f.level <= 0) return [];
-  return f.events.filter((e) => f.level >= 2 || e.status === 'failed').sort((a, b) => b.completed - a.completed);
+/** The sections shown and how (see crm-mon-sections.ts). */
+export interface MonitorView {
+  sections: Set<Section>;
+  show: ShowOptions;
+  /** -L PREFIX / --include=bans:PREFIX: only bans whose id starts so. */
+  banPrefix?: string;
+}
+
+export function defaultView(format: 'text' | 'xml' | 'json' = 'text'): MonitorView {
+  const sections = defaultSections(format);
+  // (crm_mon asks the fencer for failed and pending actions unless told otherwise: -m 1.)
+  sections.add('fencing-failed').add('fencing-pending');
+  return { sections, show: { inactive: format !== 'text', byNode: false, failedDetail: false, timing: format !== 'text' } };
 }
 
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
@@ -37,38 +45,79 @@ export function ctime(d: Date): string {
   return `${DAYS[d.getUTCDay()]} ${MONTHS[d.getUTCMonth()]} ${String(d.getUTCDate()).padStart(2, ' ')} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} ${d.getUTCFullYear()}`;
 }
 
-/** The "Cluster Summary:" lines. */
-export function clusterSummaryLines(m: MonitorInput, ws = buildWorkingSet(m.cib, { now: Math.floor(m.now.getTime() / 1000) })): string[] {
+/** The "Cluster Summary:" lines (those of the summary's sections shown). */
+export function clusterSummaryLines(m: MonitorInput, ws = buildWorkingSet(m.cib, { now: Math.floor(m.now.getTime() / 1000) }), shown: Set<Section> = defaultSections('text')): string[] {
   const root = m.cib.root.attrs;
   const quorum = root['have-quorum'] === '1' || root['have-quorum'] === 'true';
-  const out = ['Cluster Summary:', '  * Stack: heartbeat'];
-  out.push(m.dc ? `  * Current DC: ${m.dc} (version ${m.version}) - partition ${quorum ? 'with' : 'WITHOUT'} quorum` : '  * Current DC: NONE');
-  out.push(`  * Last updated: ${ctime(m.now)}`);
-  if (root['cib-last-written']) {
-    const by = [root['update-user'] ? `by ${root['update-user']}` : '', root['update-client'] ? `via ${root['update-client']}` : '', root['update-origin'] ? `on ${root['update-origin']}` : ''].filter(Boolean).join(' ');
-    out.push(`  * Last change:  ${root['cib-last-written']}${by ? ` ${by}` : ''}`);
+  const out: string[] = [];
+  if (shown.has('stack')) out.push('  * Stack: heartbeat');
+  // (Without a DC Pacemaker says so whatever the sections.)
+  if (shown.has('dc') || !m.dc) out.push(m.dc ? `  * Current DC: ${m.dc} (version ${m.version}) - partition ${quorum ? 'with' : 'WITHOUT'} quorum` : '  * Current DC: NONE');
+  if (shown.has('times')) {
+    out.push(`  * Last updated: ${ctime(m.now)}`);
+    const by = [root['update-user'] ? ` by ${root['update-user']}` : '', root['update-client'] ? ` via ${root['update-client']}` : '', root['update-origin'] ? ` on ${root['update-origin']}` : ''].join('');
+    out.push(`  * Last change:  ${root['cib-last-written'] ?? ''}${by}`);
   }
-  const nodes = ws.nodes.filter((n) => !n.remote || n.remote.container === undefined).length;
-  out.push(`  * ${nodes} node${nodes === 1 ? '' : 's'} configured`);
-  const instances = ws.resources.filter((r) => !r.implicit).flatMap((r) => primitives(r)).length;
-  const disabled = ws.resources.filter((r) => !r.implicit).flatMap((r) => primitives(r)).filter((p) => /^stopped$/i.test(p.meta['target-role'] ?? '')).length;
-  out.push(`  * ${instances} resource instance${instances === 1 ? '' : 's'} configured${disabled ? ` (${disabled} DISABLED)` : ''}`);
-  return out;
+  if (shown.has('counts')) {
+    const nodes = ws.nodes.filter((n) => !n.remote || n.remote.container === undefined).length;
+    out.push(`  * ${nodes} node${nodes === 1 ? '' : 's'} configured`);
+    const prims = ws.resources.filter((r) => !r.implicit).flatMap((r) => primitives(r));
+    const disabled = prims.filter((p) => /^stopped$/i.test(p.meta['target-role'] ?? '')).length;
+    const blocked = prims.filter((p) => p.blocked).length;
+    const notes = [disabled ? `${disabled} DISABLED` : '', blocked ? `${blocked} BLOCKED from further action due to failure` : ''].filter(Boolean).join(', ');
+    out.push(`  * ${prims.length} resource instance${prims.length === 1 ? '' : 's'} configured${notes ? ` (${notes})` : ''}`);
+  }
+  if (shown.has('options')) {
+    const o = ws.options;
+    const policy: Record<string, string> = { freeze: 'Freeze resources', stop: 'Stop ALL resources', demote: 'Demote promotable resources and stop all other resources', ignore: 'Ignore', suicide: 'Suicide' };
+    out.push(`  * STONITH of failed nodes ${o.stonithEnabled ? 'enabled' : 'disabled'}`, `  * Cluster is ${o.symmetric ? 'symmetric' : 'asymmetric'}`, `  * No quorum policy: ${policy[o.noQuorumPolicy] ?? o.noQuorumPolicy}`);
+    out.push(o.maintenanceMode ? '  * Resource management: DISABLED (the cluster will not attempt to start, stop, or recover services)' : stopAll(ws) ? '  * Resource management: STOPPED (the cluster will keep all resources stopped)' : '  * Resource management: enabled');
+  }
+  return out.length ? ['Cluster Summary:', ...out] : [];
 }
 
-/** crm_mon -1's text: the summary, the nodes, the resources. */
+const stopAll = (ws: WorkingSet) => /^(true|yes|on|1|y)$/i.test(ws.cib.property('stop-all-resources') ?? 'false');
+
+/** The maintenance-mode banner Pacemaker prints after the summary. */
+function maintenanceLines(ws: WorkingSet): string[] {
+  if (ws.options.maintenanceMode) return ['', '              *** Resource management is DISABLED ***', '  The cluster will not attempt to start, stop or recover services'];
+  if (stopAll(ws)) return ['', '    *** Resource management is DISABLED ***', '  The cluster will keep all resources stopped'];
+  return [];
+}
+
+/** crm_mon's text: the sections shown, in Pacemaker's order, a blank line between them. */
 export function monitorText(m: MonitorInput): string {
   const ws = buildWorkingSet(m.cib, { now: Math.floor(m.now.getTime() / 1000) });
+  const view = m.view ?? defaultView();
+  const shown = view.sections;
   // (crm_simulate indents its sections under a heading; crm_mon starts them at the margin.)
   const outdent = (lines: string[]) => lines.map((l, i) => (i === 0 ? l.replace(/^ {2}\* /, '') : l.replace(/^ {2}/, '')));
-  const fencing = shownFencing(m);
-  // (Level 1: the failed actions, and at the end the pending ones; 2 and 3: the whole history, pending first.)
-  const level = m.fencing?.level ?? 0;
-  const pending = level > 0 ? (m.fencing?.pending ?? []).map((p) => `  * ${pendingFenceText(p)}`) : [];
-  const history = fencing.map((e) => `  * ${fenceEventText(e)}`);
-  const fenceLines =
-    level >= 2
-      ? pending.length + history.length ? ['', 'Fencing History:', ...pending, ...history] : []
-      : [...(history.length ? ['', 'Failed Fencing Actions:', ...history] : []), ...(pending.length ? ['', 'Pending Fencing Actions:', ...pending] : [])];
-  return `${[...clusterSummaryLines(m, ws), '', ...outdent(nodeListLines(ws)), '', ...outdent(resourceListLines(ws)), ...fenceLines].join('\n')}\n`;
+  const blocks: string[][] = [];
+  const summary = clusterSummaryLines(m, ws, shown);
+  const maintenance = shown.has('maint-mode') ? maintenanceLines(ws) : [];
+  if (summary.length || maintenance.length) blocks.push([...summary, ...maintenance]);
+  if (shown.has('nodes')) {
+    blocks.push(view.show.byNode ? byNodeLines(ws, (name) => `Node ${name}: ${nodeStatusText(ws, ws.node.get(name)!)}`, (p) => primitiveLine(ws, p, printableId(p), true)) : outdent(nodeListLines(ws)));
+  }
+  if (shown.has('resources') && !(view.show.byNode && !view.show.inactive)) {
+    blocks.push(outdent(resourceListLines(ws, { inactive: view.show.inactive, onlyInactive: view.show.byNode })));
+  }
+  if (shown.has('attributes')) blocks.push(nodeAttributeLines(ws));
+  if (shown.has('operations') || shown.has('failcounts')) blocks.push(nodeSummaryLines(ws, shown.has('operations'), view.show));
+  if (shown.has('failures')) blocks.push(failedActionLines(ws, view.show.failedDetail));
+  // Fencing: the whole history with fencing-succeeded; else the failed actions (and, last, the pending ones).
+  const f = m.fencing;
+  const pending = f && shown.has('fencing-pending') ? (f.pending ?? []).map((p) => `  * ${pendingFenceText(p)}`) : [];
+  const events = f ? [...f.events].sort((a, b) => b.completed - a.completed) : [];
+  if (!shown.has('fencing-succeeded') && shown.has('fencing-failed')) {
+    const failed = events.filter((e) => e.status === 'failed').map((e) => `  * ${fenceEventText(e)}`);
+    if (failed.length) blocks.push(['Failed Fencing Actions:', ...failed]);
+  }
+  if (shown.has('tickets')) blocks.push(ticketLines(ws));
+  if (shown.has('bans')) blocks.push(banLines(ws, view.banPrefix));
+  if (shown.has('fencing-succeeded')) {
+    const all = [...pending, ...events.map((e) => `  * ${fenceEventText(e)}`)];
+    if (all.length) blocks.push(['Fencing History:', ...all]);
+  } else if (pending.length) blocks.push(['Pending Fencing Actions:', ...pending]);
+  return `${blocks.filter((b) => b.length).map((b) => b.join('\n')).join('\n\n')}\n`;
 }

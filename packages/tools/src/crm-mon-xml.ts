@@ -9,14 +9,10 @@ import type { Cib } from '@heartbeat-ts/cib/client';
 import { elements, parseCrmDurationMs, type XmlElement, xmlElement } from '@heartbeat-ts/cluster-glue/client';
 import { buildWorkingSet, disabled, isTrue, managed, primitives, type Rsc, type WorkingSet } from '@heartbeat-ts/pengine';
 import { fenceEventAttrs, pendingFenceAttrs } from '@heartbeat-ts/fencer/client';
-import { ctime, type MonitorInput, shownFencing } from './cluster-status.js';
+import { ctime, defaultView, type MonitorInput } from './cluster-status.js';
+import { bans, execStatusText, failedActions, nodeAttributeNames, rcText, shownOperations } from './crm-mon-sections.js';
 
 export const API_VERSION = '2.25';
-
-/** Pacemaker's names of OCF exit codes and of execution statuses. */
-const RC_TEXT = ['ok', 'error', 'invalid parameter', 'unimplemented feature', 'insufficient privileges', 'not installed', 'not configured', 'not running', 'promoted', 'promoted (failed)', 'OCF_DEGRADED', 'promoted (degraded)'];
-const rcText = (rc: number) => RC_TEXT[rc] ?? 'unknown';
-const EXEC_STATUS: Record<string, string> = { '-1': 'pending', 0: 'complete', 1: 'Cancelled', 2: 'Timed Out', 3: 'NOT SUPPORTED', 4: 'Error', 5: 'Hard error', 6: 'Fatal error', 7: 'Not installed', 8: 'Internal communication failure', 9: 'Cannot execute now', 10: 'No fence device', 11: 'CIB secrets unavailable' };
 
 const bool = (b: boolean) => (b ? 'true' : 'false');
 const el = xmlElement;
@@ -25,40 +21,77 @@ const kids = (e: XmlElement | undefined, name: string) => (e ? elements(e, name)
 const isoZ = (epochS: number) => `${new Date(epochS * 1000).toISOString().slice(0, 19).replace('T', ' ')}Z`;
 const ms = (v: string | undefined) => `${Number(v ?? 0) || 0}ms`;
 
-/** `<fence_history>`: the pending actions first, then the events shown at this level. */
-function fenceHistory(m: MonitorInput): XmlElement[] {
-  const pending = (m.fencing?.level ?? 0) > 0 ? (m.fencing?.pending ?? []).map((p) => el('fence_event', pendingFenceAttrs(p))) : [];
-  const shown = shownFencing(m).map((e) => el('fence_event', fenceEventAttrs(e)));
-  return pending.length + shown.length ? [el('fence_history', {}, [...pending, ...shown])] : [];
+/** `<fence_history>`: the pending actions first, then the events of the fencing sections shown. */
+function fenceHistory(m: MonitorInput, shown: Set<string>): XmlElement[] {
+  if (!m.fencing || !['fencing-failed', 'fencing-pending', 'fencing-succeeded'].some((s) => shown.has(s))) return [];
+  const pending = shown.has('fencing-pending') || shown.has('fencing-succeeded') ? (m.fencing.pending ?? []).map((p) => el('fence_event', pendingFenceAttrs(p))) : [];
+  const events = [...m.fencing.events].sort((a, b) => b.completed - a.completed).filter((e) => shown.has('fencing-succeeded') || (shown.has('fencing-failed') && e.status === 'failed'));
+  return [el('fence_history', {}, [...pending, ...events.map((e) => el('fence_event', fenceEventAttrs(e)))])];
 }
 
+/** crm_mon's XML: the sections shown (by default all of them), as Pacemaker's crm_mon writes them. */
 export function monitorXml(m: MonitorInput & { request: string }): XmlElement {
   const ws = buildWorkingSet(m.cib, { now: Math.floor(m.now.getTime() / 1000) });
+  const view = m.view ?? defaultView('xml');
+  const shown = view.sections as Set<string>;
+  const attributes = ws.nodes.filter((n) => n.online && nodeAttributeNames(n).length);
+  const banned = bans(ws, view.banPrefix);
   return el('pacemaker-result', { 'api-version': API_VERSION, request: m.request }, [
-    summary(ws, m),
-    el('nodes', {}, ws.nodes.filter((n) => !n.remote?.container).map((n) => nodeElement(ws, n.name, m.dc))),
-    el('resources', {}, topResources(ws).flatMap((r) => resourceElements(ws, r))),
-    nodeHistory(ws, m.cib),
-    ...failures(m.cib),
-    ...fenceHistory(m),
+    ...(['stack', 'dc', 'times', 'counts', 'options'].some((s) => shown.has(s)) ? [summary(ws, m, shown)] : []),
+    ...(shown.has('nodes') ? [el('nodes', {}, ws.nodes.filter((n) => !n.remote?.container).map((n) => nodeElement(ws, n.name, m.dc)))] : []),
+    ...(shown.has('resources') ? [el('resources', {}, topResources(ws).filter((r) => view.show.inactive || primitives(r).some((p) => p.active.size)).flatMap((r) => resourceElements(ws, r)))] : []),
+    ...(shown.has('attributes') && attributes.length ? [el('node_attributes', {}, attributes.map((n) => el('node', { name: n.name }, nodeAttributeNames(n).map((k) => el('attribute', { name: k, value: n.attrs[k]! })))))] : []),
+    ...(shown.has('operations') || shown.has('failcounts') ? [nodeHistory(ws, m.cib, shown.has('operations'))] : []),
+    ...(shown.has('failures') ? failures(ws) : []),
+    ...fenceHistory(m, shown),
+    ...(shown.has('tickets') && ws.tickets.size ? [el('tickets', {}, [...ws.tickets].sort(([a], [b]) => a.localeCompare(b)).map(([id, t]) => el('ticket', { id, status: t.granted ? 'granted' : 'revoked', standby: bool(t.standby) })))] : []),
+    ...(shown.has('bans') && banned.length ? [el('bans', {}, banned.map((b) => el('ban', { id: b.id, resource: b.rsc, node: b.node, weight: String(b.weight), 'promoted-only': bool(b.promotedOnly), master_only: bool(b.promotedOnly) })))] : []),
     el('status', { code: '0', message: 'OK' }),
   ]);
 }
 
-function summary(ws: WorkingSet, m: MonitorInput): XmlElement {
+/** Elements that occur once where they occur (objects in the JSON); every other element is one of a list (arrays). */
+const SINGLE = new Set(['summary', 'stack', 'current_dc', 'last_update', 'last_change', 'nodes_configured', 'resources_configured', 'cluster_options', 'nodes', 'resources', 'node_attributes', 'node_history', 'failures', 'fence_history', 'tickets', 'bans']);
+
+/**
+ * crm_mon's JSON (shape version 1): the XML's data. Each element is an object of its attributes
+ * ("true"/"false" as booleans, whole numbers as numbers); its child elements are under their
+ * element name — an object for the sections and the summary's parts (SINGLE), else an array in
+ * document order (`nodes.node[]`, `resources.resource[]`, `resources.group[].resource[]`,
+ * `node_history.node[].resource_history[].operation_history[]`, ...).
+ */
+export function monitorJsonData(xml: XmlElement): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const c of elements(xml)) {
+    if (c.name === 'status') continue;
+    if (SINGLE.has(c.name)) out[c.name] = jsonOf(c);
+    else ((out[c.name] ??= []) as unknown[]).push(jsonOf(c));
+  }
+  return out;
+}
+
+function jsonOf(e: XmlElement): Record<string, unknown> {
+  const o: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(e.attrs)) o[k] = v === 'true' ? true : v === 'false' ? false : /^-?\d{1,15}$/.test(v) ? Number(v) : v;
+  for (const c of elements(e)) {
+    if (SINGLE.has(c.name)) o[c.name] = jsonOf(c);
+    else ((o[c.name] ??= []) as unknown[]).push(jsonOf(c));
+  }
+  return o;
+}
+
+function summary(ws: WorkingSet, m: MonitorInput, shown: Set<string>): XmlElement {
   const root = m.cib.root.attrs;
   const dcNode = m.dc ? ws.node.get(m.dc) : undefined;
   const prims = topResources(ws).flatMap((r) => primitives(r));
   const prop = (name: string, dflt: string) => ws.cib.property(name) ?? dflt;
   const durationMs = (v: string) => parseCrmDurationMs(v) ?? 0;
   return el('summary', {}, [
-    el('stack', { type: 'heartbeat' }),
-    el('current_dc', m.dc ? { present: 'true', version: m.version, name: m.dc, id: dcNode?.id ?? m.dc, with_quorum: bool(ws.options.haveQuorum), mixed_version: 'false' } : { present: 'false' }),
-    el('last_update', { time: ctime(m.now) }),
-    el('last_change', { time: root['cib-last-written'] ?? '', user: root['update-user'] ?? '', client: root['update-client'] ?? '', origin: root['update-origin'] ?? '' }),
-    el('nodes_configured', { number: String(ws.nodes.filter((n) => !n.remote?.container).length) }),
-    el('resources_configured', { number: String(prims.length), disabled: String(prims.filter((p) => disabled(p) || (p.parent && disabled(p.parent))).length), blocked: String(prims.filter((p) => p.blocked).length) }),
-    el('cluster_options', {
+    ...(shown.has('stack') ? [el('stack', { type: 'heartbeat' })] : []),
+    ...(shown.has('dc') ? [el('current_dc', m.dc ? { present: 'true', version: m.version, name: m.dc, id: dcNode?.id ?? m.dc, with_quorum: bool(ws.options.haveQuorum), mixed_version: 'false' } : { present: 'false' })] : []),
+    ...(shown.has('times') ? [el('last_update', { time: ctime(m.now) }), el('last_change', { time: root['cib-last-written'] ?? '', user: root['update-user'] ?? '', client: root['update-client'] ?? '', origin: root['update-origin'] ?? '' })] : []),
+    ...(shown.has('counts') ? [el('nodes_configured', { number: String(ws.nodes.filter((n) => !n.remote?.container).length) }), el('resources_configured', { number: String(prims.length), disabled: String(prims.filter((p) => disabled(p) || (p.parent && disabled(p.parent))).length), blocked: String(prims.filter((p) => p.blocked).length) })] : []),
+    ...(!shown.has('options') ? [] : [el('cluster_options', {
       'stonith-enabled': bool(ws.options.stonithEnabled),
       'symmetric-cluster': bool(ws.options.symmetric),
       'no-quorum-policy': ws.options.noQuorumPolicy,
@@ -66,7 +99,7 @@ function summary(ws: WorkingSet, m: MonitorInput): XmlElement {
       'stop-all-resources': bool(isTrue(prop('stop-all-resources', 'false'))),
       'stonith-timeout-ms': String(durationMs(prop('stonith-timeout', '60s'))),
       'priority-fencing-delay-ms': String(durationMs(prop('priority-fencing-delay', '0'))),
-    }),
+    })]),
   ]);
 }
 
@@ -142,8 +175,8 @@ function primitiveElement(ws: WorkingSet, p: Rsc, anonymous: boolean): XmlElemen
   }, on.map(([node]) => el('node', { name: node, id: ws.node.get(node)?.id ?? node, cached: 'true' })));
 }
 
-/** Each node's operations per resource, as Pacemaker lists them: by call id, without notifications and probes that found nothing. */
-function nodeHistory(ws: WorkingSet, cib: Cib): XmlElement {
+/** Each node's operations per resource (or, without operations, the resources with failures), as Pacemaker lists them: by call id, without notifications and probes that found nothing. */
+function nodeHistory(ws: WorkingSet, cib: Cib, operations: boolean): XmlElement {
   const out: XmlElement[] = [];
   for (const state of kids(cib.section('status'), 'node_state')) {
     const node = state.attrs.uname ?? '';
@@ -152,24 +185,20 @@ function nodeHistory(ws: WorkingSet, cib: Cib): XmlElement {
     const resources: XmlElement[] = [];
     for (const lrmRsc of kids(kids(kids(state, 'lrm')[0], 'lrm_resources')[0], 'lrm_resource')) {
       const id = lrmRsc.attrs.id ?? '';
-      const ops = kids(lrmRsc, 'lrm_rsc_op')
-        .filter((o) => {
-          const probe = o.attrs.operation === 'monitor' && (o.attrs.interval ?? '0') === '0';
-          return o.attrs.operation !== 'notify' && !(probe && o.attrs['rc-code'] === '7');
-        })
-        .sort((a, b) => Number(a.attrs['call-id']) - Number(b.attrs['call-id']));
-      if (!ops.length) continue;
+      const ops = shownOperations(kids(lrmRsc, 'lrm_rsc_op'));
+      if (!ops.length && operations) continue;
       const rsc = ws.byId.get(id) ?? [...ws.byId.values()].find((r) => r.id.replace(/:\d+$/, '') === id);
       const threshold = rsc?.meta['migration-threshold'];
       const failCount = Object.entries(n.attrs).filter(([k]) => k.startsWith(`fail-count-${id}#`)).reduce((a, [, v]) => a + (/^(\+)?INFINITY$/i.test(v) ? 1_000_000 : Number(v) || 0), 0);
       const lastFailure = Math.max(0, ...Object.entries(n.attrs).filter(([k]) => k.startsWith(`last-failure-${id}#`)).map(([, v]) => Number(v) || 0));
+      if (!operations && failCount <= 0) continue;
       resources.push(el('resource_history', {
         id,
         orphan: bool(!rsc),
         ...(rsc ? { 'migration-threshold': threshold === undefined || /INFINITY/i.test(threshold) ? '1000000' : threshold } : {}),
         ...(failCount > 0 ? { 'fail-count': String(Math.min(failCount, 1_000_000)) } : {}),
         ...(lastFailure > 0 ? { 'last-failure': ctime(new Date(lastFailure * 1000)) } : {}),
-      }, ops.map((o) => {
+      }, (operations ? ops : []).map((o) => {
         const rc = Number(o.attrs['rc-code'] ?? 0);
         const interval = Number(o.attrs.interval ?? 0);
         const task = o.attrs.operation === 'monitor' && interval === 0 ? 'probe' : (o.attrs.operation ?? '');
@@ -191,27 +220,21 @@ function nodeHistory(ws: WorkingSet, cib: Cib): XmlElement {
   return el('node_history', {}, out);
 }
 
-/** Failed actions (each resource's `RSC_last_failure_0`), as Pacemaker's "failures" list. */
-function failures(cib: Cib): XmlElement[] {
-  const out: XmlElement[] = [];
-  for (const state of kids(cib.section('status'), 'node_state')) {
-    for (const lrmRsc of kids(kids(kids(state, 'lrm')[0], 'lrm_resources')[0], 'lrm_resource')) {
-      for (const o of kids(lrmRsc, 'lrm_rsc_op').filter((x) => x.attrs.id?.endsWith('_last_failure_0'))) {
-        const rc = Number(o.attrs['rc-code'] ?? 0);
-        const status = o.attrs['op-status'] ?? '0';
-        const changed = Number(o.attrs['last-rc-change'] ?? 0);
-        out.push(el('failure', {
-          op_key: o.attrs.operation_key ?? `${lrmRsc.attrs.id}_${o.attrs.operation}_${o.attrs.interval ?? 0}`,
-          node: state.attrs.uname ?? o.attrs.on_node ?? '',
-          exitstatus: rcText(rc),
-          exitreason: o.attrs['exit-reason'] ?? '',
-          exitcode: String(rc),
-          call: o.attrs['call-id'] ?? '-1',
-          status: EXEC_STATUS[status] ?? 'UNKNOWN!',
-          ...(changed > 0 ? { 'last-rc-change': isoZ(changed), queued: String(Number(o.attrs['queue-time'] ?? 0) || 0), exec: String(Number(o.attrs['exec-time'] ?? 0) || 0), interval: String(Number(o.attrs.interval ?? 0) || 0), task: o.attrs.operation ?? '' } : {}),
-        }));
-      }
-    }
-  }
+/** The failed actions, as Pacemaker's "failures" list. */
+function failures(ws: WorkingSet): XmlElement[] {
+  const out = failedActions(ws).map(({ key, node, op: o }) => {
+    const rc = Number(o.rc);
+    const changed = Number(o.attrs['last-rc-change'] ?? 0);
+    return el('failure', {
+      op_key: key,
+      node,
+      exitstatus: rcText(rc),
+      exitreason: o.attrs['exit-reason'] ?? '',
+      exitcode: String(rc),
+      call: o.callId || '-1',
+      status: execStatusText(o.status),
+      ...(changed > 0 ? { 'last-rc-change': isoZ(changed), queued: String(Number(o.attrs['queue-time'] ?? 0) || 0), exec: String(Number(o.attrs['exec-time'] ?? 0) || 0), interval: String(Number(o.interval) || 0), task: o.operation } : {}),
+    });
+  });
   return out.length ? [el('failures', {}, out)] : [];
 }

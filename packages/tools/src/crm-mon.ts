@@ -1,100 +1,70 @@
 #!/usr/bin/env node
 /**
- * crm_mon: the cluster's state as this node's CIB and controller have it, in Pacemaker 2.1's text.
- *   -1, --one-shot            print once and exit
- *   --output-as text|xml      text (default) or Pacemaker's XML (api-result 2.25; implies -1)
- *   -m, --fence-history LEVEL 0 none, 1 failed fencing actions (default), 2 and 3 the whole history
- *   -i, --interval SECONDS    redraw this often (default 5) when not -1: the screen is cleared and
- *                             redrawn; Ctrl-C stops
- *   --root DIR                the runtime root of the node (several nodes on one host)
- * Exit codes (Pacemaker's): 0; 64 usage; 102 the cluster is not running on this node.
- * Not built yet: -r, -f, -A, -n, -o, -s and the other sections (issue 10).
+ * crm_mon: the cluster's state as this node's CIB, controller and fencer have it, with Pacemaker
+ * 2.1's options and text; `--output-as xml` in Pacemaker's schema, `--output-as json` the same
+ * data (see crm-mon-xml.ts); `-s` one line for monitoring systems; live (redrawn every -i
+ * seconds) unless -1. The options are in crm-mon-options.ts, the sections in crm-mon-sections.ts.
+ * Exit codes (Pacemaker's): 0; 1 (-s) the cluster needs attention; 64 usage; 102 the cluster is
+ * not running on this node.
  */
+import { readFileSync } from 'node:fs';
 import { Cib, connectCib } from '@heartbeat-ts/cib/client';
-import { takeRootOption } from '@heartbeat-ts/cluster-glue/client';
+import { EXIT, jsonResult, pacemakerResultXml, serializeXml, takeRootOption } from '@heartbeat-ts/cluster-glue/client';
 import { connectController } from '@heartbeat-ts/controller/status';
+import { connectFencer, type FenceEvent, type PendingFence } from '@heartbeat-ts/fencer/client';
 import { clusterOrExit } from './cli.js';
 import { monitorText } from './cluster-status.js';
-import { monitorXml } from './crm-mon-xml.js';
-import { connectFencer, type FenceEvent, type PendingFence } from '@heartbeat-ts/fencer/client';
-import { serializeXml } from '@heartbeat-ts/cluster-glue/client';
+import { MONITOR_USAGE, parseMonitorArgs } from './crm-mon-options.js';
+import { simpleStatus } from './crm-mon-sections.js';
+import { monitorJsonData, monitorXml } from './crm-mon-xml.js';
 
 const VERSION = 'heartbeat-ts 0.1.0';
-const usage = `Usage: crm_mon [-1] [-i SECONDS] [--output-as text|xml] [--root DIR]
-  -1, --one-shot           display the cluster status once and exit
-  --output-as FORMAT       text (default) or xml (Pacemaker's schema; once)
-  -m, --fence-history N    fencing: 0 none, 1 failed actions (default), 2-3 the whole history
-  -i, --interval SECONDS   update frequency when not -1 (default 5)
-  --root DIR               the runtime root of the node
-`;
+/** The version of crm_mon's JSON shape. */
+const JSON_VERSION = 1;
 
 const { root, rest } = takeRootOption(process.argv.slice(2));
 const request = ['crm_mon', ...process.argv.slice(2)].join(' ');
-let oneShot = false;
-let format: 'text' | 'xml' = 'text';
-let fenceLevel = 1;
-let intervalS = 5;
-for (let i = 0; i < rest.length; i++) {
-  const a = rest[i]!;
-  if (a === '-1' || a === '--one-shot') oneShot = true;
-  else if (a === '-m' || a === '--fence-history' || a.startsWith('--fence-history=')) {
-    const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : rest[++i];
-    fenceLevel = Number(v);
-    if (!Number.isInteger(fenceLevel) || fenceLevel < 0 || fenceLevel > 3) {
-      process.stderr.write(`crm_mon: --fence-history: "${v ?? ''}" is not a level from 0 to 3\n`);
-      process.exit(64);
-    }
-  } else if (a === '--output-as' || a.startsWith('--output-as=')) {
-    const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : rest[++i];
-    if (v !== 'text' && v !== 'xml') {
-      process.stderr.write(`crm_mon: --output-as: "${v ?? ''}" is not one of text, xml\n`);
-      process.exit(64);
-    }
-    format = v;
-    if (v === 'xml') oneShot = true;
-  } else if (a === '-i' || a === '--interval' || a.startsWith('--interval=')) {
-    const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : rest[++i];
-    intervalS = Number(v);
-    if (!Number.isFinite(intervalS) || intervalS <= 0) {
-      process.stderr.write(`crm_mon: --interval: "${v ?? ''}" is not a number of seconds\n`);
-      process.exit(64);
-    }
-  } else if (a === '-h' || a === '--help') {
-    process.stdout.write(usage);
-    process.exit(0);
-  } else {
-    process.stderr.write(`crm_mon: unknown or unsupported option ${a}\n${usage}`);
-    process.exit(64);
-  }
+const parsed = parseMonitorArgs(rest);
+if ('help' in parsed) {
+  process.stdout.write(MONITOR_USAGE);
+  process.exit(0);
 }
+if ('error' in parsed) {
+  process.stderr.write(`crm_mon: ${parsed.error}\n${MONITOR_USAGE}`);
+  process.exit(EXIT.USAGE);
+}
+const args = parsed;
 
 async function snapshot(): Promise<string> {
-  const cibXml = await clusterOrExit('crm_mon', async () => {
+  const cibXml = args.xmlFile !== undefined ? readCibFile(args.xmlFile) : await clusterOrExit('crm_mon', async () => {
     const c = await connectCib('crm_mon', root);
     try {
       return (await c.request('query', {})).xml;
     } finally {
       c.close();
     }
-  }, format === 'xml' ? notConnectedXml : undefined);
-  // The DC as the controller knows it; without a controller, as the CIB last recorded it.
+  }, args.format === 'xml' ? notConnectedXml : args.format === 'json' ? notConnectedJson : undefined);
+  const cib = Cib.parse(cibXml, args.xmlFile ?? 'the live CIB');
+  // The DC as the controller knows it; without a controller (or from a file), as the CIB last recorded it.
   let dc: string | null = null;
-  try {
-    const c = await connectController('crm_mon', root);
+  if (args.xmlFile === undefined) {
     try {
-      dc = (await c.request('status', {})).dc;
-    } finally {
-      c.close();
+      const c = await connectController('crm_mon', root);
+      try {
+        dc = (await c.request('status', {})).dc;
+      } finally {
+        c.close();
+      }
+    } catch {
+      dc = null;
     }
-  } catch {
-    dc = null;
   }
-  const cib = Cib.parse(cibXml, 'the live CIB');
-  if (dc === null && cib.root.attrs['dc-uuid']) dc = cib.nodes.find((n) => n.id === cib.root.attrs['dc-uuid'])?.uname ?? cib.root.attrs['dc-uuid'] ?? null;
+  // (A dc-uuid that names no node: no DC, as Pacemaker says.)
+  if (dc === null && cib.root.attrs['dc-uuid']) dc = cib.nodes.find((n) => n.id === cib.root.attrs['dc-uuid'])?.uname ?? null;
   // Fencing as this node's fencer knows it (none if it does not answer).
   let events: FenceEvent[] = [];
   let pending: PendingFence[] = [];
-  if (fenceLevel > 0) {
+  if (args.fencing && args.xmlFile === undefined) {
     try {
       const f = await connectFencer('crm_mon', root, 5000);
       try {
@@ -107,25 +77,55 @@ async function snapshot(): Promise<string> {
       events = [];
     }
   }
-  const m = { cib, dc, now: new Date(), version: VERSION, fencing: { events, level: fenceLevel, pending } };
-  return format === 'xml' ? serializeXml(monitorXml({ ...m, request })) : monitorText(m);
+  const m = { cib, dc, now: new Date(), version: VERSION, fencing: { events, pending }, view: args.view };
+  if (args.simple) {
+    const { buildWorkingSet } = await import('@heartbeat-ts/pengine');
+    const r = simpleStatus(buildWorkingSet(cib), dc);
+    if (r.warning) process.exitCode = 1;
+    return `${r.line}\n`;
+  }
+  if (args.format === 'text') return monitorText(m);
+  const xml = monitorXml({ ...m, request });
+  if (args.format === 'xml') return serializeXml(xml);
+  return jsonResult('crm_mon', JSON_VERSION, request, monitorJsonData(xml), { code: 0, message: 'OK' });
+}
+
+function readCibFile(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    process.stderr.write(`crm_mon: cannot read ${file}: ${(e as Error).message}\n`);
+    process.exit(66);
+  }
 }
 
 /** What Pacemaker's crm_mon prints as XML when it cannot connect. */
 function notConnectedXml(message: string): string {
-  const esc = (t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-  return `<pacemaker-result api-version="2.25" request="${esc(request)}">\n  <status code="102" message="Not connected">\n    <errors>\n      <error>crm_mon: Error: cluster is not available on this node: ${esc(message)}</error>\n    </errors>\n  </status>\n</pacemaker-result>\n`;
+  return pacemakerResultXml(request, [], { code: EXIT.DISCONNECT, message: 'Not connected', errors: [`crm_mon: Error: cluster is not available on this node: ${message}`] });
 }
 
-if (oneShot) {
+function notConnectedJson(message: string): string {
+  return jsonResult('crm_mon', JSON_VERSION, request, {}, { code: EXIT.DISCONNECT, message: 'Not connected', errors: [`crm_mon: Error: cluster is not available on this node: ${message}`] });
+}
+
+if (args.oneShot) {
   process.stdout.write(await snapshot());
 } else {
-  const draw = async () => process.stdout.write(`\x1b[2J\x1b[H${await snapshot()}`);
+  // Live: the screen redrawn in place (cursor home, each line cleared to its end, the rest of the
+  // screen cleared), so nothing flickers; Ctrl-C or SIGTERM restores the terminal.
+  const tty = process.stdout.isTTY;
+  const draw = async () => {
+    const text = await snapshot();
+    process.stdout.write(tty ? `\x1b[H${text.replace(/\n/g, '\x1b[K\n')}\x1b[J` : `${text}\n`);
+  };
+  if (tty) process.stdout.write('\x1b[?25l\x1b[2J');
   await draw();
-  const timer = setInterval(() => void draw(), intervalS * 1000);
-  process.on('SIGINT', () => {
+  const timer = setInterval(() => void draw(), args.intervalS * 1000);
+  const quit = () => {
     clearInterval(timer);
-    process.stdout.write('\n');
+    if (tty) process.stdout.write('\x1b[?25h\n');
     process.exit(0);
-  });
+  };
+  process.on('SIGINT', quit);
+  process.on('SIGTERM', quit);
 }

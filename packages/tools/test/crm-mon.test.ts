@@ -8,25 +8,23 @@ import { Cib } from '@heartbeat-ts/cib';
 import { serializeXml } from '@heartbeat-ts/cluster-glue';
 import { ctime, monitorText } from '../src/cluster-status.js';
 import { monitorXml } from '../src/crm-mon-xml.js';
+import { parseMonitorArgs, type MonitorArgs } from '../src/crm-mon-options.js';
+
+const viewOf = (...argv: string[]) => (parseMonitorArgs(argv) as MonitorArgs).view;
 
 const captures = join(__dirname, '../../../../shared/reference/captures/pacemaker-3node');
 
 describe('crm_mon text', () => {
-  it('prints the summary, nodes and resources as Pacemaker does for the same CIB', () => {
+  it('prints what Pacemaker printed for the same CIB (crm_mon -1 -r -f -A -m 3), line for line', () => {
     const cib = Cib.parse(readFileSync(join(captures, 'cib-live.xml'), 'utf8'), 'cib-live.xml');
-    const ours = monitorText({ cib, dc: 'n1', now: new Date('2026-11-26T16:25:30Z'), version: '2.1.5-a3f44794f94' }).split('\n');
-    const theirs = readFileSync(join(captures, 'crm_mon.txt'), 'utf8').split('\n');
-    // Pacemaker's from "Cluster Summary:" to the end of its resources (its -r/-f/-A extras aside).
-    const start = theirs.indexOf('Cluster Summary:');
-    const end = theirs.indexOf('Migration Summary:');
-    const want = theirs.slice(start, end).filter((l) => l.trim());
-    const got = ours.filter((l) => l.trim());
-    // (Our stack is heartbeat, theirs corosync.)
-    expect(got.map((l) => l.replace('Stack: heartbeat', 'Stack: corosync'))).toEqual(want);
-    // With the fencing history (-m 3), its section as Pacemaker prints it.
-    const fencing = { level: 3, events: [{ target: 'n2', action: 'reboot', status: 'success' as const, origin: 'pacemaker-controld.2132@n1', delegate: 'n1', completed: Date.parse('2026-11-26T16:25:05Z'), ms: 2000 }] };
-    const withFencing = monitorText({ cib, dc: 'n1', now: new Date('2026-11-26T16:25:30Z'), version: '2.1.5-a3f44794f94', fencing }).trimEnd().split('\n').slice(-2);
-    expect(withFencing).toEqual(theirs.slice(theirs.indexOf('Fencing History:')).filter((l) => l.trim()));
+    // (The fencing event the capture's cluster went through, as our fencer records it.)
+    const fencing = { events: [{ target: 'n2', action: 'reboot', status: 'success' as const, origin: 'pacemaker-controld.2132@n1', delegate: 'n1', completed: Date.parse('2026-11-26T16:25:05Z'), ms: 2000 }] };
+    const ours = monitorText({ cib, dc: 'n1', now: new Date('2026-11-26T16:25:30Z'), version: '2.1.5-a3f44794f94', fencing, view: viewOf('-1', '-r', '-f', '-A', '-m', '3') });
+    const theirs = readFileSync(join(captures, 'crm_mon.txt'), 'utf8')
+      // (Not ours to show: pacemakerd's state; our stack is heartbeat, theirs corosync.)
+      .replace(/^Status of pacemakerd: [^\n]*\n/, '')
+      .replace('Stack: corosync', 'Stack: heartbeat');
+    expect(ours).toBe(theirs);
   });
 
   it('formats times as Pacemaker does', () => {
@@ -37,8 +35,8 @@ describe('crm_mon text', () => {
 describe('crm_mon --output-as xml', () => {
   const cib = () => Cib.parse(readFileSync(join(captures, 'cib-live.xml'), 'utf8'), 'cib-live.xml');
   // (The fencing event the capture's cluster went through, as our fencer records it.)
-  const fencing = { level: 3, events: [{ target: 'n2', action: 'reboot', status: 'success' as const, origin: 'pacemaker-controld.2132@n1', delegate: 'n1', completed: Date.parse('2026-11-26T16:25:05Z'), ms: 2000 }] };
-  const ours = (c: Cib) => serializeXml(monitorXml({ cib: c, dc: 'n1', now: new Date('2026-11-26T16:25:30Z'), version: '2.1.5-a3f44794f94', request: 'crm_mon -1 -m 3 --output-as xml', fencing }));
+  const fencing = { events: [{ target: 'n2', action: 'reboot', status: 'success' as const, origin: 'pacemaker-controld.2132@n1', delegate: 'n1', completed: Date.parse('2026-11-26T16:25:05Z'), ms: 2000 }] };
+  const ours = (c: Cib) => serializeXml(monitorXml({ cib: c, dc: 'n1', now: new Date('2026-11-26T16:25:30Z'), version: '2.1.5-a3f44794f94', request: 'crm_mon -1 -m 3 --output-as xml', fencing, view: viewOf('-1', '-m', '3', '--output-as', 'xml') }));
 
   it('is what Pacemaker printed for the same CIB, line for line', () => {
     const theirs = readFileSync(join(captures, 'crm_mon.xml'), 'utf8')
@@ -67,5 +65,51 @@ describe('crm_mon --output-as xml', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('crm_mon, the command (on a CIB file: -x)', () => {
+  const bin = join(__dirname, '../dist/src/crm-mon.js');
+  const live = join(captures, 'cib-live.xml');
+  const mon = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8' });
+
+  it('--output-as json: the XML\'s data in the versioned envelope', () => {
+    const r = mon('-x', live, '--output-as', 'json');
+    expect(r.status).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j['heartbeat-ts']).toEqual({ command: 'crm_mon', version: 1 });
+    expect(j.status).toEqual({ code: 0, message: 'OK' });
+    expect(j.summary.current_dc).toMatchObject({ present: true, name: 'n1', with_quorum: true });
+    expect(j.summary.nodes_configured.number).toBe(3);
+    expect(j.nodes.node.map((n: { name: string; online: boolean }) => [n.name, n.online])).toEqual([['n1', true], ['n2', true], ['n3', true]]);
+    expect(j.resources.group[0]).toMatchObject({ id: 'web', number_resources: 2 });
+    expect(j.resources.group[0].resource.map((x: { id: string; node: { name: string }[] }) => [x.id, x.node[0]!.name])).toEqual([['web-vip', 'n3'], ['web-apache', 'n3']]);
+    expect(j.node_history.node.find((n: { name: string }) => n.name === 'n3').resource_history[0].operation_history[0]).toMatchObject({ task: 'start', rc: 0, rc_text: 'ok' });
+  });
+
+  it('sections: --include/--exclude, -D, and an unknown section (exit 64, the list)', () => {
+    expect(mon('-x', live, '--exclude=all', '--include=nodes').stdout).toBe('Node List:\n  * Online: [ n1 n2 n3 ]\n');
+    expect(mon('-x', live, '-D').stdout.startsWith('Node List:')).toBe(true);
+    expect(mon('-x', live, '-r', '-n').stdout).toContain('  * Node n3: online:\n    * Resources:\n      * web-vip\t(ocf:heartbeat:IPaddr2):\t Started\n');
+    const bad = mon('-x', live, '--include=bogus');
+    expect(bad.status).toBe(64);
+    expect(bad.stderr).toContain('--include options: all, attributes, bans');
+    expect(mon('-x', live, '-m', '7').status).toBe(64);
+    expect(mon('--help').stdout).toContain('--group-by-node');
+  });
+
+  it('-s: one line; a warning (a node offline, no DC) exits 1', () => {
+    const ok = mon('-x', live, '-s');
+    expect([ok.status, ok.stdout]).toEqual([0, 'CLUSTER OK: 3 nodes online, 6 resource instances configured\n']);
+    const dir = mkdtempSync(join(tmpdir(), 'hbts-crm-mon-'));
+    try {
+      const f = join(dir, 'cib.xml');
+      writeFileSync(f, readFileSync(live, 'utf8').replace(/(<node_state id="2" uname="n2") in_ccm="true" crmd="online"/, '$1 in_ccm="false" crmd="offline"').replace(/ dc-uuid="1"/, ''));
+      const warn = mon('-x', f, '-s');
+      expect([warn.status, warn.stdout]).toEqual([1, 'CLUSTER WARN: No DC, offline node: n2\n']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(mon('-x', '/nonexistent/cib.xml').status).toBe(66);
   });
 });
