@@ -117,6 +117,8 @@ export interface ResourceListOptions {
   inactive?: boolean;
   /** Only the inactive ones ("Inactive Resources": crm_mon -n -r, the active ones listed by node). */
   onlyInactive?: boolean;
+  /** Primitives without the node they run on (crm_resource --list). */
+  rscOnly?: boolean;
 }
 
 /** The "Full List of Resources" (or "Active Resources") section's lines. */
@@ -134,7 +136,7 @@ export function resourceListLines(ws: WorkingSet, opts: ResourceListOptions = {}
   const tops = [...ws.resources.filter((r) => !bundled.has(r) && !r.implicit).sort((a, b) => priority(b) - priority(a)), ...ws.orphans.filter((o) => !o.owner && o.rsc.active.size).map((o) => o.rsc)]
     .filter((r) => (opts.onlyInactive ? !isPartlyActive(r) : inactive || isPartlyActive(r)));
   if (!tops.length && (!inactive || opts.onlyInactive || !(ws.bundles ?? []).length)) return [...out, opts.onlyInactive ? '    * No inactive resources' : inactive ? '    * No resources' : '    * No active resources'];
-  for (const r of tops) resourceLines(ws, r, 4, out, inactive);
+  for (const r of tops) resourceLines(ws, r, 4, out, inactive, opts.rscOnly ?? false);
   return out;
 }
 
@@ -143,17 +145,17 @@ export function isPartlyActive(r: Rsc): boolean {
   return primitives(r).some((p) => p.active.size > 0);
 }
 
-function resourceLines(ws: WorkingSet, r: Rsc, indent: number, out: string[], inactive: boolean): void {
+function resourceLines(ws: WorkingSet, r: Rsc, indent: number, out: string[], inactive: boolean, rscOnly: boolean): void {
   const pad = ' '.repeat(indent);
   if (r.kind === 'primitive') {
-    out.push(`${pad}* ${primitiveLine(ws, r, r.id)}`);
+    out.push(`${pad}* ${primitiveLine(ws, r, r.id, rscOnly)}`);
     return;
   }
   if (r.kind === 'group') {
     const idle = inactive ? 0 : r.children.filter((m) => m.active.size === 0).length;
     const flags = [...(idle ? [`${idle} member${idle === 1 ? '' : 's'} inactive`] : []), ...(managed(ws, r) ? [] : ['unmanaged']), ...(disabled(r) ? ['disabled'] : [])];
     out.push(`${pad}* Resource Group: ${r.id}${flags.length ? ` (${flags.join(', ')})` : ''}:`);
-    for (const m of r.children) if (inactive || m.active.size > 0) out.push(`${pad}  * ${primitiveLine(ws, m, m.id)}`);
+    for (const m of r.children) if (inactive || m.active.size > 0) out.push(`${pad}  * ${primitiveLine(ws, m, m.id, rscOnly)}`);
     return;
   }
   cloneLines(ws, r, indent, out, inactive);

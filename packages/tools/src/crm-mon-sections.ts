@@ -326,8 +326,21 @@ export function banLines(ws: WorkingSet, prefix?: string): string[] {
 }
 
 /** The negative location preferences of the configuration (node-specific ones and rules on #uname). */
-export function bans(ws: WorkingSet, prefix?: string): { id: string; rsc: string; node: string; weight: number; promotedOnly: boolean }[] {
-  const out: { id: string; rsc: string; node: string; weight: number; promotedOnly: boolean }[] = [];
+export function bans(ws: WorkingSet, prefix?: string): LocationEntry[] {
+  return locations(ws, prefix).filter((l) => l.weight < 0);
+}
+
+export interface LocationEntry {
+  id: string;
+  rsc: string;
+  node: string;
+  weight: number;
+  promotedOnly: boolean;
+}
+
+/** The location preferences of the configuration that name nodes (node-specific ones and rules on #uname). */
+export function locations(ws: WorkingSet, prefix?: string): LocationEntry[] {
+  const out: LocationEntry[] = [];
   const score = (v: string | undefined) => (v === undefined ? 0 : /^-INFINITY$/i.test(v) ? -1_000_000 : /^\+?INFINITY$/i.test(v) ? 1_000_000 : Number.parseInt(v, 10) || 0);
   for (const k of ws.constraints) {
     if (k.kind !== 'rsc_location') continue;
@@ -337,12 +350,11 @@ export function bans(ws: WorkingSet, prefix?: string): { id: string; rsc: string
     const promotedOnly = /^(promoted|master)$/i.test(k.attrs.role ?? '');
     if (k.attrs.node !== undefined) {
       const w = score(k.attrs.score);
-      if (w < 0 && ws.node.has(k.attrs.node)) out.push({ id, rsc, node: k.attrs.node, weight: w, promotedOnly });
+      if (ws.node.has(k.attrs.node)) out.push({ id, rsc, node: k.attrs.node, weight: w, promotedOnly });
       continue;
     }
     for (const rule of k.rules) {
       const w = score(rule.attrs.score);
-      if (w >= 0) continue;
       for (const n of ws.nodes) if (ruleNamesNode(rule, n.name)) out.push({ id, rsc, node: n.name, weight: w, promotedOnly });
     }
   }

@@ -1,50 +1,82 @@
 #!/usr/bin/env node
 /**
- * crm_resource: where a resource runs, and the operator's placement commands, as Pacemaker 2.1's.
+ * crm_resource: resources, and the operator's commands on them, as Pacemaker 2.1's.
+ *   -L, --list / -l, --list-raw    the configured resources (as crm_mon lists them) / their ids
  *   -W, --locate -r RSC            the nodes it runs on ("resource RSC is running on: NODE")
  *   -M, --move -r RSC [-N NODE]    to NODE: constraint cli-prefer-RSC (INFINITY); without -N, away
  *                                  from where it runs: cli-ban-RSC-on-NODE (-INFINITY), with a warning
  *   -B, --ban -r RSC [-N NODE]     keep it off NODE (default: where it runs): cli-ban-RSC-on-NODE
  *   -U, --clear -r RSC [-N NODE]   remove those constraints (only NODE's ban with -N)
- *   -C, --cleanup -r RSC [-N NODE] forget its history and fail counts (on every node, or NODE's):
- *                                  it is probed again and may return where its failures kept it off
+ *   -C, --cleanup / -R, --refresh -r RSC [-N NODE]  forget its history and fail counts (on every
+ *                                  node, or NODE's): it is probed again
  *   -u, --lifetime DURATION        with --move/--ban: the constraint expires (ISO 8601, e.g. PT1H)
+ *   -g/-p/-d NAME [-v VALUE]       get, set, delete an instance attribute (--meta: a meta
+ *                                  attribute, --utilization: a utilization value)
+ *   -a, --constraints / -A, --stack  the constraints on it (and, -A, on those it depends on)
+ *   -Y, --why -r RSC               why it runs where it runs, or is stopped (scores and causes)
+ *   --restart -r RSC               stop it (target-role=Stopped) and start it again, waiting for each
+ *   --wait                         until the cluster has nothing left to do (--timeout)
+ *   --force-start/--force-stop/--force-check -r RSC   run its agent here, outside the cluster
  * The installed agents, read on this host (the calls management shells make):
  *   --list-standards  --list-ocf-providers  --list-agents STD[:PROVIDER]
  *   --list-ocf-alternatives TYPE  --show-metadata SPEC (ocf:PROVIDER:TYPE, lsb:NAME, stonith:TYPE)
- *   --output-as text|xml|json      for these (XML as Pacemaker's)
+ *   --output-as text|xml|json      (XML as Pacemaker's; JSON documented in the README)
  *   --root DIR                     the runtime root of the node
- * Exit codes: 0; 64 usage; 102 the cluster is not running here; 105 no such resource; 1 the
- * resource runs nowhere (--move/--ban without -N).
- * Not built yet: --refresh, --restart, --wait, parameters and the rest (issue 10).
+ * Exit codes: 0; 1 error (the resource runs nowhere for --move/--ban, an agent failed); 64
+ * usage; 102 the cluster is not running here; 105 no such resource; 124 --wait timed out.
  */
 import { allResourceIds, Cib, connectCib } from '@heartbeat-ts/cib/client';
-import { cibKnowsNode, clusterOrExit, failWith } from './cli.js';
+import { cibKnowsNode, closestIds, clusterOrExit, failWith } from './cli.js';
 import { EXIT, HaError, isOutputFormat, type OutputFormat, parseOutputFormat, serializeXml, takeRootOption, writeResult, xmlElement, type XmlElement, commandOptions } from '@heartbeat-ts/cluster-glue/client';
 import { banConstraint, constraintsToClear, durationMs, preferConstraint } from './placement.js';
+import { type ParamKind } from './resource-params.js';
 
-const usage = `Usage: crm_resource COMMAND -r RESOURCE [options]
+const usage = `Usage: crm_resource COMMAND [-r RESOURCE] [options]
+Commands:
+  -L, --list                list the configured resources (as crm_mon does)
+  -l, --list-raw            list the resource ids (clone instances too)
   -W, --locate              show the nodes the resource runs on
   -M, --move                move it (to -N NODE, or away from where it runs)
   -B, --ban                 keep it off -N NODE (default: where it runs)
   -U, --clear               remove the constraints --move and --ban created
-  -C, --cleanup             forget its history and fail counts (every node, or -N NODE)
+  -C, --cleanup             forget its failures and history (every node, or -N NODE)
+  -R, --refresh             the same: its history is forgotten and it is probed again
+  -g, --get-parameter NAME  a parameter's value (with --meta: a meta attribute; --utilization)
+  -p, --set-parameter NAME  set it to -v VALUE
+  -d, --delete-parameter NAME
+  -a, --constraints         the constraints on the resource
+  -A, --stack               those, and the constraints of what it depends on
+  -Y, --why                 why it runs where it does, or is stopped: node scores and causes
+  --restart                 stop it and start it again (waits for each; --timeout)
+  --wait                    wait until the cluster has nothing left to do (--timeout)
+  --force-start, --force-stop, --force-check
+                            run its agent here, outside the cluster's control
+  --list-standards, --list-ocf-providers, --list-agents STD[:PROVIDER],
+  --list-ocf-alternatives TYPE, --show-metadata SPEC   the installed agents
+Options:
   -r, --resource RSC        the resource
   -N, --node NODE           the node
   -u, --lifetime DURATION   how long a --move/--ban lasts (ISO 8601 duration, e.g. PT1H)
-  --list-standards, --list-ocf-providers, --list-agents STD[:PROVIDER],
-  --list-ocf-alternatives TYPE, --show-metadata SPEC   the installed agents
-  --output-as text|xml|json (with those)
+  -v, --parameter-value V   the value for --set-parameter
+  -m, --meta                parameters are meta attributes
+  -z, --utilization         parameters are utilization values
+  -T, --timeout DURATION    for --wait and --restart (e.g. 60s, 2min; default 60s)
+  --output-as text|xml|json
   --root DIR                the runtime root of the node
 `;
 
 const fail = failWith('crm_resource');
 
+type Command = 'locate' | 'move' | 'ban' | 'clear' | 'cleanup' | 'list' | 'list-raw' | 'get' | 'set' | 'delete' | 'constraints' | 'stack' | 'why' | 'restart' | 'wait' | 'force-start' | 'force-stop' | 'force-check';
 const { root, rest } = takeRootOption(process.argv.slice(2));
-let command: 'locate' | 'move' | 'ban' | 'clear' | 'cleanup' | undefined;
+let command: Command | undefined;
 let rsc: string | undefined;
 let node: string | undefined;
 let lifetime: string | undefined;
+let param: string | undefined;
+let paramValue: string | undefined;
+let kind: ParamKind = 'instance_attributes';
+let timeoutMs = 60_000;
 let listing: { what: 'standards' | 'providers' | 'agents' | 'alternatives' | 'metadata'; arg?: string } | undefined;
 let format: OutputFormat = 'text';
 for (const { name: a, value } of commandOptions(rest, (o) => fail(`${o} needs a value\n${usage}`, EXIT.USAGE))) {
@@ -60,41 +92,79 @@ for (const { name: a, value } of commandOptions(rest, (o) => fail(`${o} needs a 
       format = f as OutputFormat;
       break;
     }
+    case '-L': case '--list': command = 'list'; break;
+    case '-l': case '--list-raw': command = 'list-raw'; break;
     case '-W': case '--locate': command = 'locate'; break;
     case '-M': case '--move': command = 'move'; break;
     case '-B': case '--ban': command = 'ban'; break;
     case '-U': case '--clear': command = 'clear'; break;
-    case '-C': case '--cleanup': command = 'cleanup'; break;
+    case '-C': case '--cleanup': case '-R': case '--refresh': command = 'cleanup'; break;
+    case '-g': case '--get-parameter': command = 'get'; param = value(); break;
+    case '-p': case '--set-parameter': command = 'set'; param = value(); break;
+    case '-d': case '--delete-parameter': command = 'delete'; param = value(); break;
+    case '-v': case '--parameter-value': paramValue = value(); break;
+    case '-m': case '--meta': kind = 'meta_attributes'; break;
+    case '-z': case '--utilization': kind = 'utilization'; break;
+    case '-a': case '--constraints': command = 'constraints'; break;
+    case '-A': case '--stack': command = 'stack'; break;
+    case '-Y': case '--why': command = 'why'; break;
+    case '--restart': command = 'restart'; break;
+    case '--wait': command = 'wait'; break;
+    case '--force-start': command = 'force-start'; break;
+    case '--force-stop': command = 'force-stop'; break;
+    case '--force-check': command = 'force-check'; break;
+    case '-T': case '--timeout': {
+      const v = value();
+      const ms = timeoutOf(v);
+      if (ms === undefined) fail(`--timeout: "${v}" is not a duration (60s, 2min, 500ms)`, EXIT.USAGE);
+      timeoutMs = ms!;
+      break;
+    }
     case '-r': case '--resource': rsc = value(); break;
     case '-N': case '--node': node = value(); break;
     case '-u': case '--lifetime': lifetime = value(); break;
+    case '-Q': case '--quiet': case '-V': case '--verbose': case '-f': case '--force': break;
     case '-h': case '--help': process.stdout.write(usage); process.exit(0); break;
     default: fail(`unknown or unsupported option ${a}\n${usage}`, EXIT.USAGE);
   }
 }
 if (listing) await listAndExit(listing.what, listing.arg);
 if (!command) fail(`give a command\n${usage}`, EXIT.USAGE);
-if (!rsc) fail('a resource is needed: -r RESOURCE', EXIT.USAGE);
+const needsRsc = !['list', 'list-raw', 'wait'].includes(command!);
+if (needsRsc && !rsc) fail('a resource is needed: -r RESOURCE', EXIT.USAGE);
+if (command === 'set' && paramValue === undefined) fail('--set-parameter needs the value: -v VALUE', EXIT.USAGE);
 const lifetimeMs = lifetime === undefined ? undefined : durationMs(lifetime);
 if (lifetime !== undefined && lifetimeMs === undefined) fail(`--lifetime: "${lifetime}" is not an ISO 8601 duration (e.g. PT1H, P1D)`, EXIT.USAGE);
+const cmdInfo = { name: 'crm_resource', version: 1, request: ['crm_resource', ...process.argv.slice(2)].join(' ') };
+
+/** A timeout as crm_resource takes it: seconds, or with a unit (ms, s, m/min, h). */
+function timeoutOf(v: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|min|h)?$/.exec(v.trim());
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  return Math.round(m[2] === 'ms' ? n : m[2] === 'm' || m[2] === 'min' ? n * 60_000 : m[2] === 'h' ? n * 3_600_000 : n * 1000);
+}
 
 const client = await clusterOrExit('crm_resource', () => connectCib('crm_resource', root));
 try {
-  const cib = Cib.parse((await client.request('query', {})).xml, 'the live CIB');
+  let cib = Cib.parse((await client.request('query', {})).xml, 'the live CIB');
+  const query = async () => (cib = Cib.parse((await client.request('query', {})).xml, 'the live CIB'));
   // The configured resources and nodes answer whether they exist; the working set (the status
   // unpacked: slower) only where the resource runs matters.
   const known = allResourceIds(cib.resources);
-  if (!known.includes(rsc!)) {
-    const close = known.filter((id) => id.toLowerCase().includes(rsc!.toLowerCase()) || rsc!.toLowerCase().includes(id.toLowerCase()));
+  if (rsc !== undefined && !known.includes(rsc)) {
+    const close = closestIds(known, rsc);
     fail(`Resource '${rsc}' not found${close.length ? ` (did you mean ${close.join(', ')}?)` : ''}`, EXIT.NOSUCH);
   }
   if (node !== undefined && !cibKnowsNode(cib, node)) fail(`Node '${node}' not found`, EXIT.NOSUCH);
-  const needsStatus = command === 'locate' || ((command === 'move' || command === 'ban') && node === undefined);
   // (Loaded when needed: a command that does not need them starts faster.)
-  const running = needsStatus ? await (async () => {
-    const { buildWorkingSet, primitives } = await import('@heartbeat-ts/pengine/working-set');
-    return [...new Set(primitives(buildWorkingSet(cib).byId.get(rsc!)!).flatMap((p) => [...p.active.keys()]))].sort();
-  })() : [];
+  const pe = () => import('@heartbeat-ts/pengine');
+  const runningOn = async (c: Cib) => {
+    const { buildWorkingSet, primitives } = await pe();
+    return [...new Set(primitives(buildWorkingSet(c).byId.get(rsc!)!).flatMap((p) => [...p.active.keys()]))].sort();
+  };
+  const needsStatus = command === 'locate' || ((command === 'move' || command === 'ban') && node === undefined);
+  const running = needsStatus ? await runningOn(cib) : [];
 
   // (Most often the constraint is new: created; one that exists is replaced.)
   const put = async (el: XmlElement) => {
@@ -105,9 +175,37 @@ try {
       await client.request('replace', { section: 'constraints', xml: serializeXml(el) });
     }
   };
+  /** Until the cluster has nothing left to do for the CIB as it is (scheduled here, as Pacemaker's --wait does). */
+  const settle = async (deadline: number) => {
+    const { computeTransition, graphHasWork } = await pe();
+    for (;;) {
+      const xml = (await client.request('query', {})).xml;
+      const pendingOp = /<lrm_rsc_op [^>]*op-status="-1"/.test(xml);
+      if (!pendingOp && !graphHasWork(computeTransition(xml).actions)) return;
+      if (Date.now() > deadline) fail(`Timed out waiting for the cluster to settle (${timeoutMs} ms; --timeout)`, 124);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  };
   const now = new Date();
   switch (command) {
+    case 'list': {
+      const { buildWorkingSet, resourceListLines } = await pe();
+      const lines = resourceListLines(buildWorkingSet(cib), { inactive: true, rscOnly: true }).map((l, i) => (i === 0 ? l.replace(/^ {2}\* /, '') : l.replace(/^ {2}/, '')));
+      writeResult(format, cmdInfo, { text: `${lines.join('\n')}\n`, xml: [xmlElement('resources', {}, cib.resources.map((r) => xmlElement(r.kind === 'master' ? 'clone' : r.kind, { id: r.id })))], json: { resources: allResourceIds(cib.resources) } }, { code: 0 });
+      break;
+    }
+    case 'list-raw': {
+      const { buildWorkingSet, primitives } = await pe();
+      const ws = buildWorkingSet(cib);
+      const ids = ws.resources.filter((r) => !r.implicit).flatMap((r) => primitives(r)).map((p) => p.id);
+      writeResult(format, cmdInfo, { text: ids.map((x) => `${x}\n`).join(''), xml: [xmlElement('list', { name: 'resources', count: String(ids.length) }, ids.map((x) => xmlElement('item', {}, [{ text: x }])))], json: { resources: ids } }, { code: 0 });
+      break;
+    }
     case 'locate':
+      if (format !== 'text') {
+        writeResult(format, cmdInfo, { xml: [xmlElement('nodes', { resource: rsc! }, running.map((n) => xmlElement('node', {}, [{ text: n }])))], json: { resource: rsc, nodes: running } }, { code: 0 });
+        break;
+      }
       if (!running.length) process.stdout.write(`resource ${rsc} is NOT running\n`);
       for (const n of running) process.stdout.write(`resource ${rsc} is running on: ${n}\n`);
       break;
@@ -145,11 +243,106 @@ try {
         process.stdout.write(`Removing constraint: ${id}\n`);
       }
       break;
+    case 'get': {
+      const { findParam, resourcePath } = await import('./resource-params.js');
+      const el = resourcePath(cib, rsc!)!.at(-1)!;
+      const found = findParam(el, kind, param!);
+      if (!found) {
+        // (Pacemaker says so on stderr and exits 0.)
+        process.stderr.write(`Attribute '${param}' not found for '${rsc}'\n`);
+        writeResult(format, cmdInfo, { text: '', xml: [xmlElement('list', { name: 'attributes', count: '0' })], json: { resource: rsc, attributes: {} } }, { code: 0 });
+        break;
+      }
+      writeResult(format, cmdInfo, { text: `${found.value ?? ''}\n`, xml: [xmlElement('list', { name: 'attributes', count: '1' }, [xmlElement('item', { name: param! }, [{ text: found.value ?? '' }])])], json: { resource: rsc, attributes: { [param!]: found.value ?? '' } } }, { code: 0 });
+      break;
+    }
+    case 'set': {
+      const { setParam } = await import('./resource-params.js');
+      for (const u of setParam(cib, rsc!, kind, param!, paramValue!)) {
+        await client.request('modify', { section: 'resources', xml: serializeXml(u.xml) });
+        process.stdout.write(`Set '${u.rsc}' option: id=${u.id}${u.newPair ? ` set=${u.setId}` : ''} name=${param} value=${paramValue}\n`);
+      }
+      break;
+    }
+    case 'delete': {
+      const { findParam, resourcePath } = await import('./resource-params.js');
+      const found = findParam(resourcePath(cib, rsc!)!.at(-1)!, kind, param!);
+      if (!found) {
+        process.stderr.write(`Attribute '${param}' not found for '${rsc}'\n`);
+        break;
+      }
+      await client.request('delete', { section: 'resources', xml: `<nvpair id="${found.id}"/>` });
+      process.stdout.write(`Deleted '${rsc}' option: id=${found.id} name=${param}\n`);
+      break;
+    }
+    case 'constraints':
+    case 'stack': {
+      const { constraintsOf, constraintsText, constraintsXml } = await import('./resource-constraints.js');
+      const c = constraintsOf(cib, rsc!, command === 'stack');
+      writeResult(format, cmdInfo, { text: constraintsText(c), xml: [constraintsXml(c)], json: { ...c } }, { code: 0 });
+      break;
+    }
+    case 'why': {
+      const { explainPlacement, whyText } = await import('./why.js');
+      const x = explainPlacement(cib, rsc!)!;
+      writeResult(format, cmdInfo, { text: whyText(x), xml: [xmlElement('reason', { id: rsc!, running: String(x.running.length > 0), ...(x.placed ? { placed: x.placed } : {}) }, x.reasons.map((r) => xmlElement('item', {}, [{ text: r }])))], json: { why: x } }, { code: 0 });
+      break;
+    }
+    case 'wait':
+      await settle(Date.now() + timeoutMs);
+      break;
+    case 'restart': {
+      // Stop it (target-role=Stopped), wait until it is; then the target-role it had, and wait again.
+      const { findParam, resourcePath, setParam } = await import('./resource-params.js');
+      const deadline = Date.now() + timeoutMs;
+      const before = await runningOn(cib);
+      if (!before.length) fail(`Resource '${rsc}' is not running: nothing to restart`, EXIT.ERROR);
+      const had = findParam(resourcePath(cib, rsc!)!.at(-1)!, 'meta_attributes', 'target-role');
+      for (const u of setParam(cib, rsc!, 'meta_attributes', 'target-role', 'Stopped')) await client.request('modify', { section: 'resources', xml: serializeXml(u.xml) });
+      process.stdout.write(`Stopping ${rsc}...\n`);
+      for (;;) {
+        if (!(await runningOn(await query())).length) break;
+        if (Date.now() > deadline) fail(`Timed out waiting for ${rsc} to stop (--timeout); it stays target-role=Stopped`, 124);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      if (had) for (const u of setParam(cib, rsc!, 'meta_attributes', 'target-role', had.value ?? 'Started')) await client.request('modify', { section: 'resources', xml: serializeXml(u.xml) });
+      else await client.request('delete', { section: 'resources', xml: `<nvpair id="${findParam(resourcePath(cib, rsc!)!.at(-1)!, 'meta_attributes', 'target-role')!.id}"/>` });
+      process.stdout.write(`Starting ${rsc}...\n`);
+      await settle(deadline);
+      const after = await runningOn(await query());
+      process.stdout.write(`${rsc} is running on: ${after.join(', ') || 'nowhere'}\n`);
+      break;
+    }
+    case 'force-start':
+    case 'force-stop':
+    case 'force-check':
+      await forceAction(cib, command.slice('force-'.length) as 'start' | 'stop' | 'check');
+      break;
   }
 } catch (e) {
   fail((e as Error).message, e instanceof HaError ? EXIT.ERROR : EXIT.SOFTWARE);
 } finally {
   client.close();
+}
+
+/** --force-*: the resource's agent run here with its parameters, as Pacemaker's crm_resource does (outside the cluster). */
+async function forceAction(cib: Cib, action: 'start' | 'stop' | 'check'): Promise<void> {
+  const { buildWorkingSet } = await import('@heartbeat-ts/pengine');
+  const { defaultLocations, runAgent } = await import('@heartbeat-ts/executor');
+  const { resourceDir } = await import('@heartbeat-ts/resource-agents');
+  const ws = buildWorkingSet(cib);
+  const p = ws.byId.get(rsc!)!;
+  if (p.kind !== 'primitive' || !p.agent) fail(`--force-${action} needs a primitive; ${rsc} is a ${p.kind}`, EXIT.USAGE);
+  const [cls, ...restSpec] = p.agent!.split(':');
+  const spec = cls === 'ocf' ? { class: 'ocf' as const, provider: restSpec[0]!, type: restSpec[1]! } : { class: cls as 'lsb' | 'service' | 'systemd' | 'stonith', type: restSpec.join(':') };
+  const agentAction = action === 'check' ? 'monitor' : action;
+  const loc = defaultLocations();
+  const r = await runAgent(spec, agentAction, { rsc: rsc!, params: p.params, meta: { timeout: String(timeoutMs) }, timeoutMs, locations: { ...loc, ocfRaPath: [...loc.ocfRaPath, resourceDir()] } });
+  if (r.output) process.stdout.write(r.output.endsWith('\n') ? r.output : `${r.output}\n`);
+  const rcText = ['ok', 'error', 'invalid parameter', 'unimplemented feature', 'insufficient privileges', 'not installed', 'not configured', 'not running', 'promoted', 'promoted (failed)'][r.rc] ?? 'unknown';
+  process.stdout.write(`Operation force-${action} for ${rsc} (${p.agent}) returned: '${rcText}' (${r.rc})${r.status === 'done' ? '' : ` [${r.reason}]`}\n`);
+  const okRc = action === 'check' ? [0, 7, 8] : [0];
+  process.exit(okRc.includes(r.rc) && r.status === 'done' ? (action === 'check' && r.rc === 7 ? 7 : 0) : r.rc || EXIT.ERROR);
 }
 
 /** The installed agents (the listing commands): printed in the format asked for, then exit. */
