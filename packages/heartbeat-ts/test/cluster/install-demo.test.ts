@@ -72,6 +72,12 @@ it('npm pack → npm install into an empty directory → heartbeat-ts demo: node
     // A move with the installed crm_resource.
     run('crm_resource', '--move', '-r', 'db', '-N', 'n3');
     await until('db moved to n3', () => / CIB: website@n1 db@n3\n/.test(last()));
+    // The installed crm_resource's --wait, --why and --restart on the live cluster.
+    run('crm_resource', '--wait', '--timeout', '30s');
+    const why = JSON.parse(run('crm_resource', '--why', '-r', 'db', '--output-as', 'json')).why;
+    expect([why.running, why.placed]).toEqual([['n3'], 'n3']);
+    expect(why.nodes.find((n: { node: string }) => n.node === 'n3').contributions).toContainEqual(expect.objectContaining({ source: 'location', id: 'cli-prefer-db' }));
+    expect(run('crm_resource', '--restart', '-r', 'db', '--timeout', '30s')).toBe('Stopping db...\nStarting db...\ndb is running on: n3\n');
 
     // n1 powered off (typed at the demo: every process of the node dies): its group is recovered on a survivor.
     demo.stdin!.write('off n1\n');
