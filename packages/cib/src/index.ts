@@ -5,3 +5,4 @@ export * from './store.js';
 export * from './persistence.js';
 export * from './protocol.js';
 export { CibDaemon } from './daemon.js';
+export * from './patchset.js';

@@ -6,7 +6,8 @@
  * `/cib/configuration/resources/primitive[@id='d1']`. Children are matched by tag and id (by
  * tag and order when they have none). Also applies such a patchset to a tree. Pure.
  */
-import { isElement, type XmlElement, type XmlNode } from '@heartbeat-ts/cluster-glue/client';
+import { createHash } from 'node:crypto';
+import { isElement, serializeXml, type XmlElement, type XmlNode } from '@heartbeat-ts/cluster-glue/client';
 import { selectXPath } from './xpath.js';
 
 const clone = (e: XmlElement): XmlElement => ({ name: e.name, attrs: { ...e.attrs }, children: e.children.map((c) => (isElement(c) ? clone(c) : { ...c })) });
@@ -169,4 +170,17 @@ export function applyPatchset(root: XmlElement, diff: XmlElement, opts: { copyOn
         throw new PatchError(`unknown change operation ${c.attrs.operation}`);
     }
   }
+}
+
+/** Attributes Pacemaker leaves out of a CIB's digest (they change with every write, not the content). */
+const DIGEST_FILTERED = ['origin', 'crm-debug-origin', 'cib-last-written', 'update-origin', 'update-client', 'update-user'];
+
+/** A CIB's digest as Pacemaker computes it for a patchset (`<diff digest>`): MD5 of the tree on one line, elements only, without the write-stamp attributes. */
+export function cibDigest(root: XmlElement): string {
+  const strip = (e: XmlElement): XmlElement => {
+    const attrs = { ...e.attrs };
+    for (const k of DIGEST_FILTERED) delete attrs[k];
+    return { name: e.name, attrs, children: e.children.filter(isElement).map(strip) };
+  };
+  return createHash('md5').update(serializeXml(strip(root), { indent: false })).digest('hex');
 }

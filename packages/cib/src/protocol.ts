@@ -26,10 +26,41 @@ export const CibProtocol = defineProtocol({
   },
 });
 
-/** A client of the CIB daemon of the node under `root` (the runtime root; default /), named for its logs. */
-export function connectCib(name: string, root?: string) {
+export type CibClient = Awaited<ReturnType<typeof connectCibDaemon>>;
+
+function connectCibDaemon(name: string, root?: string) {
   return IpcClient.connect(CibProtocol, { path: socketPath(runtimePaths(root ? { root } : {}), 'cib'), name });
 }
+
+/**
+ * A client of the CIB daemon of the node under `root` (the runtime root; default /), named for
+ * its logs — or, as Pacemaker's tools do, of a CIB in a file when the environment says so:
+ * CIB_file=FILE, or CIB_shadow=NAME (crm_shadow's copy, see shadowFile).
+ */
+export async function connectCib(name: string, root?: string): Promise<CibClient> {
+  const file = cibFileFromEnv(root);
+  if (file) {
+    const { CibFile } = await import('./cib-file.js');
+    return new CibFile(file) as unknown as CibClient;
+  }
+  return connectCibDaemon(name, root);
+}
+
+/** The CIB file the environment points the commands at (CIB_file, or CIB_shadow's copy), if any. */
+export function cibFileFromEnv(root?: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (env.CIB_file) return env.CIB_file;
+  if (env.CIB_shadow) return shadowFile(env.CIB_shadow, root, env);
+  return undefined;
+}
+
+/** Where crm_shadow keeps the copy NAME: $CIB_shadow_dir, else <stateDir>/cib/shadow.NAME. */
+export function shadowFile(name: string, root?: string, env: NodeJS.ProcessEnv = process.env): string {
+  const dir = env.CIB_shadow_dir || `${runtimePaths({ ...(root ? { root } : {}), env }).stateDir}/cib`;
+  return `${dir}/shadow.${name}`;
+}
+
+/** A client of the CIB daemon itself, whatever the environment says (crm_shadow --commit). */
+export const connectLiveCib = connectCibDaemon;
 
 /** The whole CIB as the CIB daemon of that node has it (commands' -L/--live-check). */
 export async function queryLiveCib(name: string, root?: string): Promise<string> {
