@@ -12,10 +12,10 @@
  *   --root DIR              the runtime root of the node
  * Exit codes: 0; 64 usage; 102 the attribute daemon is not running; 105 (-Q) no such attribute.
  */
-import { EXIT, parseCrmDurationMs, takeRootOption, commandOptions } from '@heartbeat-ts/cluster-glue/client';
+import { commandOptions, EXIT, isOutputFormat, type OutputFormat, parseCrmDurationMs, parseOutputFormat, takeRootOption, writeResult, xmlElement } from '@heartbeat-ts/cluster-glue/client';
 import { connectAttrd } from './protocol.js';
 
-const usage = `Usage: attrd_updater -n NAME (-U VALUE | -D | -Q) [-N NODE] [-A] [-d DELAY] [-l reboot|forever]
+const usage = `Usage: attrd_updater -n NAME (-U VALUE | -D | -Q) [-N NODE] [-A] [-d DELAY] [-l reboot|forever] [--output-as text|xml|json]
 `;
 const fail = (msg: string, code: number): never => {
   process.stderr.write(`attrd_updater: ${msg}\n`);
@@ -30,6 +30,7 @@ let node: string | undefined;
 let all = false;
 let dampenMs: number | undefined;
 let lifetime: 'reboot' | 'forever' | undefined;
+let format: OutputFormat = 'text';
 for (const { name: a, value: next } of commandOptions(rest, (o) => fail(`${o} needs a value\n${usage}`, EXIT.USAGE))) {
   switch (a) {
     case '-n': case '--name': name = next(); break;
@@ -38,6 +39,12 @@ for (const { name: a, value: next } of commandOptions(rest, (o) => fail(`${o} ne
     case '-Q': case '--query': op = 'query'; break;
     case '-N': case '--node': node = next(); break;
     case '-A': case '--all': all = true; break;
+    case '--output-as': {
+      const f = parseOutputFormat(next());
+      if (!isOutputFormat(f)) fail(f, EXIT.USAGE);
+      format = f as OutputFormat;
+      break;
+    }
     case '-d': case '--delay': {
       const v = next();
       dampenMs = parseCrmDurationMs(v) ?? fail(`--delay: "${v}" is not a duration (5s, 1min, PT5S)`, EXIT.USAGE);
@@ -69,7 +76,9 @@ try {
     const local = node ?? (all ? undefined : (await c!.request('status', {})).node);
     const { attributes } = await c!.request('query', { name: name!, ...(local ? { node: local } : {}) });
     if (!attributes.length) fail(`Could not query value of ${name}: attribute does not exist`, EXIT.NOSUCH);
-    for (const x of attributes) process.stdout.write(`name="${x.name}" host="${x.node}" value="${x.value}"\n`);
+    // (Pacemaker's text, and its XML: <attribute name host value/>.)
+    const command = { name: 'attrd_updater', version: 1, request: ['attrd_updater', ...process.argv.slice(2)].join(' ') };
+    writeResult(format, command, { text: attributes.map((x) => `name="${x.name}" host="${x.node}" value="${x.value}"\n`).join(''), xml: attributes.map((x) => xmlElement('attribute', { name: x.name, host: x.node, value: x.value })), json: { attributes: attributes.map((x) => ({ name: x.name, host: x.node, value: x.value })) } }, { code: 0 });
   }
 } finally {
   c!.close();

@@ -16,10 +16,10 @@
  */
 import { Cib, connectCib } from '@heartbeat-ts/cib/client';
 import { cibKnowsNode, clusterOrExit, failWith } from './cli.js';
-import { EXIT, serializeXml, takeRootOption, commandOptions } from '@heartbeat-ts/cluster-glue/client';
+import { commandOptions, EXIT, isOutputFormat, type OutputFormat, parseOutputFormat, serializeXml, takeRootOption, writeResult, xmlElement } from '@heartbeat-ts/cluster-glue/client';
 import { attributeUpdate, findAttribute, isNodeScope, type Scope, SCOPES } from './attributes.js';
 
-const usage = `Usage: crm_attribute -n NAME [-v VALUE | -D | -G [-q] [-d DEFAULT]] [-t crm_config|nodes|status|rsc_defaults|op_defaults | -l forever|reboot] [-N NODE]
+const usage = `Usage: crm_attribute -n NAME [-v VALUE | -D | -G [-q] [-d DEFAULT]] [-t crm_config|nodes|status|rsc_defaults|op_defaults | -l forever|reboot] [-N NODE] [--output-as text|xml|json]
 `;
 const fail = failWith('crm_attribute');
 
@@ -31,6 +31,7 @@ let scope: Scope | undefined;
 let node: string | undefined;
 let quiet = false;
 let fallback: string | undefined;
+let format: OutputFormat = 'text';
 for (const { name: a, value: next } of commandOptions(rest, (o) => fail(`${o} needs a value\n${usage}`, EXIT.USAGE))) {
   switch (a) {
     case '-n': case '--name': name = next(); break;
@@ -40,6 +41,12 @@ for (const { name: a, value: next } of commandOptions(rest, (o) => fail(`${o} ne
     case '-q': case '--quiet': quiet = true; break;
     case '-d': case '--default': fallback = next(); break;
     case '-N': case '--node': node = next(); break;
+    case '--output-as': {
+      const f = parseOutputFormat(next());
+      if (!isOutputFormat(f)) fail(f, EXIT.USAGE);
+      format = f as OutputFormat;
+      break;
+    }
     case '-t': case '--type': {
       const v = next();
       if (!SCOPES.includes(v as Scope)) fail(`--type: "${v}" is not one of ${SCOPES.join(', ')}`, EXIT.USAGE);
@@ -68,8 +75,9 @@ try {
   if (op === 'query') {
     const v = found?.value ?? fallback;
     if (v === undefined) fail('Error performing operation: No such device or address', EXIT.NOSUCH);
-    // (Pacemaker's: "scope=S id=ID name=N value=V", the id empty unless asked for.)
-    process.stdout.write(quiet ? `${v}\n` : `scope=${scope}  name=${name} value=${v}\n`);
+    // (Pacemaker's: "scope=S id=ID name=N value=V", the id empty unless asked for; its XML <attribute>.)
+    const command = { name: 'crm_attribute', version: 1, request: ['crm_attribute', ...process.argv.slice(2)].join(' ') };
+    writeResult(format, command, { text: quiet ? `${v}\n` : `scope=${scope}  name=${name} value=${v}\n`, xml: [xmlElement('attribute', { name: name!, value: v!, scope })], json: { attribute: { name, value: v, scope, ...(node ? { node } : {}) } } }, { code: 0 });
   } else if (op === 'update') {
     const u = attributeUpdate(cib, scope, name!, value!, node);
     await client.request('modify', { ...(u.section ? { section: u.section } : {}), xml: serializeXml(u.xml) });

@@ -12,11 +12,11 @@
  * usage; 102 the cluster is not running here; 105 no such resource or node.
  */
 import { Cib, connectCib } from '@heartbeat-ts/cib/client';
-import { EXIT, parseCrmDurationMs, takeRootOption } from '@heartbeat-ts/cluster-glue/client';
+import { EXIT, isOutputFormat, type OutputFormat, parseCrmDurationMs, parseOutputFormat, takeRootOption, writeResult, xmlElement } from '@heartbeat-ts/cluster-glue/client';
 import { connectController } from '@heartbeat-ts/controller/status';
 import { cibKnowsNode, clusterOrExit, failWith } from './cli.js';
 
-const usage = 'Usage: crm_failcount -r RSC [-N NODE] [-n OP [-I INTERVAL]] [-G [-q] | -D] [--root DIR]\n';
+const usage = 'Usage: crm_failcount -r RSC [-N NODE] [-n OP [-I INTERVAL]] [-G [-q] | -D] [--output-as text|xml|json] [--root DIR]\n';
 const fail = failWith('crm_failcount');
 const { root, rest } = takeRootOption(process.argv.slice(2));
 let rsc: string | undefined;
@@ -25,6 +25,7 @@ let op: string | undefined;
 let interval: string | undefined;
 let del = false;
 let quiet = false;
+let format: OutputFormat = 'text';
 for (let i = 0; i < rest.length; i++) {
   const a = rest[i]!;
   const value = () => rest[++i] ?? fail(`${a} needs a value\n${usage}`, EXIT.USAGE);
@@ -35,7 +36,11 @@ for (let i = 0; i < rest.length; i++) {
   else if (a === '-D' || a === '--delete') del = true;
   else if (a === '-G' || a === '--query') del = false;
   else if (a === '-q' || a === '--quiet') quiet = true;
-  else if (a === '-h' || a === '--help') {
+  else if (a === '--output-as' || a.startsWith('--output-as=')) {
+    const f = parseOutputFormat(a.includes('=') ? a.slice(a.indexOf('=') + 1) : value());
+    if (!isOutputFormat(f)) fail(f, EXIT.USAGE);
+    format = f as OutputFormat;
+  } else if (a === '-h' || a === '--help') {
     process.stdout.write(usage);
     process.exit(0);
   } else fail(`unknown or unsupported option ${a}\n${usage}`, EXIT.USAGE);
@@ -69,7 +74,8 @@ try {
       total += /^\+?INFINITY$/i.test(nv.value ?? '') ? Infinity : Number(nv.value) || 0;
     }
     const text = total === Infinity ? 'INFINITY' : String(Math.min(total, 1_000_000));
-    process.stdout.write(quiet ? `${text}\n` : `scope=status  name=fail-count-${rsc} value=${text}\n`);
+    const command = { name: 'crm_failcount', version: 1, request: ['crm_failcount', ...process.argv.slice(2)].join(' ') };
+    writeResult(format, command, { text: quiet ? `${text}\n` : `scope=status  name=fail-count-${rsc} value=${text}\n`, xml: [xmlElement('attribute', { name: `fail-count-${rsc}`, value: text, scope: 'status' })], json: { failcount: { resource: rsc, node, value: total === Infinity ? 'INFINITY' : Math.min(total, 1_000_000), ...(op ? { operation: op } : {}) } } }, { code: 0 });
   }
 } finally {
   controller.close();

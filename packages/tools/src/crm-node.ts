@@ -12,13 +12,25 @@
  * 105 no such node. Not built yet: -e, -N.
  */
 import { Cib, connectCib } from '@heartbeat-ts/cib/client';
-import { EXIT, takeRootOption } from '@heartbeat-ts/cluster-glue/client';
+import { EXIT, isOutputFormat, type OutputFormat, parseOutputFormat, takeRootOption, writeResult, xmlElement } from '@heartbeat-ts/cluster-glue/client';
 import { connectController } from '@heartbeat-ts/controller/status';
 import { cibKnowsNode, clusterOrExit, failWith } from './cli.js';
 
-const usage = 'Usage: crm_node (-l | -p | -n | -i | -q | -R NODE) [--root DIR]\n';
+const usage = 'Usage: crm_node (-l | -p | -n | -i | -q | -R NODE) [--output-as text|xml|json] [--root DIR]\n';
 const fail = failWith('crm_node');
-const { root, rest } = takeRootOption(process.argv.slice(2));
+const { root, rest: args } = takeRootOption(process.argv.slice(2));
+// --output-as FORMAT (XML as later Pacemaker releases write it: <nodes>, <node-info>, <cluster-info>).
+let format: OutputFormat = 'text';
+const rest: string[] = [];
+for (let i = 0; i < args.length; i++) {
+  const a = args[i]!;
+  if (a === '--output-as' || a.startsWith('--output-as=')) {
+    const f = parseOutputFormat(a.includes('=') ? a.slice(a.indexOf('=') + 1) : (args[++i] ?? ''));
+    if (!isOutputFormat(f)) fail(f, EXIT.USAGE);
+    format = f as OutputFormat;
+  } else rest.push(a);
+}
+const command = { name: 'crm_node', version: 1, request: ['crm_node', ...process.argv.slice(2)].join(' ') };
 const flags: Record<string, string> = { '-l': 'list', '--list': 'list', '-p': 'partition', '--partition': 'partition', '-n': 'name', '--name': 'name', '-i': 'id', '--cluster-id': 'id', '-q': 'quorum', '--quorum': 'quorum' };
 if (rest.includes('-h') || rest.includes('--help')) {
   process.stdout.write(usage);
@@ -40,17 +52,19 @@ const { status, cib } = await clusterOrExit('crm_node', async () => {
 });
 const idOf = (uname: string) => cib.nodes.find((n) => n.uname === uname)?.id ?? uname;
 switch (what) {
-  case 'list':
-    for (const n of [...new Set([...cib.nodes.map((x) => x.uname), ...status.members])].sort()) process.stdout.write(`${idOf(n)} ${n} ${status.members.includes(n) ? 'member' : 'lost'}\n`);
+  case 'list': {
+    const nodes = [...new Set([...cib.nodes.map((x) => x.uname), ...status.members])].sort().map((n) => ({ id: idOf(n), name: n, state: status.members.includes(n) ? 'member' : 'lost' }));
+    writeResult(format, command, { text: nodes.map((n) => `${n.id} ${n.name} ${n.state}\n`).join(''), xml: [xmlElement('nodes', {}, nodes.map((n) => xmlElement('node', n)))], json: { nodes } }, { code: 0 });
     break;
-  case 'partition':
-    process.stdout.write(`${[...status.members].sort().join(' ')}\n`);
+  }
+  case 'partition': {
+    const members = [...status.members].sort();
+    writeResult(format, command, { text: `${members.join(' ')}\n`, xml: [xmlElement('nodes', {}, members.map((n) => xmlElement('node', { id: idOf(n), name: n, state: 'member' })))], json: { partition: members } }, { code: 0 });
     break;
+  }
   case 'name':
-    process.stdout.write(`${status.node}\n`);
-    break;
   case 'id':
-    process.stdout.write(`${idOf(status.node)}\n`);
+    writeResult(format, command, { text: `${what === 'name' ? status.node : idOf(status.node)}\n`, xml: [xmlElement('node-info', { nodeid: idOf(status.node), uname: status.node })], json: { node: { id: idOf(status.node), name: status.node } } }, { code: 0 });
     break;
   case 'remove': {
     if (!cibKnowsNode(cib, remove!)) fail(`no node ${remove} in the CIB`, EXIT.NOSUCH);
@@ -65,8 +79,8 @@ switch (what) {
     break;
   }
   case 'quorum': {
-    const q = cib.root.attrs['have-quorum'];
-    process.stdout.write(`${q === '1' || q === 'true' ? 1 : 0}\n`);
+    const q = cib.root.attrs['have-quorum'] === '1' || cib.root.attrs['have-quorum'] === 'true';
+    writeResult(format, command, { text: `${q ? 1 : 0}\n`, xml: [xmlElement('cluster-info', { quorum: q ? 'true' : 'false' })], json: { quorum: q } }, { code: 0 });
     break;
   }
 }

@@ -12,7 +12,7 @@ import { EXIT, takeRootOption } from '@heartbeat-ts/cluster-glue/client';
 import { connectController } from '@heartbeat-ts/controller/status';
 import { clusterOrExit } from './cli.js';
 
-const usage = 'Usage: crm_standby [-N NODE] [-v on|off | -D | -G [-q]] [-l forever|reboot] [--root DIR]\n';
+const usage = 'Usage: crm_standby [-N NODE] [-v on|off | -D | -G [-q]] [-l forever|reboot] [--output-as text|xml|json] [--root DIR]\n';
 const { root, rest } = takeRootOption(process.argv.slice(2));
 if (rest.includes('-h') || rest.includes('--help')) {
   process.stdout.write(usage);
@@ -38,6 +38,8 @@ for (let i = 0; i < rest.length; i++) {
     query = false;
   } else if (a === '-G' || a === '--query' || a === '-q' || a === '--quiet') args.push(a);
   else if (a === '-l' || a === '--lifetime') args.push('-l', value());
+  else if (a === '--output-as') args.push('--output-as', value());
+  else if (a.startsWith('--output-as=')) args.push(a);
   else {
     process.stderr.write(`crm_standby: unknown or unsupported option ${a}\n${usage}`);
     process.exit(EXIT.USAGE);

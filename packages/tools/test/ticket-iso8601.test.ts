@@ -63,3 +63,20 @@ describe('iso8601 beside Pacemaker\'s', () => {
     expect(off.status).toBe(1);
   });
 });
+
+describe('crm_attribute --output-as beside Pacemaker\'s', () => {
+  it('the same XML for cluster options and node attributes; JSON the same data', () => {
+    const [a, b] = [join(dir, 'attr-a.xml'), join(dir, 'attr-b.xml')];
+    copyFileSync(join(captures, 'cib-live.xml'), a);
+    copyFileSync(join(captures, 'cib-live.xml'), b);
+    const run = (file: string, bin: string[], args: string[]) => spawnSync(bin[0]!, [...bin.slice(1), ...args], { encoding: 'utf8', env: { ...process.env, CIB_file: file } });
+    const mine = [process.execPath, join(dist, 'crm-attribute.js')];
+    for (const args of [['-N', 'n1', '-n', 'site', '-v', 'a'], ['-n', 'stonith-enabled', '-G', '--output-as', 'xml'], ['-N', 'n1', '-n', 'site', '-G', '--output-as', 'xml'], ['-n', 'nope', '-G']]) {
+      const o = run(a, mine, args);
+      const t = run(b, ['/usr/sbin/crm_attribute'], args);
+      expect([o.status, o.stdout.replace(/ request="[^"]*"/, '')], args.join(' ')).toEqual([t.status, t.stdout.replace(/ request="[^"]*"/, '')]);
+    }
+    const j = JSON.parse(run(a, mine, ['-N', 'n1', '-n', 'site', '-G', '--output-as', 'json']).stdout);
+    expect(j.attribute).toEqual({ name: 'site', value: 'a', scope: 'nodes', node: 'n1' });
+  });
+});

@@ -57,6 +57,18 @@ it('npm pack → npm install into an empty directory → heartbeat-ts demo: node
     const run = (cmd: string, ...args: string[]) => execFileSync(cmd, args, { env, encoding: 'utf8' });
 
     await until('website on n1 and db on n2, as every node sees it', () => [1, 2, 3].every((i) => new RegExp(`n${i} \\(heartbeat pid \\d+\\) sees: n1=active n2=active n3=active\\s+DC: n1\\s+CIB: website@n1 db@n2\\n`).test(last())), 60_000);
+    // The other commands' JSON, from the installed package (the shapes their READMEs document).
+    expect(JSON.parse(run('crm_node', '-l', '--output-as', 'json')).nodes.map((n: { name: string; state: string }) => `${n.name}=${n.state}`)).toEqual(['n1=member', 'n2=member', 'n3=member']);
+    expect(JSON.parse(run('crm_failcount', '-r', 'db', '-N', 'n2', '-G', '--output-as', 'json')).failcount).toMatchObject({ resource: 'db', node: 'n2', value: 0 });
+    run('attrd_updater', '-n', 'demo-attr', '-U', '42');
+    await until('attrd_updater -Q sees the value', () => {
+      try {
+        return JSON.parse(run('attrd_updater', '-n', 'demo-attr', '-Q', '--output-as', 'json')).attributes[0]?.value === '42';
+      } catch {
+        return false;
+      }
+    });
+    expect(JSON.parse(run('crm_attribute', '-n', 'stonith-enabled', '-G', '--output-as', 'json')).attribute).toEqual({ name: 'stonith-enabled', value: 'false', scope: 'crm_config' });
     const mon = run('crm_mon', '-1');
     expect(mon).toContain('Online: [ n1 n2 n3 ]');
     expect(mon).toMatch(/web-server\s+\(ocf:heartbeat-ts:anything\):\s+Started n1/);
