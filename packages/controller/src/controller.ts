@@ -58,6 +58,8 @@ export class ControllerDaemon implements Daemon {
   private executor!: ExecutorClient;
   private ipc: IpcServer<typeof ControllerProtocol> | undefined;
   private members: string[] = [];
+  private readonly startedAt = Date.now();
+  private membershipChangedAt: number | undefined;
   /** Failed fencings per target since it was last fenced or a member (stonith-max-attempts). */
   private readonly fencingFailures = new Map<string, number>();
   /** stonith-max-attempts, as the last transition's options said (Pacemaker's default until then). */
@@ -137,6 +139,8 @@ export class ControllerDaemon implements Daemon {
       ...(this.currentInfo ? { current: this.currentInfo } : {}),
       ...(this.lastTransition ? { last: this.lastTransition } : {}),
       badMessages: this.badMessages,
+      startedAt: this.startedAt,
+      ...(this.membershipChangedAt !== undefined ? { membershipChangedAt: this.membershipChangedAt } : {}),
     }));
     ipc.handle('cleanup', ({ rsc, node }) => {
       const nodes = node ? [node] : [...this.members].sort();
@@ -406,6 +410,7 @@ export class ControllerDaemon implements Daemon {
     const wasDc = this.isDc;
     const lost = this.members.filter((n) => !members.includes(n));
     this.members = [...members];
+    this.membershipChangedAt = Date.now();
     // A fenced node that is back is expected up again; its failed fencings are forgotten.
     for (const n of members) {
       this.fenced.delete(n);

@@ -36,6 +36,10 @@ export const ControllerProtocol = defineProtocol({
         last: s.optional(TransitionInfoSchema),
         /** Controller messages dropped because they did not parse. */
         badMessages: s.integer({ min: 0 }),
+        /** When this controller started (epoch ms): how long a cluster without a DC has been waiting. */
+        startedAt: s.optional(s.integer()),
+        /** When the membership last changed (epoch ms). */
+        membershipChangedAt: s.optional(s.integer()),
       }),
     },
     /** crm_resource --cleanup: every node (or one) forgets the resource's history and fail counts; the DC probes it again. */

@@ -50,7 +50,14 @@ if (what === 'dc') {
       c.close();
     }
   });
-  out(quiet ? (status.dc ? `${status.dc}\n` : '') : `Designated Controller is: ${status.dc ?? 'not yet elected'}\n`, [xmlElement('dc', { node_name: status.dc ?? '' })], { dc: status.dc });
+  if (!status.dc && !quiet) {
+    // No DC yet: say for how long, and where to look (an election follows every membership change).
+    const secs = (t: number | undefined) => (t === undefined ? undefined : Math.round((Date.now() - t) / 1000));
+    const up = secs(status.startedAt);
+    const changed = secs(status.membershipChangedAt);
+    process.stderr.write(`crmadmin: no DC elected yet${up !== undefined ? ` (this node's controller has been up ${up} s${changed !== undefined ? `, the membership last changed ${changed} s ago` : ', no membership from heartbeat yet'})` : ''}: an election follows each membership change and takes about a keepalive; if this lasts, check that heartbeat sees the other nodes (cl_status listnodes, cl_status nodestatus NODE) and the controller's log\n`);
+  }
+  out(quiet ? (status.dc ? `${status.dc}\n` : '') : `Designated Controller is: ${status.dc ?? 'not yet elected'}\n`, [xmlElement('dc', { node_name: status.dc ?? '' })], { dc: status.dc, ...(status.dc ? {} : { controllerUpMs: status.startedAt !== undefined ? Date.now() - status.startedAt : undefined }) });
 } else {
   const cib = await clusterOrExit('crmadmin', async () => {
     const k = await connectCib('crmadmin', root);
