@@ -13,7 +13,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { EXIT, serializeXml, type XmlElement } from '@heartbeat-ts/cluster-glue/client';
-import { applyPatchset, cibDigest, diffChanges, PatchError, patchset } from './patchset.js';
+import { applyPatchset, cibDigest, diffChanges, PatchError, patchset, patchsetOutput } from './patchset.js';
 import { parseXml } from './xml.js';
 
 const usage = `Usage: crm_diff -o FILE|-O XML (-n FILE|-N XML|-p PATCH|-s) [-c] [-u]
@@ -92,6 +92,5 @@ if (!changes.length) process.exit(0);
 const diff = patchset(before, after, changes);
 if (noVersion) diff.children = diff.children.filter((c) => !('name' in c && c.name === 'version'));
 if (asCib) diff.attrs.digest = cibDigest(after);
-// (Pacemaker's writer escapes apostrophes, which the paths are full of.)
-process.stdout.write(`${serializeXml(diff, { indent: true }).trimEnd().replace(/'/g, '&apos;')}\n`);
+process.stdout.write(patchsetOutput(diff));
 process.exit(1);

@@ -17,7 +17,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { EXIT, takeRootOption } from '@heartbeat-ts/cluster-glue/client';
-import { diffChanges, patchset } from './patchset.js';
+import { diffChanges, patchset, patchsetOutput } from './patchset.js';
 import { connectCib, connectLiveCib, shadowFile } from './protocol.js';
 import { emptyCib } from './store.js';
 import { parseXml, serializeXml, type XmlElement } from './xml.js';
@@ -131,7 +131,7 @@ switch (command) {
     const live = await liveCib();
     const changes = diffChanges(live, shadow);
     if (!changes.length) break;
-    process.stdout.write(`${serializeXml(patchset(live, shadow, changes), { indent: true }).trimEnd().replace(/'/g, '&apos;')}\n`);
+    process.stdout.write(patchsetOutput(patchset(live, shadow, changes)));
     process.exit(1);
     break;
   }

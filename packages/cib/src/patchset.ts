@@ -184,3 +184,8 @@ export function cibDigest(root: XmlElement): string {
   };
   return createHash('md5').update(serializeXml(strip(root), { indent: false })).digest('hex');
 }
+
+/** A patchset as Pacemaker's tools print it (indented; apostrophes escaped as its writer does, the paths being full of them). */
+export function patchsetOutput(diff: XmlElement): string {
+  return `${serializeXml(diff, { indent: true }).trimEnd().replace(/'/g, '&apos;')}\n`;
+}

@@ -2,6 +2,7 @@
  * crm_mon's command line, as Pacemaker 2.1's: parsed into what to show (a MonitorView) and how
  * to run (once, live, one line). Pure, so tests read the same flags as the command.
  */
+import { parseCrmDurationMs } from '@heartbeat-ts/cluster-glue/client';
 import { defaultView, type MonitorView } from './cluster-status.js';
 import { applySections, SECTION_HELP } from './crm-mon-sections.js';
 
@@ -99,7 +100,7 @@ export function parseMonitorArgs(argv: readonly string[]): MonitorArgs | { error
       }
       case '-i': case '--interval': {
         const v = value();
-        const s = v === undefined ? Number.NaN : intervalSeconds(v);
+        const s = v === undefined ? Number.NaN : (parseCrmDurationMs(v) ?? Number.NaN) / 1000;
         if (!Number.isFinite(s) || s <= 0) return { error: `--interval: "${v ?? ''}" is not an interval (5, 5s, 1m, 500ms)` };
         intervalS = s;
         break;
@@ -138,12 +139,4 @@ export function parseMonitorArgs(argv: readonly string[]): MonitorArgs | { error
   Object.assign(view.show, { ...show, inactive: show.inactive || format !== 'text', timing: show.timing || format !== 'text' });
   const fencing = ['fencing-failed', 'fencing-pending', 'fencing-succeeded'].some((s) => view.sections.has(s as never));
   return { oneShot, format, intervalS, simple, ...(xmlFile !== undefined ? { xmlFile } : {}), view, fencing };
-}
-
-/** -i's value: seconds, or a number with a unit (ms, s, m, h). */
-function intervalSeconds(v: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|min|h)?$/.exec(v.trim());
-  if (!m) return Number.NaN;
-  const n = Number(m[1]);
-  return m[2] === 'ms' ? n / 1000 : m[2] === 'm' || m[2] === 'min' ? n * 60 : m[2] === 'h' ? n * 3600 : n;
 }

@@ -7,9 +7,10 @@
  * "Operations", "Failed Resource Actions", "Tickets", "Negative Location Constraints", the nodes
  * with their resources (-n), and `-s`'s one line. Pure: a working set in, lines out.
  */
-import { type NodeInfo, type Rsc, type WorkingSet, compareNodeNames, primitives } from '@heartbeat-ts/pengine';
-import { elements, type XmlElement } from '@heartbeat-ts/cluster-glue/client';
+import { type NodeInfo, parseScore, type Rsc, type WorkingSet, compareNodeNames, primitives } from '@heartbeat-ts/pengine';
+import { parseCrmDurationMs } from '@heartbeat-ts/cluster-glue/client';
 import { ctime } from './cluster-status.js';
+import { locationTargets } from './resource-constraints.js';
 
 export const SECTIONS = ['attributes', 'bans', 'counts', 'dc', 'failcounts', 'failures', 'fencing-failed', 'fencing-pending', 'fencing-succeeded', 'maint-mode', 'nodes', 'operations', 'options', 'resources', 'stack', 'tickets', 'times'] as const;
 export type Section = (typeof SECTIONS)[number];
@@ -147,7 +148,8 @@ function isAnonymousInstance(rsc: Rsc): boolean {
   return false;
 }
 
-function migrationThreshold(rsc: Rsc | undefined): number {
+/** A resource's migration-threshold (INFINITY, the default, as 1000000). */
+export function migrationThreshold(rsc: Rsc | undefined): number {
   const t = rsc?.meta['migration-threshold'];
   if (t === undefined || /^\+?INFINITY$/i.test(t)) return 1_000_000;
   return Number.parseInt(t, 10) || 0;
@@ -240,11 +242,7 @@ export function parseOpKey(key: string): { rsc: string; task: string; intervalMs
 /** A resource's failure-timeout in seconds (0: failures do not expire). */
 function failureTimeoutS(rsc: Rsc | undefined): number {
   const t = rsc?.meta['failure-timeout'];
-  if (!t) return 0;
-  const m = /^(\d+)(ms|s|m|min|h)?$/.exec(t.trim());
-  if (!m) return 0;
-  const n = Number(m[1]);
-  return m[2] === 'ms' ? Math.floor(n / 1000) : m[2] === 'm' || m[2] === 'min' ? n * 60 : m[2] === 'h' ? n * 3600 : n;
+  return t ? Math.floor((parseCrmDurationMs(t) ?? 0) / 1000) : 0;
 }
 
 /** A failed operation as crm_mon lists it. */
@@ -340,30 +338,9 @@ export interface LocationEntry {
 
 /** The location preferences of the configuration that name nodes (node-specific ones and rules on #uname). */
 export function locations(ws: WorkingSet, prefix?: string): LocationEntry[] {
-  const out: LocationEntry[] = [];
-  const score = (v: string | undefined) => (v === undefined ? 0 : /^-INFINITY$/i.test(v) ? -1_000_000 : /^\+?INFINITY$/i.test(v) ? 1_000_000 : Number.parseInt(v, 10) || 0);
-  for (const k of ws.constraints) {
-    if (k.kind !== 'rsc_location') continue;
-    const id = k.attrs.id ?? '';
-    if (prefix !== undefined && !id.startsWith(prefix)) continue;
-    const rsc = k.attrs.rsc ?? '';
-    const promotedOnly = /^(promoted|master)$/i.test(k.attrs.role ?? '');
-    if (k.attrs.node !== undefined) {
-      const w = score(k.attrs.score);
-      if (ws.node.has(k.attrs.node)) out.push({ id, rsc, node: k.attrs.node, weight: w, promotedOnly });
-      continue;
-    }
-    for (const rule of k.rules) {
-      const w = score(rule.attrs.score);
-      for (const n of ws.nodes) if (ruleNamesNode(rule, n.name)) out.push({ id, rsc, node: n.name, weight: w, promotedOnly });
-    }
-  }
-  return out;
-}
-
-/** Whether a rule is a plain `#uname eq NODE` (what crm_resource --ban with a lifetime writes), for that node. */
-function ruleNamesNode(rule: XmlElement, node: string): boolean {
-  return elements(rule, 'expression').some((e) => e.attrs.attribute === '#uname' && e.attrs.operation === 'eq' && e.attrs.value === node);
+  return ws.constraints
+    .filter((k) => k.kind === 'rsc_location' && (prefix === undefined || (k.attrs.id ?? '').startsWith(prefix)))
+    .flatMap((k) => locationTargets(k.attrs, k.rules).filter((t) => ws.node.has(t.node)).map((t) => ({ id: k.attrs.id ?? '', rsc: k.attrs.rsc ?? '', node: t.node, weight: parseScore(t.score, 0), promotedOnly: /^(promoted|master)$/i.test(k.attrs.role ?? '') })));
 }
 
 /** "Tickets": each ticket the status section knows, and those constraints name. */

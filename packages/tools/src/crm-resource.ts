@@ -27,8 +27,9 @@
  */
 import { allResourceIds, Cib, connectCib } from '@heartbeat-ts/cib/client';
 import { cibKnowsNode, closestIds, clusterOrExit, failWith } from './cli.js';
-import { EXIT, HaError, isOutputFormat, type OutputFormat, parseOutputFormat, serializeXml, takeRootOption, writeResult, xmlElement, type XmlElement, commandOptions } from '@heartbeat-ts/cluster-glue/client';
-import { banConstraint, constraintsToClear, durationMs, preferConstraint } from './placement.js';
+import { EXIT, HaError, isOutputFormat, parseCrmDurationMs, type OutputFormat, parseOutputFormat, serializeXml, takeRootOption, writeResult, xmlElement, type XmlElement, commandOptions } from '@heartbeat-ts/cluster-glue/client';
+import { parseIsoDuration } from './iso8601-time.js';
+import { banConstraint, constraintsToClear, preferConstraint } from './placement.js';
 import { type ParamKind } from './resource-params.js';
 
 const usage = `Usage: crm_resource COMMAND [-r RESOURCE] [options]
@@ -115,7 +116,7 @@ for (const { name: a, value } of commandOptions(rest, (o) => fail(`${o} needs a 
     case '--force-check': command = 'force-check'; break;
     case '-T': case '--timeout': {
       const v = value();
-      const ms = timeoutOf(v);
+      const ms = parseCrmDurationMs(v);
       if (ms === undefined) fail(`--timeout: "${v}" is not a duration (60s, 2min, 500ms)`, EXIT.USAGE);
       timeoutMs = ms!;
       break;
@@ -133,17 +134,10 @@ if (!command) fail(`give a command\n${usage}`, EXIT.USAGE);
 const needsRsc = !['list', 'list-raw', 'wait'].includes(command!);
 if (needsRsc && !rsc) fail('a resource is needed: -r RESOURCE', EXIT.USAGE);
 if (command === 'set' && paramValue === undefined) fail('--set-parameter needs the value: -v VALUE', EXIT.USAGE);
-const lifetimeMs = lifetime === undefined ? undefined : durationMs(lifetime);
-if (lifetime !== undefined && lifetimeMs === undefined) fail(`--lifetime: "${lifetime}" is not an ISO 8601 duration (e.g. PT1H, P1D)`, EXIT.USAGE);
+const lifetimeDuration = lifetime === undefined ? undefined : parseIsoDuration(lifetime);
+if (lifetime !== undefined && lifetimeDuration === undefined) fail(`--lifetime: "${lifetime}" is not an ISO 8601 duration (e.g. PT1H, P1D)`, EXIT.USAGE);
 const cmdInfo = { name: 'crm_resource', version: 1, request: ['crm_resource', ...process.argv.slice(2)].join(' ') };
 
-/** A timeout as crm_resource takes it: seconds, or with a unit (ms, s, m/min, h). */
-function timeoutOf(v: string): number | undefined {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|min|h)?$/.exec(v.trim());
-  if (!m) return undefined;
-  const n = Number(m[1]);
-  return Math.round(m[2] === 'ms' ? n : m[2] === 'm' || m[2] === 'min' ? n * 60_000 : m[2] === 'h' ? n * 3_600_000 : n * 1000);
-}
 
 const client = await clusterOrExit('crm_resource', () => connectCib('crm_resource', root));
 try {
@@ -213,14 +207,14 @@ try {
     case 'ban': {
       const to = command === 'move' ? node : undefined;
       if (to !== undefined) {
-        await put(preferConstraint(rsc!, to, lifetimeMs, now));
+        await put(preferConstraint(rsc!, to, lifetimeDuration, now));
         break;
       }
       const away = command === 'ban' && node !== undefined ? [node] : running;
       if (!away.length) fail(`Resource '${rsc}' not moved: not active on any node${command === 'ban' ? ' (give the node with -N)' : ''}`, EXIT.ERROR);
       if (command === 'move' && away.length > 1) fail(`Resource '${rsc}' not moved: active on ${away.length} nodes (give the destination with -N)`, EXIT.ERROR);
       for (const n of away) {
-        const c = banConstraint(rsc!, n, lifetimeMs, now);
+        const c = banConstraint(rsc!, n, lifetimeDuration, now);
         await put(c);
         process.stderr.write(`WARNING: Creating rsc_location constraint '${c.attrs.id}' with a score of -INFINITY for resource ${rsc} on ${n}.\n\tThis will prevent ${rsc} from running on ${n} until the constraint is removed using the clear option or by editing the CIB with an appropriate tool\n\tThis will be the case even if ${n} is the last node in the cluster\n`);
       }
@@ -339,8 +333,8 @@ async function forceAction(cib: Cib, action: 'start' | 'stop' | 'check'): Promis
   const loc = defaultLocations();
   const r = await runAgent(spec, agentAction, { rsc: rsc!, params: p.params, meta: { timeout: String(timeoutMs) }, timeoutMs, locations: { ...loc, ocfRaPath: [...loc.ocfRaPath, resourceDir()] } });
   if (r.output) process.stdout.write(r.output.endsWith('\n') ? r.output : `${r.output}\n`);
-  const rcText = ['ok', 'error', 'invalid parameter', 'unimplemented feature', 'insufficient privileges', 'not installed', 'not configured', 'not running', 'promoted', 'promoted (failed)'][r.rc] ?? 'unknown';
-  process.stdout.write(`Operation force-${action} for ${rsc} (${p.agent}) returned: '${rcText}' (${r.rc})${r.status === 'done' ? '' : ` [${r.reason}]`}\n`);
+  const { rcText } = await import('./crm-mon-sections.js');
+  process.stdout.write(`Operation force-${action} for ${rsc} (${p.agent}) returned: '${rcText(r.rc)}' (${r.rc})${r.status === 'done' ? '' : ` [${r.reason}]`}\n`);
   const okRc = action === 'check' ? [0, 7, 8] : [0];
   process.exit(okRc.includes(r.rc) && r.status === 'done' ? (action === 'check' && r.rc === 7 ? 7 : 0) : r.rc || EXIT.ERROR);
 }

@@ -6,19 +6,13 @@
  */
 import type { Cib } from '@heartbeat-ts/cib/client';
 import { isElement, type XmlElement, xmlElement } from '@heartbeat-ts/cluster-glue/client';
+import { addDuration, type Duration } from './iso8601-time.js';
 
 
-/** An ISO 8601 duration (PnYnMnWnDTnHnMnS, as crm_resource --lifetime takes it) in ms; undefined if it is not one. */
-export function durationMs(text: string): number | undefined {
-  const m = /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/.exec(text);
-  if (!m || text === 'P' || text.endsWith('T')) return undefined;
-  const [, y, mo, w, d, h, mi, s] = m.map((x) => (x === undefined ? 0 : Number(x)));
-  return ((((y! * 365 + mo! * 30 + w! * 7 + d!) * 24 + h!) * 60 + mi!) * 60 + s!) * 1000;
-}
-
-function located(id: string, rsc: string, node: string, score: string, lifetimeMs: number | undefined, now: Date): XmlElement {
-  if (lifetimeMs === undefined) return xmlElement('rsc_location', { id, rsc, role: 'Started', node, score });
-  const end = new Date(now.getTime() + lifetimeMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
+function located(id: string, rsc: string, node: string, score: string, lifetime: Duration | undefined, now: Date): XmlElement {
+  if (lifetime === undefined) return xmlElement('rsc_location', { id, rsc, role: 'Started', node, score });
+  // (The end the calendar's way, as Pacemaker adds a lifetime: a month after Jan 31 is Feb 28.)
+  const end = new Date(addDuration(Math.floor(now.getTime() / 1000), lifetime) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
   return xmlElement('rsc_location', { id, rsc, role: 'Started' }, [
     xmlElement('rule', { id: `${id}-rule`, score, 'boolean-op': 'and' }, [
       xmlElement('expression', { id: `${id}-expr`, attribute: '#uname', operation: 'eq', value: node, type: 'string' }),
@@ -27,12 +21,12 @@ function located(id: string, rsc: string, node: string, score: string, lifetimeM
   ]);
 }
 
-export function preferConstraint(rsc: string, node: string, lifetimeMs: number | undefined, now: Date): XmlElement {
-  return located(`cli-prefer-${rsc}`, rsc, node, 'INFINITY', lifetimeMs, now);
+export function preferConstraint(rsc: string, node: string, lifetime: Duration | undefined, now: Date): XmlElement {
+  return located(`cli-prefer-${rsc}`, rsc, node, 'INFINITY', lifetime, now);
 }
 
-export function banConstraint(rsc: string, node: string, lifetimeMs: number | undefined, now: Date): XmlElement {
-  return located(`cli-ban-${rsc}-on-${node}`, rsc, node, '-INFINITY', lifetimeMs, now);
+export function banConstraint(rsc: string, node: string, lifetime: Duration | undefined, now: Date): XmlElement {
+  return located(`cli-ban-${rsc}-on-${node}`, rsc, node, '-INFINITY', lifetime, now);
 }
 
 /** The ids --clear removes: the move and every ban of the resource (with a node: that node's ban, and the move if it is to that node). */

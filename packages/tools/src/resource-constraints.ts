@@ -38,22 +38,21 @@ function constraintsOfKind(cib: Cib, name: string): XmlElement[] {
   return elements(cib.section('constraints') ?? xmlElement('constraints', {}), name);
 }
 
-/** A resource's location constraints that name nodes — node= ones, and rules on #uname — newest (last in the CIB) first, as Pacemaker lists them. */
+/**
+ * The nodes a location constraint names, with their scores: its node= attribute, or each of its
+ * rules that is a plain `#uname eq NODE` (what crm_resource --move/--ban with a lifetime writes).
+ */
+export function locationTargets(attrs: Record<string, string>, rules: XmlElement[]): { node: string; score: string }[] {
+  if (attrs.node !== undefined) return [{ node: attrs.node, score: attrs.score ?? '0' }];
+  return rules.flatMap((rule) => elements(rule, 'expression').filter((e) => e.attrs.attribute === '#uname' && e.attrs.operation === 'eq' && e.attrs.value).map((e) => ({ node: e.attrs.value!, score: rule.attrs.score ?? '0' })));
+}
+
+/** A resource's location constraints that name nodes, newest (last in the CIB) first, as Pacemaker lists them. */
 function locationsOf(cib: Cib, rsc: string): LocationItem[] {
-  const out: LocationItem[] = [];
-  for (const c of constraintsOfKind(cib, 'rsc_location')) {
-    if (c.attrs.rsc !== rsc) continue;
-    if (c.attrs.node !== undefined) {
-      out.push({ id: c.attrs.id ?? '', rsc, node: c.attrs.node, score: c.attrs.score ?? '0' });
-      continue;
-    }
-    for (const rule of elements(c, 'rule')) {
-      for (const e of elements(rule, 'expression')) {
-        if (e.attrs.attribute === '#uname' && e.attrs.operation === 'eq' && e.attrs.value) out.push({ id: c.attrs.id ?? '', rsc, node: e.attrs.value, score: rule.attrs.score ?? '0' });
-      }
-    }
-  }
-  return out.reverse();
+  return constraintsOfKind(cib, 'rsc_location')
+    .filter((c) => c.attrs.rsc === rsc)
+    .flatMap((c) => locationTargets(c.attrs, elements(c, 'rule')).map((t) => ({ id: c.attrs.id ?? '', rsc, ...t })))
+    .reverse();
 }
 
 /** What --constraints (recursive: --stack) shows for a resource. */

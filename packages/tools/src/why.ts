@@ -9,6 +9,7 @@
  */
 import type { Cib } from '@heartbeat-ts/cib/client';
 import { buildWorkingSet, locationScoresOf, nodeHealth, parseScore, primitives, type Rsc, schedule } from '@heartbeat-ts/pengine';
+import { migrationThreshold } from './crm-mon-sections.js';
 
 const INF = 1_000_000;
 
@@ -97,8 +98,8 @@ export function explainPlacement(cib: Cib, rscId: string, now?: number): WhyExpl
       const fails = p.failCount.get(n.name) ?? 0;
       if (!fails) continue;
       const threshold = migrationThreshold(p);
-      if (threshold > 0 && fails >= threshold) c.push({ source: 'failcount', id: p.id, score: -INF, detail: `${p.id} failed ${fails} time${fails === 1 ? '' : 's'} on ${n.name} (migration-threshold ${threshold}): banned until cleaned up${p.meta['failure-timeout'] ? ` or failure-timeout ${p.meta['failure-timeout']} passes` : ''}` });
-      else c.push({ source: 'failcount', id: p.id, score: 0, detail: `${p.id} failed ${fails} time${fails === 1 ? '' : 's'} on ${n.name} (migration-threshold ${threshold > 0 ? threshold : 'INFINITY'})` });
+      if (fails >= threshold) c.push({ source: 'failcount', id: p.id, score: -INF, detail: `${p.id} failed ${fails} time${fails === 1 ? '' : 's'} on ${n.name} (migration-threshold ${threshold}): banned until cleaned up${p.meta['failure-timeout'] ? ` or failure-timeout ${p.meta['failure-timeout']} passes` : ''}` });
+      else c.push({ source: 'failcount', id: p.id, score: 0, detail: `${p.id} failed ${fails} time${fails === 1 ? '' : 's'} on ${n.name} (migration-threshold ${threshold >= INF ? 'INFINITY' : threshold})` });
       if (p.hardBanned.has(n.name)) forbid('failcount', `${p.id} hit a hard error on ${n.name} (not installed, invalid argument or no permission)`, p.id);
     }
     // Colocations with resources already placed.
@@ -152,11 +153,6 @@ function idsOf(r: Rsc): string[] {
   return out;
 }
 
-function migrationThreshold(p: Rsc): number {
-  const t = p.meta['migration-threshold'];
-  if (t === undefined || /^\+?INFINITY$/i.test(t)) return 0;
-  return Number.parseInt(t, 10) || 0;
-}
 
 /** The explanation as text. */
 export function whyText(x: WhyExplanation): string {
