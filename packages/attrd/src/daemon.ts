@@ -11,13 +11,13 @@
  * removed is deleted from the CIB. A node that leaves loses its transient values (the writer
  * deletes its `transient_attributes`), as in Pacemaker.
  */
-import { connectCib, liveNodeIds } from '@heartbeat-ts/cib';
+import { connectLiveCib, liveNodeIds } from '@heartbeat-ts/cib';
 import { connectWhenUp, type Daemon, type DaemonContext, IpcServer, type Logger, serializeXml, socketPath, type XmlElement, xmlElement } from '@heartbeat-ts/cluster-glue';
 import { connectHeartbeat, type HeartbeatClient } from '@heartbeat-ts/heartbeat';
 import { AttrdProtocol, decodeAttrd, encodeAttrd, isAttrdMessage } from './protocol.js';
 import { AttributeTable, expandValue, type Lifetime } from './table.js';
 
-type CibClient = Awaited<ReturnType<typeof connectCib>>;
+type CibClient = Awaited<ReturnType<typeof connectLiveCib>>;
 
 
 
@@ -43,7 +43,7 @@ export class AttrdDaemon implements Daemon {
     this.log = ctx.logger;
     this.me = ctx.node;
     this.hb = await connectWhenUp('the attribute daemon', 'the messaging layer (heartbeat)', () => connectHeartbeat(ctx.paths, { name: 'attrd', reconnect: true, timeoutMs: 15_000 }));
-    this.cib = await connectWhenUp('the attribute daemon', 'the CIB daemon', () => connectCib('attrd', ctx.paths.root));
+    this.cib = await connectWhenUp('the attribute daemon', 'the CIB daemon', () => connectLiveCib('attrd', ctx.paths.root));
     const ipc = new IpcServer(AttrdProtocol, { path: socketPath(ctx.paths, 'attrd'), serverName: `attrd@${ctx.node}`, logger: this.log });
     this.ipc = ipc;
     ipc.handle('update', (p) => {

@@ -59,7 +59,7 @@ export function shadowFile(name: string, root?: string, env: NodeJS.ProcessEnv =
   return `${dir}/shadow.${name}`;
 }
 
-/** A client of the CIB daemon itself, whatever the environment says (crm_shadow --commit). */
+/** A client of the CIB daemon itself, whatever the environment says (the daemons; crm_shadow --commit). */
 export const connectLiveCib = connectCibDaemon;
 
 /** The whole CIB as the CIB daemon of that node has it (commands' -L/--live-check). */

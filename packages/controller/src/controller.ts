@@ -25,7 +25,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { Cib, connectCib, liveNodeId, liveNodeIds } from '@heartbeat-ts/cib';
+import { Cib, connectLiveCib, liveNodeId, liveNodeIds } from '@heartbeat-ts/cib';
 import { connectWhenUp, type Daemon, type DaemonContext, HaError, IpcClient, IpcServer, type Logger, parseCrmDurationMs, serializeXml, socketPath, type XmlElement, xmlElement } from '@heartbeat-ts/cluster-glue';
 import { connectAttrd } from '@heartbeat-ts/attrd';
 import { FencerProtocol } from '@heartbeat-ts/fencer/client';
@@ -38,7 +38,7 @@ import { type ControllerMessage, decode, encode, isControllerMessage } from './p
 import { ControllerProtocol, type TransitionInfo } from './status.js';
 import { type ActionOutcome, TransitionRunner } from './transition.js';
 
-type CibClient = Awaited<ReturnType<typeof connectCib>>;
+type CibClient = Awaited<ReturnType<typeof connectLiveCib>>;
 
 const JOIN_WAIT_MS = 3000;
 /** More transitions than this in a row with nothing else happening: something does not converge. */
@@ -110,7 +110,7 @@ export class ControllerDaemon implements Daemon {
     this.me = ctx.node;
     this.root = ctx.paths.root;
     this.hb = await connectWhenUp('the controller', 'the messaging layer (heartbeat)', () => connectHeartbeat(ctx.paths, { name: 'controller', reconnect: true, timeoutMs: 15_000 }));
-    this.cib = await connectWhenUp('the controller', 'the CIB daemon', () => connectCib('controller', ctx.paths.root));
+    this.cib = await connectWhenUp('the controller', 'the CIB daemon', () => connectLiveCib('controller', ctx.paths.root));
     // (Scheduling a large cluster takes seconds: a long timeout; the scheduler may be respawned.)
     this.scheduler = await connectWhenUp('the controller', 'the scheduler', () =>
       IpcClient.connect(SchedulerProtocol, { path: socketPath(ctx.paths, 'scheduler'), name: 'controller', timeoutMs: 10 * 60_000, reconnect: true }),

@@ -12,7 +12,7 @@
  * joins gets the others' (`stonith_history`): the history is the cluster's. (Without heartbeat — a fencer run alone — it stays this node's.)
  */
 import { type Daemon, type DaemonContext, connectWhenUp, type FenceAgent, type FenceAgentDirs, fenceAgentWhere, fenceMetadataXml, HaError, installedFencing, IpcServer, resolveFenceAgent, runFencing, socketPath } from '@heartbeat-ts/cluster-glue';
-import { Cib, connectCib } from '@heartbeat-ts/cib/client';
+import { Cib, connectLiveCib } from '@heartbeat-ts/cib/client';
 import { connectHeartbeat, type HeartbeatClient } from '@heartbeat-ts/heartbeat';
 import { randomUUID } from 'node:crypto';
 import { actionTimeoutMs, agentAction, agentOptions, canFenceStatically, deviceLocations, type ExtraLevel, type FenceDevice, fenceDevice, fenceDevices, fencingDelayMs, parseAgentList, topologyWith } from './devices.js';
@@ -37,7 +37,7 @@ export type FencerOptions = FenceAgentDirs;
 export class FencerDaemon implements Daemon {
   readonly name = 'fencer';
   private ipc: IpcServer<typeof FencerProtocol> | undefined;
-  private cib: Awaited<ReturnType<typeof connectCib>> | undefined;
+  private cib: Awaited<ReturnType<typeof connectLiveCib>> | undefined;
   private readonly history: FenceEvent[] = [];
   /** Fencing under way, by `target:action`: what it is (for `pending`), and its result to come (shared by the same requests). */
   private readonly inFlight = new Map<string, { pending: PendingFence; result: Promise<FenceEvent> }>();
@@ -120,7 +120,7 @@ export class FencerDaemon implements Daemon {
     this.node = ctx.node;
     this.members = [ctx.node];
     this.log = log;
-    this.cib = await connectWhenUp('the fencer', 'the CIB daemon', () => connectCib('fencer', ctx.paths.root));
+    this.cib = await connectWhenUp('the fencer', 'the CIB daemon', () => connectLiveCib('fencer', ctx.paths.root));
     const ipc = new IpcServer(FencerProtocol, { path: socketPath(ctx.paths, 'fencer'), serverName: `fencer@${ctx.node}`, logger: log });
     this.ipc = ipc;
     ipc.handle('fence', ({ target, action, origin, delayMs }) => {

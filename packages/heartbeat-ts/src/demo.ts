@@ -14,7 +14,7 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { IpcClient } from '@heartbeat-ts/cluster-glue/client';
-import { Cib, connectCib } from '@heartbeat-ts/cib/client';
+import { Cib, connectLiveCib } from '@heartbeat-ts/cib/client';
 import { connectController } from '@heartbeat-ts/controller/status';
 import { HeartbeatProtocol } from '@heartbeat-ts/heartbeat';
 import { buildWorkingSet, primitives } from '@heartbeat-ts/pengine/working-set';
@@ -61,10 +61,10 @@ function commandsDir(): string | undefined {
 const NAME = 'heartbeat-ts demo';
 
 /** A request to a node's CIB daemon (undefined while it is not up). */
-async function withCib<T>(n: HarnessNode, fn: (c: Awaited<ReturnType<typeof connectCib>>) => Promise<T>): Promise<T | undefined> {
+async function withCib<T>(n: HarnessNode, fn: (c: Awaited<ReturnType<typeof connectLiveCib>>) => Promise<T>): Promise<T | undefined> {
   let c;
   try {
-    c = await connectCib(NAME, n.root);
+    c = await connectLiveCib(NAME, n.root);
     return await fn(c);
   } catch {
     return undefined;
