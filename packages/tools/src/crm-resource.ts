@@ -139,6 +139,9 @@ if (lifetime !== undefined && lifetimeDuration === undefined) fail(`--lifetime: 
 const cmdInfo = { name: 'crm_resource', version: 1, request: ['crm_resource', ...process.argv.slice(2)].join(' ') };
 
 
+/** What the commands without data of their own print: lines in text, the status (and, JSON, the lines) otherwise. */
+const said: string[] = [];
+const say = (line: string) => (format === 'text' ? process.stdout.write(`${line}\n`) : said.push(line));
 const client = await clusterOrExit('crm_resource', () => connectCib('crm_resource', root));
 try {
   let cib = Cib.parse((await client.request('query', {})).xml, 'the live CIB');
@@ -225,7 +228,7 @@ try {
       const c = await connectController('crm_resource', root);
       try {
         const { nodes } = await c.request('cleanup', { rsc: rsc!, ...(node ? { node } : {}) });
-        for (const n of nodes) process.stdout.write(`Cleaned up ${rsc} on ${n}\n`);
+        for (const n of nodes) say(`Cleaned up ${rsc} on ${n}`);
       } finally {
         c.close();
       }
@@ -234,7 +237,7 @@ try {
     case 'clear':
       for (const id of constraintsToClear(cib, rsc!, node)) {
         await client.request('delete', { section: 'constraints', xml: `<rsc_location id="${id}"/>` });
-        process.stdout.write(`Removing constraint: ${id}\n`);
+        say(`Removing constraint: ${id}`);
       }
       break;
     case 'get': {
@@ -254,7 +257,7 @@ try {
       const { setParam } = await import('./resource-params.js');
       for (const u of setParam(cib, rsc!, kind, param!, paramValue!)) {
         await client.request('modify', { section: 'resources', xml: serializeXml(u.xml) });
-        process.stdout.write(`Set '${u.rsc}' option: id=${u.id}${u.newPair ? ` set=${u.setId}` : ''} name=${param} value=${paramValue}\n`);
+        say(`Set '${u.rsc}' option: id=${u.id}${u.newPair ? ` set=${u.setId}` : ''} name=${param} value=${paramValue}`);
       }
       break;
     }
@@ -266,7 +269,7 @@ try {
         break;
       }
       await client.request('delete', { section: 'resources', xml: `<nvpair id="${found.id}"/>` });
-      process.stdout.write(`Deleted '${rsc}' option: id=${found.id} name=${param}\n`);
+      say(`Deleted '${rsc}' option: id=${found.id} name=${param}`);
       break;
     }
     case 'constraints':
@@ -293,7 +296,7 @@ try {
       if (!before.length) fail(`Resource '${rsc}' is not running: nothing to restart`, EXIT.ERROR);
       const had = findParam(resourcePath(cib, rsc!)!.at(-1)!, 'meta_attributes', 'target-role');
       for (const u of setParam(cib, rsc!, 'meta_attributes', 'target-role', 'Stopped')) await client.request('modify', { section: 'resources', xml: serializeXml(u.xml) });
-      process.stdout.write(`Stopping ${rsc}...\n`);
+      say(`Stopping ${rsc}...`);
       for (;;) {
         if (!(await runningOn(await query())).length) break;
         if (Date.now() > deadline) fail(`Timed out waiting for ${rsc} to stop (--timeout); it stays target-role=Stopped`, 124);
@@ -301,10 +304,10 @@ try {
       }
       if (had) for (const u of setParam(cib, rsc!, 'meta_attributes', 'target-role', had.value ?? 'Started')) await client.request('modify', { section: 'resources', xml: serializeXml(u.xml) });
       else await client.request('delete', { section: 'resources', xml: `<nvpair id="${findParam(resourcePath(cib, rsc!)!.at(-1)!, 'meta_attributes', 'target-role')!.id}"/>` });
-      process.stdout.write(`Starting ${rsc}...\n`);
+      say(`Starting ${rsc}...`);
       await settle(deadline);
       const after = await runningOn(await query());
-      process.stdout.write(`${rsc} is running on: ${after.join(', ') || 'nowhere'}\n`);
+      say(`${rsc} is running on: ${after.join(', ') || 'nowhere'}`);
       break;
     }
     case 'force-start':
@@ -313,6 +316,8 @@ try {
       await forceAction(cib, command.slice('force-'.length) as 'start' | 'stop' | 'check');
       break;
   }
+  // (Commands with data wrote their result; the others say how it went.)
+  if (format !== 'text' && ['move', 'ban', 'clear', 'cleanup', 'set', 'delete', 'wait', 'restart'].includes(command!)) writeResult(format, cmdInfo, { xml: [], json: { messages: said } }, { code: 0 });
 } catch (e) {
   fail((e as Error).message, e instanceof HaError ? EXIT.ERROR : EXIT.SOFTWARE);
 } finally {
@@ -325,18 +330,24 @@ async function forceAction(cib: Cib, action: 'start' | 'stop' | 'check'): Promis
   const { defaultLocations, runAgent } = await import('@heartbeat-ts/executor');
   const { resourceDir } = await import('@heartbeat-ts/resource-agents');
   const ws = buildWorkingSet(cib);
-  const p = ws.byId.get(rsc!)!;
+  // (A clone's member by its first instance: the agent and parameters are the same.)
+  const p = ws.byId.get(rsc!) ?? ws.byId.get(`${rsc}:0`)!;
   if (p.kind !== 'primitive' || !p.agent) fail(`--force-${action} needs a primitive; ${rsc} is a ${p.kind}`, EXIT.USAGE);
   const [cls, ...restSpec] = p.agent!.split(':');
   const spec = cls === 'ocf' ? { class: 'ocf' as const, provider: restSpec[0]!, type: restSpec[1]! } : { class: cls as 'lsb' | 'service' | 'systemd' | 'stonith', type: restSpec.join(':') };
   const agentAction = action === 'check' ? 'monitor' : action;
   const loc = defaultLocations();
   const r = await runAgent(spec, agentAction, { rsc: rsc!, params: p.params, meta: { timeout: String(timeoutMs) }, timeoutMs, locations: { ...loc, ocfRaPath: [...loc.ocfRaPath, resourceDir()] } });
-  if (r.output) process.stdout.write(r.output.endsWith('\n') ? r.output : `${r.output}\n`);
   const { rcText } = await import('./crm-mon-sections.js');
-  process.stdout.write(`Operation force-${action} for ${rsc} (${p.agent}) returned: '${rcText(r.rc)}' (${r.rc})${r.status === 'done' ? '' : ` [${r.reason}]`}\n`);
-  const okRc = action === 'check' ? [0, 7, 8] : [0];
-  process.exit(okRc.includes(r.rc) && r.status === 'done' ? (action === 'check' && r.rc === 7 ? 7 : 0) : r.rc || EXIT.ERROR);
+  const line = `Operation force-${action} for ${rsc} (${p.agent}) returned: '${rcText(r.rc)}' (${r.rc})${r.status === 'done' ? '' : ` [${r.reason}]`}`;
+  const code = r.status === 'done' && (r.rc === 0 || (action === 'check' && r.rc === 8)) ? 0 : r.rc || EXIT.ERROR;
+  if (format === 'text') {
+    if (r.output) process.stdout.write(r.output.endsWith('\n') ? r.output : `${r.output}\n`);
+    process.stdout.write(`${line}\n`);
+  } else {
+    writeResult(format, cmdInfo, { xml: [xmlElement('agent-status', { code: String(r.rc), message: rcText(r.rc), execution_code: String(r.status === 'done' ? 0 : 1), execution_message: r.status }, r.output ? [{ text: r.output }] : [])], json: { operation: { action: `force-${action}`, resource: rsc, agent: p.agent, rc: r.rc, rc_text: rcText(r.rc), status: r.status, output: r.output } } }, { code: 0 });
+  }
+  process.exit(code);
 }
 
 /** The installed agents (the listing commands): printed in the format asked for, then exit. */

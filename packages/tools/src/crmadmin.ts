@@ -3,19 +3,24 @@
  * crmadmin: ask the controller, with Pacemaker 2.1's flags and words.
  *   -D, --dc_lookup        the DC: "Designated Controller is: NODE" (-q: the name alone)
  *   -N, --nodes            the configured nodes: "member node: NAME (ID)" (-q: names; -B: export lines)
+ *   -S, --status NODE      a node's controller state: "Controller on NODE in state S_IDLE: ok" —
+ *                          this node's as its controller says; another member's as this node's
+ *                          controller sees it (the DC's: S_IDLE or S_TRANSITION_ENGINE when this
+ *                          node is the DC; other members S_NOT_DC)
  *   -q, --quiet  -B, --bash-export  --output-as text|xml|json  --root DIR
- * Exit codes: 0; 64 usage; 102 the cluster is not running here.
- * Not built yet: -S (a node's controller state), -P, -E, -K.
+ * Exit codes: 0; 64 usage; 102 the cluster is not running here; 105 (-S) not a member.
+ * Not built: -P, -E, -K (Pacemaker's own debugging commands).
  */
 import { Cib, connectCib } from '@heartbeat-ts/cib/client';
 import { EXIT, isOutputFormat, OUTPUT_FORMATS, type OutputFormat, parseOutputFormat, takeRootOption, writeResult, xmlElement, type XmlElement } from '@heartbeat-ts/cluster-glue/client';
 import { connectController } from '@heartbeat-ts/controller/status';
 import { clusterOrExit } from './cli.js';
 
-const usage = `Usage: crmadmin (-D | -N) [-q] [-B] [--output-as ${OUTPUT_FORMATS.join('|')}] [--root DIR]\n`;
+const usage = `Usage: crmadmin (-D | -N | -S NODE) [-q] [-B] [--output-as ${OUTPUT_FORMATS.join('|')}] [--root DIR]\n`;
 const { root, rest } = takeRootOption(process.argv.slice(2));
 const request = ['crmadmin', ...process.argv.slice(2)].join(' ');
-let what: 'dc' | 'nodes' | undefined;
+let what: 'dc' | 'nodes' | 'status' | undefined;
+let target: string | undefined;
 let quiet = false;
 let bash = false;
 let format: OutputFormat = 'text';
@@ -27,6 +32,11 @@ for (let i = 0; i < rest.length; i++) {
   const a = rest[i]!;
   if (a === '-D' || a === '--dc_lookup') what = 'dc';
   else if (a === '-N' || a === '--nodes') what = 'nodes';
+  else if (a === '-S' || a === '--status' || a.startsWith('--status=')) {
+    what = 'status';
+    target = a.includes('=') ? a.slice(a.indexOf('=') + 1) : rest[++i];
+    if (!target) usageError('-S needs a node');
+  }
   else if (a === '-q' || a === '--quiet') quiet = true;
   else if (a === '-B' || a === '--bash-export') bash = true;
   else if (a === '--output-as' || a.startsWith('--output-as=')) {
@@ -38,10 +48,26 @@ for (let i = 0; i < rest.length; i++) {
     process.exit(0);
   } else usageError(`unknown or unsupported option ${a}`);
 }
-if (!what) usageError('say what to ask: -D or -N');
+if (!what) usageError('say what to ask: -D, -N or -S NODE');
 
 const out = (text: string, xml: XmlElement[], json: Record<string, unknown>) => writeResult(format, { name: 'crmadmin', version: 1, request }, { text, xml, json }, { code: 0 });
-if (what === 'dc') {
+if (what === 'status') {
+  const status = await clusterOrExit('crmadmin', async () => {
+    const c = await connectController('crmadmin', root);
+    try {
+      return await c.request('status', {});
+    } finally {
+      c.close();
+    }
+  });
+  if (target !== status.node && !status.members.includes(target!)) {
+    process.stderr.write(`crmadmin: Controller on ${target} is not reachable: it is not a member of this node's partition (members: ${status.members.join(', ') || 'none'})\n`);
+    process.exit(EXIT.NOSUCH);
+  }
+  const busy = status.current?.state === 'running';
+  const state = !status.dc ? 'S_ELECTION' : target === status.dc ? (status.isDc ? (busy ? 'S_TRANSITION_ENGINE' : 'S_IDLE') : 'S_IDLE') : 'S_NOT_DC';
+  out(quiet ? `${state}\n` : `Controller on ${target} in state ${state}: ok\n`, [xmlElement('crmd', { node_name: target!, state, result: 'ok' })], { controller: { node: target, state, result: 'ok' } });
+} else if (what === 'dc') {
   const status = await clusterOrExit('crmadmin', async () => {
     const c = await connectController('crmadmin', root);
     try {

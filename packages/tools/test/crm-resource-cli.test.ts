@@ -97,6 +97,30 @@ describe('crm_resource beside Pacemaker\'s on the same CIB', () => {
   });
 });
 
+describe('crm_resource --force-*', () => {
+  it('runs the resource\'s agent here (Debian\'s ocf:heartbeat:Dummy): check, start, check, stop; exit code the agent\'s', () => {
+    const rc = (...args: string[]) => {
+      const r = ours('-r', 'c-dummy', ...args);
+      return [r.status, r.stdout.trim().split('\n').at(-1)];
+    };
+    expect(rc('--force-check')).toEqual([7, "Operation force-check for c-dummy (ocf:heartbeat:Dummy) returned: 'not running' (7)"]);
+    try {
+      expect(rc('--force-start')).toEqual([0, "Operation force-start for c-dummy (ocf:heartbeat:Dummy) returned: 'ok' (0)"]);
+      const j = JSON.parse(ours('-r', 'c-dummy', '--force-check', '--output-as', 'json').stdout);
+      expect(j.operation).toMatchObject({ action: 'force-check', resource: 'c-dummy', agent: 'ocf:heartbeat:Dummy', rc: 0, rc_text: 'ok', status: 'done' });
+    } finally {
+      expect(rc('--force-stop')).toEqual([0, "Operation force-stop for c-dummy (ocf:heartbeat:Dummy) returned: 'ok' (0)"]);
+    }
+  });
+
+  it('the commands without data of their own answer with the status in XML and their lines in JSON', () => {
+    const x = ours('-r', 'web-vip', '--set-parameter', 'foo2', '--parameter-value', 'x', '--output-as', 'xml');
+    expect(x.stdout).toMatch(/<pacemaker-result api-version="2.25" [^>]*>\n {2}<status code="0" message="OK"\/>\n<\/pacemaker-result>/);
+    const j = JSON.parse(ours('-r', 'web-vip', '--delete-parameter', 'foo2', '--output-as', 'json').stdout);
+    expect(j.messages).toEqual(["Deleted 'web-vip' option: id=web-vip-instance_attributes-foo2 name=foo2"]);
+  });
+});
+
 describe('crm_resource --why', () => {
   const why = (rsc: string): WhyExplanation => {
     const r = ours('-r', rsc, '--why', '--output-as', 'json');

@@ -86,6 +86,8 @@ it('npm pack → npm install into an empty directory → heartbeat-ts demo: node
     await until('db moved to n3', () => / CIB: website@n1 db@n3\n/.test(last()));
     // The installed crm_resource's --wait, --why and --restart on the live cluster.
     run('crm_resource', '--wait', '--timeout', '30s');
+    expect(run('crmadmin', '-S', 'n1')).toBe('Controller on n1 in state S_IDLE: ok\n');
+    expect(run('crmadmin', '-S', 'n2')).toBe('Controller on n2 in state S_NOT_DC: ok\n');
     const why = JSON.parse(run('crm_resource', '--why', '-r', 'db', '--output-as', 'json')).why;
     expect([why.running, why.placed]).toEqual([['n3'], 'n3']);
     expect(why.nodes.find((n: { node: string }) => n.node === 'n3').contributions).toContainEqual(expect.objectContaining({ source: 'location', id: 'cli-prefer-db' }));
