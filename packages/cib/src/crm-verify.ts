@@ -6,7 +6,7 @@
  * 66 cannot read input, 102 the CIB daemon (for -L) is not running. --root DIR as every command.
  */
 import { readFileSync } from 'node:fs';
-import { EXIT, takeRootOption } from '@heartbeat-ts/cluster-glue/client';
+import { EXIT, isOutputFormat, type OutputFormat, parseOutputFormat, takeRootOption, writeResult } from '@heartbeat-ts/cluster-glue/client';
 import { queryLiveCib } from './protocol.js';
 import { Cib } from './model.js';
 import { verifyCib } from './validate.js';
@@ -17,15 +17,23 @@ const verbose = args.filter((a) => /^-V+$/.test(a) || a === '--verbose').length 
 let file: string | undefined;
 let fromStdin = false;
 let live = false;
+let format: OutputFormat = 'text';
 for (let i = 0; i < args.length; i++) {
   const a = args[i]!;
-  if (a === '-x' || a === '--xml-file') file = args[++i];
+  if (a === '--output-as' || a.startsWith('--output-as=')) {
+    const f = parseOutputFormat(a.includes('=') ? a.slice(a.indexOf('=') + 1) : (args[++i] ?? ''));
+    if (!isOutputFormat(f)) {
+      process.stderr.write(`crm_verify: ${f}\n`);
+      process.exit(EXIT.USAGE);
+    }
+    format = f as OutputFormat;
+  } else if (a === '-x' || a === '--xml-file') file = args[++i];
   else if (a.startsWith('--xml-file=')) file = a.slice(11);
   else if (a === '-p' || a === '--xml-pipe') fromStdin = true;
   else if (a === '-L' || a === '--live-check') live = true;
   else if (/^-V+$/.test(a) || a === '--verbose') continue;
   else if (a === '-h' || a === '--help') {
-    console.log('Usage: crm_verify [-x FILE | -p | -L] [-V]\n  -x, --xml-file FILE   check the CIB in FILE\n  -p, --xml-pipe        check the CIB on standard input\n  -L, --live-check      check the running cluster\'s CIB\n  -V, --verbose         show warnings and details');
+    console.log('Usage: crm_verify [-x FILE | -p | -L] [-V] [--output-as text|xml|json]\n  -x, --xml-file FILE   check the CIB in FILE\n  -p, --xml-pipe        check the CIB on standard input\n  -L, --live-check      check the running cluster\'s CIB\n  -V, --verbose         show warnings and details');
     process.exit(0);
   } else {
     process.stderr.write(`crm_verify: unknown option ${a} (see --help)\n`);
@@ -61,6 +69,12 @@ try {
 }
 const errors = issues.filter((i) => i.severity === 'error');
 const warnings = issues.filter((i) => i.severity === 'warning');
+if (format !== 'text') {
+  // (Pacemaker's XML: the status alone; ours lists the problems too, and JSON has them.)
+  const code = errors.length || warnings.length ? EXIT.CONFIG : 0;
+  writeResult(format, { name: 'crm_verify', version: 1, request: ['crm_verify', ...process.argv.slice(2)].join(' ') }, { xml: [], json: { errors: errors.map((i) => ({ path: i.path, message: i.message })), warnings: warnings.map((i) => ({ path: i.path, message: i.message })) } }, { code, ...(code ? { message: 'Invalid configuration' } : {}) });
+  process.exit(code);
+}
 for (const i of errors) process.stderr.write(`error: ${i.path}: ${i.message}\n`);
 if (verbose) for (const i of warnings) process.stderr.write(`warning: ${i.path}: ${i.message}\n`);
 if (errors.length) {

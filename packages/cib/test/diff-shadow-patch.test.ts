@@ -99,3 +99,18 @@ describe('crm_shadow', () => {
     expect(ours('crm-shadow', ['--which'], {}).status).toBe(105);
   });
 });
+
+describe('crm_verify --output-as', () => {
+  it('Pacemaker\'s XML for a valid and an invalid CIB; JSON lists the problems', () => {
+    const bad = join(dir, 'bad.xml');
+    writeFileSync(bad, '<cib epoch="1" num_updates="0" admin_epoch="0" validate-with="pacemaker-3.9"><configuration><crm_config/><nodes/><resources><primitive id="x" class="ocf" type="Dummy"/></resources><constraints/></configuration><status/></cib>');
+    for (const f of [live, bad]) {
+      const o = ours('crm-verify', ['-x', f, '--output-as', 'xml']);
+      const t = theirs('crm_verify', ['-x', f, '--output-as', 'xml']);
+      expect([o.status, o.stdout.replace(/ request="[^"]*"/, '')]).toEqual([t.status, t.stdout.replace(/ request="[^"]*"/, '')]);
+    }
+    const j = JSON.parse(ours('crm-verify', ['-x', bad, '--output-as', 'json']).stdout);
+    expect(j.status.code).toBe(78);
+    expect(j.errors[0].path).toContain("primitive[@id='x']");
+  });
+});

@@ -14,11 +14,11 @@
  * Exit codes: 0; 4 --force needed; 64 usage; 102 no cluster here; 105 no such ticket or attribute.
  */
 import { Cib, connectCib } from '@heartbeat-ts/cib/client';
-import { commandOptions, elements, EXIT, serializeXml, takeRootOption, type XmlElement, xmlElement } from '@heartbeat-ts/cluster-glue/client';
+import { commandOptions, elements, EXIT, isOutputFormat, type OutputFormat, parseOutputFormat, serializeXml, takeRootOption, writeResult, type XmlElement, xmlElement } from '@heartbeat-ts/cluster-glue/client';
 import { clusterOrExit, failWith } from './cli.js';
 import { ctime } from './cluster-status.js';
 
-const usage = `Usage: crm_ticket (-l | -L | -w | -q | -c | -t TICKET COMMAND) [--force]
+const usage = `Usage: crm_ticket (-l | -L | -w | -q | -c | -t TICKET COMMAND) [--force] [--output-as text|xml|json]
   -l, --info               the tickets and their state
   -L, --details            with every attribute
   -w, --raw                their ids
@@ -43,6 +43,7 @@ let ticket: string | undefined;
 let attr: string | undefined;
 let value: string | undefined;
 let force = false;
+let format: OutputFormat = 'text';
 for (const { name: a, value: v } of commandOptions(rest, (o) => fail(`${o} needs a value\n${usage}`, EXIT.USAGE))) {
   switch (a) {
     case '-l': case '--info': command = 'info'; break;
@@ -61,6 +62,12 @@ for (const { name: a, value: v } of commandOptions(rest, (o) => fail(`${o} needs
     case '-v': case '--attr-value': value = v(); break;
     case '-C': case '--cleanup': command = 'cleanup'; break;
     case '-f': case '--force': force = true; break;
+    case '--output-as': {
+      const f = parseOutputFormat(v());
+      if (!isOutputFormat(f)) fail(f, EXIT.USAGE);
+      format = f as OutputFormat;
+      break;
+    }
     case '-V': case '--verbose': case '-Q': case '--quiet': break;
     case '-h': case '--help': process.stdout.write(usage); process.exit(0); break;
     default: fail(`unknown or unsupported option ${a}\n${usage}`, EXIT.USAGE);
@@ -93,6 +100,19 @@ try {
     await client.request('modify', { section: 'status', xml: serializeXml(xml) });
   };
   const own = () => states(cib).find((s) => s.attrs.id === ticket);
+  const cmd = { name: 'crm_ticket', version: 1, request: ['crm_ticket', ...process.argv.slice(2)].join(' ') };
+  if (format !== 'text' && (command === 'info' || command === 'details' || command === 'raw')) {
+    // (The tickets as crm_mon's XML has them: <tickets><ticket id status standby last-granted?/>.)
+    const list = tickets(cib).map((t) => ({ id: t.attrs.id ?? '', status: t.attrs.granted === 'true' ? 'granted' : 'revoked', standby: t.attrs.standby === 'true', ...(t.attrs['last-granted'] ? { 'last-granted': when(t.attrs['last-granted']) } : {}) }));
+    writeResult(format, cmd, { xml: [xmlElement('tickets', {}, list.map((t) => xmlElement('ticket', { ...t, standby: String(t.standby) })))], json: { tickets: list } }, { code: 0 });
+    command = 'done';
+  }
+  if (format !== 'text' && command === 'get') {
+    const v = own()?.attrs[attr!] ?? (attr === 'granted' ? 'false' : undefined);
+    if (v === undefined) fail(`Could not get '${attr}' of ticket '${ticket}': No such device or address`, EXIT.NOSUCH);
+    writeResult(format, cmd, { xml: [xmlElement('attribute', { name: attr!, value: v! })], json: { ticket, attribute: { name: attr, value: v } } }, { code: 0 });
+    command = 'done';
+  }
   switch (command) {
     case 'info':
       for (const s of tickets(cib)) process.stdout.write(`${s.attrs.id}\t${stateText(s).padEnd(17)}${s.attrs['last-granted'] ? ` last-granted='${when(s.attrs['last-granted'])}'` : ''}\n`);

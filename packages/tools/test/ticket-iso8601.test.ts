@@ -35,6 +35,9 @@ describe('crm_ticket beside Pacemaker\'s', () => {
     }
     const state = (f: string) => times(/<tickets>[\s\S]*?<\/tickets>/.exec(readFileSync(f, 'utf8'))![0]);
     expect(state(ours)).toBe(state(theirs));
+    // (Ours also answers in JSON and XML.)
+    const j = JSON.parse(spawnSync(process.execPath, [join(dist, 'crm-ticket.js'), '-l', '--output-as', 'json'], { encoding: 'utf8', env: { ...process.env, CIB_file: ours } }).stdout);
+    expect(j.tickets).toEqual([expect.objectContaining({ id: 'tA', status: 'granted', standby: false })]);
   });
 });
 
