@@ -16,6 +16,15 @@ import { commandOptions, EXIT, isOutputFormat, type OutputFormat, parseCrmDurati
 import { connectAttrd } from './protocol.js';
 
 const usage = `Usage: attrd_updater -n NAME (-U VALUE | -D | -Q) [-N NODE] [-A] [-d DELAY] [-l reboot|forever] [--output-as text|xml|json]
+  -n, --name NAME       the attribute
+  -U, --update VALUE    set it (after the dampening delay, then written to the CIB by one writer)
+  -D, --delete          delete it
+  -Q, --query           its value (this node's, -N NODE's, or -A every node's)
+  -N, --node NODE       that node (default: this one)
+  -A, --all             with -Q: on every node
+  -d, --delay DELAY     dampening: wait this long for the value to settle (e.g. 5s)
+  -l, --lifetime L      reboot (transient, the default) or forever (in the node's configuration)
+  --root DIR            the runtime root of the node
 `;
 const fail = (msg: string, code: number): never => {
   process.stderr.write(`attrd_updater: ${msg}\n`);

@@ -16,7 +16,14 @@ import { EXIT, isOutputFormat, type OutputFormat, parseCrmDurationMs, parseOutpu
 import { connectController } from '@heartbeat-ts/controller/status';
 import { cibKnowsNode, clusterOrExit, failWith } from './cli.js';
 
-const usage = 'Usage: crm_failcount -r RSC [-N NODE] [-n OP [-I INTERVAL]] [-G [-q] | -D] [--output-as text|xml|json] [--root DIR]\n';
+const usage = `Usage: crm_failcount -r RSC [-N NODE] [-n OP [-I INTERVAL]] [-G [-q] | -D] [--output-as text|xml|json] [--root DIR]
+  -r, --resource RSC    the resource
+  -G, --query           its fail count on the node (the sum over its operations; the default)
+  -D, --delete          forget its failures there (as crm_resource --cleanup -N NODE)
+  -N, --node NODE       that node (default: this one)
+  -n, --operation OP    only that operation's failures (-I INTERVAL: of that interval, e.g. 10s)
+  -q, --quiet           the value alone
+`;
 const fail = failWith('crm_failcount');
 const { root, rest } = takeRootOption(process.argv.slice(2));
 let rsc: string | undefined;

@@ -16,7 +16,14 @@ import { EXIT, isOutputFormat, type OutputFormat, parseOutputFormat, takeRootOpt
 import { connectController } from '@heartbeat-ts/controller/status';
 import { cibKnowsNode, clusterOrExit, failWith } from './cli.js';
 
-const usage = 'Usage: crm_node (-l | -p | -n | -i | -q | -R NODE) [--output-as text|xml|json] [--root DIR]\n';
+const usage = `Usage: crm_node COMMAND [--output-as text|xml|json] [--root DIR]
+  -l, --list            every node: its id, name and state (member or lost)
+  -p, --partition       the members of this node's partition
+  -n, --name            this node's name
+  -i, --cluster-id      this node's id
+  -q, --quorum          1 if this partition has quorum, else 0
+  -R, --remove NODE     forget a node that left for good (its configuration and state)
+`;
 const fail = failWith('crm_node');
 const { root, rest: args } = takeRootOption(process.argv.slice(2));
 // --output-as FORMAT (XML as later Pacemaker releases write it: <nodes>, <node-info>, <cluster-info>).

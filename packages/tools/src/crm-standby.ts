@@ -12,7 +12,14 @@ import { EXIT, takeRootOption } from '@heartbeat-ts/cluster-glue/client';
 import { connectController } from '@heartbeat-ts/controller/status';
 import { clusterOrExit } from './cli.js';
 
-const usage = 'Usage: crm_standby [-N NODE] [-v on|off | -D | -G [-q]] [-l forever|reboot] [--output-as text|xml|json] [--root DIR]\n';
+const usage = `Usage: crm_standby [-N NODE] [-v on|off | -D | -G [-q]] [-l forever|reboot] [--output-as text|xml|json] [--root DIR]
+  -G, --query           whether the node is in standby (the default; "off" when not set)
+  -v, --update on|off   put it in standby (its resources move away) or out of it
+  -D, --delete          forget the setting (out of standby)
+  -N, --node NODE       that node (default: this one)
+  -l, --lifetime L      forever (kept across reboots, the default) or reboot
+  -q, --quiet           the value alone
+`;
 const { root, rest } = takeRootOption(process.argv.slice(2));
 if (rest.includes('-h') || rest.includes('--help')) {
   process.stdout.write(usage);
