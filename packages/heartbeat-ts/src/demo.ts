@@ -8,7 +8,8 @@
  * (ocf:heartbeat-ts:Dummy) preferring n2. Kill a node's heartbeat and watch the DC move its
  * resources; Ctrl-C (or SIGTERM) stops everything.
  */
-import { chmodSync, existsSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -50,12 +51,29 @@ export function demoResources(port: number): string[] {
   ];
 }
 
-/** The directory of the installed commands (node_modules/.bin above this package), if there is one. */
-function commandsDir(): string | undefined {
-  for (let dir = dirname(fileURLToPath(import.meta.url)); dirname(dir) !== dir; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'node_modules/.bin/crm_mon'))) return join(dir, 'node_modules/.bin');
+/**
+ * A directory with the commands: node_modules/.bin above this package when npm made one (an
+ * install), else `dir`, filled with links to every package's commands (a clone of the
+ * repository, where npm ci links none at the top).
+ */
+function commandsDir(dir: string): string {
+  for (let d = dirname(fileURLToPath(import.meta.url)); dirname(d) !== d; d = dirname(d)) {
+    if (existsSync(join(d, 'node_modules/.bin/crm_mon'))) return join(d, 'node_modules/.bin');
   }
-  return undefined;
+  mkdirSync(dir, { recursive: true });
+  const require = createRequire(import.meta.url);
+  const own = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { dependencies: Record<string, string>; bin: Record<string, string> };
+  const packages: [string, Record<string, string>][] = [[fileURLToPath(new URL('../../package.json', import.meta.url)), own.bin]];
+  for (const dep of Object.keys(own.dependencies)) {
+    try {
+      const pj = require.resolve(`${dep}/package.json`);
+      packages.push([pj, (JSON.parse(readFileSync(pj, 'utf8')) as { bin?: Record<string, string> }).bin ?? {}]);
+    } catch {
+      // (A package without commands of its own to link.)
+    }
+  }
+  for (const [pj, bins] of packages) for (const [name, file] of Object.entries(bins)) if (!existsSync(join(dir, name))) symlinkSync(join(dirname(pj), file), join(dir, name));
+  return dir;
 }
 
 const NAME = 'heartbeat-ts demo';
@@ -159,8 +177,7 @@ export async function runDemo(opts: DemoOptions): Promise<never> {
   console.log(`Resources (in the CIB): website = web-server (ocf:heartbeat-ts:anything: a web server on 127.0.0.1:${opts.port}) + web-check (ocf:heartbeat-ts:HttpCheck), prefers n1; db (ocf:heartbeat-ts:Dummy), prefers n2; all monitored every 2 s.`);
   console.log('\nThe cluster is up. In another terminal, point the commands at n1:');
   console.log(`export HA_ROOT=${n1.root}`);
-  const bin = commandsDir();
-  if (bin) console.log(`export PATH=${bin}:$PATH`);
+  console.log(`export PATH=${commandsDir(join(dirname(n1.dir), 'bin'))}:$PATH`);
   console.log(`
 Then try:
   crm_mon -1                              the cluster as n1 sees it (also --output-as xml or json)
