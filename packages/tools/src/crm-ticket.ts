@@ -154,7 +154,7 @@ try {
       break;
     }
     case 'set':
-      if ((attr === 'granted' || attr === 'standby') && !force && attr === 'granted') fail(`Setting 'granted' needs --force (use --grant/--revoke)`, EXIT.INSUFFICIENT_PRIV);
+      if (attr === 'granted' && !force) fail(`Setting 'granted' needs --force (use --grant/--revoke)`, EXIT.INSUFFICIENT_PRIV);
       await put({ [attr!]: value! });
       break;
     case 'delete': {

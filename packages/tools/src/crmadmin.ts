@@ -50,9 +50,9 @@ for (let i = 0; i < rest.length; i++) {
 }
 if (!what) usageError('say what to ask: -D, -N or -S NODE');
 
-const out = (text: string, xml: XmlElement[], json: Record<string, unknown>) => writeResult(format, { name: 'crmadmin', version: 1, request }, { text, xml, json }, { code: 0 });
-if (what === 'status') {
-  const status = await clusterOrExit('crmadmin', async () => {
+/** This node's controller's view (it answers -S and -D). */
+const controllerStatus = () =>
+  clusterOrExit('crmadmin', async () => {
     const c = await connectController('crmadmin', root);
     try {
       return await c.request('status', {});
@@ -60,22 +60,18 @@ if (what === 'status') {
       c.close();
     }
   });
+const out = (text: string, xml: XmlElement[], json: Record<string, unknown>) => writeResult(format, { name: 'crmadmin', version: 1, request }, { text, xml, json }, { code: 0 });
+if (what === 'status') {
+  const status = await controllerStatus();
   if (target !== status.node && !status.members.includes(target!)) {
     process.stderr.write(`crmadmin: Controller on ${target} is not reachable: it is not a member of this node's partition (members: ${status.members.join(', ') || 'none'})\n`);
     process.exit(EXIT.NOSUCH);
   }
   const busy = status.current?.state === 'running';
-  const state = !status.dc ? 'S_ELECTION' : target === status.dc ? (status.isDc ? (busy ? 'S_TRANSITION_ENGINE' : 'S_IDLE') : 'S_IDLE') : 'S_NOT_DC';
+  const state = !status.dc ? 'S_ELECTION' : target !== status.dc ? 'S_NOT_DC' : status.isDc && busy ? 'S_TRANSITION_ENGINE' : 'S_IDLE';
   out(quiet ? `${state}\n` : `Controller on ${target} in state ${state}: ok\n`, [xmlElement('crmd', { node_name: target!, state, result: 'ok' })], { controller: { node: target, state, result: 'ok' } });
 } else if (what === 'dc') {
-  const status = await clusterOrExit('crmadmin', async () => {
-    const c = await connectController('crmadmin', root);
-    try {
-      return await c.request('status', {});
-    } finally {
-      c.close();
-    }
-  });
+  const status = await controllerStatus();
   if (!status.dc && !quiet) {
     // No DC yet: say for how long, and where to look (an election follows every membership change).
     const secs = (t: number | undefined) => (t === undefined ? undefined : Math.round((Date.now() - t) / 1000));

@@ -41,13 +41,6 @@ export function findParam(el: XmlElement, kind: ParamKind, name: string): FoundP
   return undefined;
 }
 
-/** Every NAME=value of the resource's sets of that kind. */
-export function listParams(el: XmlElement, kind: ParamKind): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const set of elements(el, kind)) for (const nv of elements(set, 'nvpair')) if (nv.attrs.name && !(nv.attrs.name in out)) out[nv.attrs.name] = nv.attrs.value ?? '';
-  return out;
-}
-
 export interface ParamUpdate {
   /** The resource whose set changes. */
   rsc: string;
