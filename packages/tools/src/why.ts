@@ -50,11 +50,10 @@ const scoreText = (n: number) => (n >= INF ? 'INFINITY' : n <= -INF ? '-INFINITY
 
 /** The explanation of one resource's placement (undefined if the CIB has no such resource). */
 export function explainPlacement(cib: Cib, rscId: string, now?: number): WhyExplanation | undefined {
-  const before = buildWorkingSet(cib, now === undefined ? {} : { now });
-  if (!before.byId.has(rscId)) return undefined;
-  const running = [...new Set(primitives(before.byId.get(rscId)!).flatMap((p) => [...p.active.keys()]))].sort();
-  // The scheduler's own view: scores and placement after it ran.
   const ws = buildWorkingSet(cib, now === undefined ? {} : { now });
+  if (!ws.byId.has(rscId)) return undefined;
+  // (Where it runs is the status as unpacked; scheduling adds scores and placement, not that.)
+  const running = [...new Set(primitives(ws.byId.get(rscId)!).flatMap((p) => [...p.active.keys()]))].sort();
   const sched = schedule(ws);
   const rsc = ws.byId.get(rscId)!;
   const top = topOf(rsc);
