@@ -13,7 +13,7 @@
  */
 import { connectLiveCib, liveNodeIds } from '@heartbeat-ts/cib';
 import { connectWhenUp, type Daemon, type DaemonContext, IpcServer, type Logger, serializeXml, socketPath, type XmlElement, xmlElement } from '@heartbeat-ts/cluster-glue';
-import { connectHeartbeat, type HeartbeatClient } from '@heartbeat-ts/heartbeat';
+import { connectHeartbeat, type HeartbeatClient, subscribeMessages } from '@heartbeat-ts/heartbeat';
 import { AttrdProtocol, decodeAttrd, encodeAttrd, isAttrdMessage } from './protocol.js';
 import { AttributeTable, expandValue, type Lifetime } from './table.js';
 
@@ -65,7 +65,7 @@ export class AttrdDaemon implements Daemon {
     }));
     ipc.handle('status', () => ({ node: this.me, writer: this.writer ?? null, members: this.members, attributes: this.table.all().length, writes: this.writes, badMessages: this.badMessages }));
     await ipc.listen();
-    await this.hb.subscribe('message', (m) => this.onMessage(m.from, m.type, m.fields));
+    await subscribeMessages(this.hb, ['attrd_'], (m) => this.onMessage(m.from, m.type, m.fields));
     await this.hb.subscribe('membership', (m) => this.onMembership(m.members));
     this.onMembership((await this.hb.request('membership', {})).members);
     if (this.writer && this.writer !== this.me) this.send(this.writer, encodeAttrd('attrd_sync_req', { node: this.me }));

@@ -50,7 +50,12 @@ export class FramedSocket {
    */
   send(msg: unknown): boolean {
     if (this.isClosed) return false;
-    const [head, body] = encodeFrameParts(msg, this.maxMessageBytes);
+    return this.sendEncoded(encodeFrameParts(msg, this.maxMessageBytes));
+  }
+
+  /** Writes a frame already encoded (one event going to many peers is encoded once). */
+  sendEncoded([head, body]: [Buffer, Buffer]): boolean {
+    if (this.isClosed) return false;
     if (!this.corked) {
       this.corked = true;
       this.socket.cork();

@@ -18,7 +18,7 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
 import { dirname } from 'node:path';
 import { HaError, ProtocolError } from './errors.js';
 import { FramedSocket } from './framed-socket.js';
-import { DEFAULT_MAX_MESSAGE_BYTES } from './framing.js';
+import { DEFAULT_MAX_MESSAGE_BYTES, encodeFrameParts } from './framing.js';
 import { type Logger, silentLogger } from './log.js';
 import {
   ENVELOPE_VERSION,
@@ -107,15 +107,33 @@ export class IpcServer<D extends ProtocolDef> extends EventEmitter {
     return this;
   }
 
-  /** Sends an event to every client subscribed to its type. */
-  publish<T extends EventType<D>>(type: T, body: EventOf<D, T>): void {
+  /**
+   * Sends an event to every client subscribed to its type (and, given `to`, that it accepts).
+   * The event is validated and encoded once, whatever the number of clients.
+   */
+  publish<T extends EventType<D>>(type: T, body: EventOf<D, T>, to?: (client: ClientInfo) => boolean): void {
     const schema = this.protocol.events[type];
     if (!schema) throw new Error(`protocol ${this.protocol.name} has no event type ${type}`);
     parse(schema, body, `event ${type}`);
-    const msg = { k: 'evt', type, body };
+    let frame: [Buffer, Buffer] | undefined;
     for (const c of this.conns) {
-      if (c.ready && c.subscriptions.has(type)) this.send(c, msg);
+      if (!c.ready || !c.subscriptions.has(type) || (to && !to(c.info))) continue;
+      if (!frame) {
+        try {
+          frame = encodeFrameParts({ k: 'evt', type, body }, this.maxMessageBytes);
+        } catch (e) {
+          this.log.error({ err: (e as Error).message, event: type }, 'event too large, dropped');
+          return;
+        }
+      }
+      this.send(c, frame);
     }
+  }
+
+  /** Whether any client listens to this event type (an event nobody hears need not be built). */
+  hasSubscribers(type: EventType<D>): boolean {
+    for (const c of this.conns) if (c.ready && c.subscriptions.has(type)) return true;
+    return false;
   }
 
   get clients(): ClientInfo[] {
@@ -297,12 +315,13 @@ export class IpcServer<D extends ProtocolDef> extends EventEmitter {
     }
   }
 
+  /** Sends a message, or a frame already encoded, to one client. */
   private send(conn: Connection, msg: unknown): void {
     const sock = conn.framed.socket;
     if (conn.framed.isClosed) return;
     let ok: boolean;
     try {
-      ok = conn.framed.send(msg);
+      ok = Array.isArray(msg) ? conn.framed.sendEncoded(msg as [Buffer, Buffer]) : conn.framed.send(msg);
     } catch (e) {
       // Only an oversized message can throw here; tell the client instead of dying.
       const err = e as HaError;

@@ -13,7 +13,7 @@
  */
 import { type Daemon, type DaemonContext, connectWhenUp, type FenceAgent, type FenceAgentDirs, fenceAgentWhere, fenceMetadataXml, HaError, installedFencing, IpcServer, resolveFenceAgent, runFencing, socketPath } from '@heartbeat-ts/cluster-glue';
 import { Cib, connectLiveCib } from '@heartbeat-ts/cib/client';
-import { connectHeartbeat, type HeartbeatClient } from '@heartbeat-ts/heartbeat';
+import { connectHeartbeat, type HeartbeatClient, subscribeMessages } from '@heartbeat-ts/heartbeat';
 import { randomUUID } from 'node:crypto';
 import { actionTimeoutMs, agentAction, agentOptions, canFenceStatically, deviceLocations, type ExtraLevel, type FenceDevice, fenceDevice, fenceDevices, fencingDelayMs, parseAgentList, topologyWith } from './devices.js';
 import { type FenceEvent, FencerCodec, FencerProtocol, type PendingFence } from './protocol.js';
@@ -64,7 +64,7 @@ export class FencerDaemon implements Daemon {
       ctx.logger.warn({ err: (e as Error).message }, 'no messaging layer: the fencing history stays this node\'s');
       return;
     }
-    await this.hb.subscribe('message', (m) => {
+    await subscribeMessages(this.hb, ['stonith_'], (m) => {
       if (m.from === this.node || !FencerCodec.is(m.type)) return;
       try {
         if (m.type === 'stonith_event') this.record(FencerCodec.decode('stonith_event', m.fields), false);

@@ -78,6 +78,10 @@ export class HeartbeatDaemon implements Daemon {
     const badPackets = new Map<string, { count: number; lastLog: number; reason: string }>();
     const ipc = new IpcServer(HeartbeatProtocol, { path: socketPath(ctx.paths, 'heartbeat'), serverName: `heartbeat@${ctx.node}`, logger: log });
     this.ipc = ipc;
+    // The message types each client asked for (by client id; absent: all of them).
+    const messageTypes = new Map<number, string[]>();
+    ipc.on('disconnect', (c: { id: number }) => messageTypes.delete(c.id));
+    const wants = (type: string) => (c: { id: number }) => messageTypes.get(c.id)?.some((p) => type.startsWith(p)) ?? true;
     const membership = new MembershipTracker(ctx.node, cfg.nodes.length, 2 * cfg.keepaliveMs + 100);
     const deliverMembership = (view: { generation: number; members: string[]; quorum: boolean } | undefined) => {
       if (!view) return;
@@ -167,7 +171,8 @@ export class HeartbeatDaemon implements Daemon {
           }
           const fields: Record<string, string> = {};
           for (const f of ev.msg.fields) if (f.type === FieldType.String) fields[f.name] = f.value;
-          ipc.publish('message', { from: ev.from, type: ev.msg.get('t') ?? '', fields });
+          const type = ev.msg.get('t') ?? '';
+          ipc.publish('message', { from: ev.from, type, fields }, wants(type));
           void this.resources?.message(ev.from, ev.msg.get('t') ?? '', fields);
           return;
         }
@@ -195,6 +200,7 @@ export class HeartbeatDaemon implements Daemon {
       this.engine!.sendClusterMessage(m, Date.now(), to);
     });
 
+    const loadavg = { at: 0, text: '' };
     const engine = new Engine(
       cfg,
       ctx.node,
@@ -205,12 +211,19 @@ export class HeartbeatDaemon implements Daemon {
         encode: (m) => encodePacket(m, encodeOpts),
         transmit: (p) => media.send(p),
         emit: onEvent,
+        // (Read at most once a second: the kernel updates it every 5 s, and a busy node sends
+        // hundreds of messages a second, each carrying it.)
         loadavg: () => {
-          try {
-            return readFileSync('/proc/loadavg', 'utf8').trim();
-          } catch {
-            return '0.00 0.00 0.00 1/1 1';
+          const now = Date.now();
+          if (now - loadavg.at >= 1000) {
+            loadavg.at = now;
+            try {
+              loadavg.text = readFileSync('/proc/loadavg', 'utf8').trim();
+            } catch {
+              loadavg.text = '0.00 0.00 0.00 1/1 1';
+            }
           }
+          return loadavg.text;
         },
         random: Math.random,
       },
@@ -268,7 +281,12 @@ export class HeartbeatDaemon implements Daemon {
       const msg = new HaMessage().set('t', type);
       for (const [k, v] of Object.entries(fields)) msg.set(k, v);
       engine.sendClusterMessage(msg, Date.now(), to?.toLowerCase());
-      if (to === undefined || to.toLowerCase() === ctx.node) ipc.publish('message', { from: ctx.node, type, fields: { t: type, ...fields, src: ctx.node } });
+      if (to === undefined || to.toLowerCase() === ctx.node) ipc.publish('message', { from: ctx.node, type, fields: { t: type, ...fields, src: ctx.node } }, wants(type));
+      return {};
+    });
+    ipc.handle('message-types', ({ prefixes }, { client }) => {
+      if (prefixes.length) messageTypes.set(client.id, prefixes);
+      else messageTypes.delete(client.id);
       return {};
     });
     ipc.handle('status', () => ({

@@ -53,6 +53,12 @@ export const HeartbeatProtocol = defineProtocol({
       params: s.object({ type: s.string({ minLength: 1, maxLength: 64 }), to: s.optional(s.string()), fields: s.record(s.string()) }),
       result: s.object({}),
     },
+    /**
+     * The cluster messages this client wants as `message` events: those whose type starts with
+     * one of `prefixes` (its own included). Until it asks, or after asking with none, it gets
+     * every message. Asked again after a reconnect (see subscribeMessages).
+     */
+    'message-types': { params: s.object({ prefixes: s.array(s.string({ minLength: 1, maxLength: 64 }), { maxItems: 32 }) }), result: s.object({}) },
     /** haresources mode: give up groups (hb_standby) or ask for the others' (hb_takeover). */
     standby: { params: s.object({ which: s.enum(['all', 'local', 'foreign'] as const) }), result: s.object({}) },
     takeover: { params: s.object({ which: s.enum(['all', 'local', 'foreign'] as const) }), result: s.object({}) },

@@ -4,6 +4,7 @@ import { type Cluster, waitFor } from '@heartbeat-ts/test-harness';
 import { encodePacket } from '../../src/wire/codec.js';
 import { HaMessage } from '../../src/wire/ha-message.js';
 import { clStatus, hb, heartbeatCluster, SECRET, view } from './hb-cluster.js';
+import { subscribeMessages } from '../../src/client.js';
 
 let cluster: Cluster | undefined;
 afterEach(async () => {
@@ -64,6 +65,21 @@ describe('heartbeat, 3 nodes on loopback (no root)', () => {
     expect(got.n2).toEqual(Array.from({ length: 20 }, (_, i) => `n1:app:${i}`));
     expect(got.n3!.at(-1)).toBe('n2:private:x');
     expect(got.n1).toHaveLength(20); // the sender's own clients see its broadcasts too
+    // A client that asked for some message types gets only those from heartbeat (its socket
+    // carries nothing else), the listener of subscribeMessages too.
+    const picky = await hb(c.node('n3'));
+    const onSocket: string[] = [];
+    const heard: string[] = [];
+    await picky.subscribe('message', (m) => onSocket.push(m.type));
+    await subscribeMessages(picky, ['app'], (m) => heard.push(`${m.type}:${m.fields.payload}`));
+    await clients[0]!.request('send', { type: 'other', fields: { payload: 'no' } });
+    await clients[0]!.request('send', { type: 'app_x', fields: { payload: 'yes' } });
+    await clients[1]!.request('send', { type: 'private', to: 'n3', fields: { payload: 'no' } });
+    await waitFor('the wanted message', () => heard.length === 1 && got.n3!.length === 24, { timeoutMs: 3000 });
+    await picky.ping(); // (whatever heartbeat wrote to it before has been read)
+    expect(heard).toEqual(['app_x:yes']);
+    expect(onSocket).toEqual(['app_x']);
+    picky.close();
     await expect(clients[0]!.request('send', { type: 'app', fields: { seq: '1' } })).rejects.toMatchObject({ code: 'EINVAL' });
     await expect(clients[0]!.request('send', { type: 'app', to: 'n9', fields: {} })).rejects.toMatchObject({ code: 'ENOSUCH' });
     for (const cl of clients) cl.close();
