@@ -101,7 +101,9 @@ export class CibDaemon implements Daemon {
         quiet.to = c.after;
         log.debug({ op: c.op, before: c.before, after: c.after, paths: c.paths }, 'CIB updated');
       }
-      ipc.publish('diff', { op: c.op, before: c.before, after: c.after, paths: c.paths, patchset: patchsetText(c) });
+      const change = { op: c.op, before: c.before, after: c.after, paths: c.paths };
+      ipc.publish('change', change);
+      if (ipc.hasSubscribers('diff')) ipc.publish('diff', { ...change, patchset: patchsetText(c) });
     });
     ipc.handle('query', ({ section, id, xpath }) => {
       try {

@@ -38,6 +38,24 @@ const textOf = (e: XmlElement) =>
     .map((c) => ('text' in c ? `t${c.text}` : `c${(c as { comment: string }).comment}`))
     .join('\u0000');
 
+/**
+ * Whether `b`'s children are `a`'s, each element in its place or replaced there by one of the
+ * same name and id — what a copy-on-write update of elements leaves: then the children pair by
+ * position, without matching them by key (a set of many nvpairs is not indexed at each update).
+ */
+function inPlace(a: XmlElement, b: XmlElement): boolean {
+  if (a.children.length !== b.children.length) return false;
+  for (let i = 0; i < a.children.length; i++) {
+    const x = a.children[i]!;
+    const y = b.children[i]!;
+    if (x === y) continue;
+    const ex = isElement(x);
+    if (ex !== isElement(y)) return false;
+    if (ex && ((x as XmlElement).name !== (y as XmlElement).name || (x as XmlElement).attrs.id !== (y as XmlElement).attrs.id)) return false;
+  }
+  return true;
+}
+
 function diffInto(a: XmlElement, b: XmlElement, path: string, out: XmlElement[]): void {
   // (A subtree shared by both trees — copy-on-write — has not changed.)
   if (a === b) return;
@@ -52,6 +70,14 @@ function diffInto(a: XmlElement, b: XmlElement, path: string, out: XmlElement[])
     return;
   }
   if (changes.length) out.push(el('change', { operation: 'modify', path }, [el('change-list', {}, changes), el('change-result', {}, [el(b.name, { ...b.attrs })])]));
+  if (inPlace(a, b)) {
+    for (let i = 0; i < b.children.length; i++) {
+      const x = a.children[i]!;
+      const y = b.children[i]!;
+      if (x !== y && isElement(x) && isElement(y)) diffInto(x, y, `${path}/${seg(y)}`, out);
+    }
+    return;
+  }
   const ka = keyed(a);
   const kb = keyed(b);
   for (const [k, { el: c }] of ka) if (!kb.has(k)) out.push(el('change', { operation: 'delete', path: `${path}/${seg(c)}` }));

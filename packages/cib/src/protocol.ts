@@ -23,6 +23,8 @@ export const CibProtocol = defineProtocol({
   events: {
     /** After every applied change: versions before and after, what was touched, and Pacemaker's v2 patchset (<diff format="2">) as XML. */
     diff: s.object({ op: s.enum(['create', 'modify', 'replace', 'delete', 'erase'] as const), before: s.string(), after: s.string(), paths: s.array(s.string()), patchset: s.string() }),
+    /** The same without the patchset, for a client that needs to know only that something changed, and where (the controller). */
+    change: s.object({ op: s.enum(['create', 'modify', 'replace', 'delete', 'erase'] as const), before: s.string(), after: s.string(), paths: s.array(s.string()) }),
   },
 });
 

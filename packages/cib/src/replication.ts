@@ -17,9 +17,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { HaError, type Logger } from '@heartbeat-ts/cluster-glue';
-import { type HeartbeatClient } from '@heartbeat-ts/heartbeat';
+import { type HeartbeatClient, subscribeMessages } from '@heartbeat-ts/heartbeat';
 import { CibError } from './model.js';
-import { type CibChange, CibStore, compareVersions, patchsetText, type Section, versionString } from './store.js';
+import { type CibChange, CibStore, compareVersions, parsePatchset, patchsetText, type Section, versionString } from './store.js';
 import { parseXml, serializeXml } from './xml.js';
 
 const UPDATE_TIMEOUT_MS = 10_000;
@@ -39,7 +39,7 @@ const toFields = (r: WireRequest): Record<string, string> => ({ op: r.op, ...(r.
 const fromFields = (f: Record<string, string>): WireRequest => ({ op: f.op as Op, ...(f.xml !== undefined ? { xml: f.xml } : {}), ...(f.section ? { section: f.section as Section } : {}), ...(f.xpath ? { xpath: f.xpath } : {}), ...(f.all === '1' ? { all: true } : {}) });
 
 /** How long the master gathers changes into one `cib_apply` (and at most how many bytes of patches). */
-export const BATCH_MS = 2;
+export const BATCH_MS = 10;
 const BATCH_BYTES = 256 * 1024;
 
 interface AppliedChange {
@@ -81,7 +81,7 @@ export class CibReplicator {
   }
 
   async start(): Promise<void> {
-    await this.hb.subscribe('message', (m) => void this.onMessage(m.from, m.type, m.fields));
+    await subscribeMessages(this.hb, ['cib_'], (m) => void this.onMessage(m.from, m.type, m.fields));
     await this.hb.subscribe('membership', (v) => this.onMembership(v.members));
     this.onMembership((await this.hb.request('membership', {})).members);
   }
@@ -172,7 +172,7 @@ export class CibReplicator {
         return;
       }
       try {
-        this.store.applyPatch(c.op as Op, parseXml(c.patch, 'cib_apply'));
+        this.store.applyPatch(c.op as Op, parsePatchset(c.patch, 'cib_apply'));
       } catch (e) {
         this.log.warn({ err: (e as Error).message }, 'the master’s patch does not apply; asking for a full copy');
         this.send('cib_sync_req', {}, from);

@@ -30,15 +30,22 @@ export interface CibChange {
   patchset: XmlElement;
 }
 
-const patchTexts = new WeakMap<CibChange, string>();
+const patchTexts = new WeakMap<XmlElement, string>();
 /** A change's patchset as XML text (without indentation), serialized once for all who send or write it. */
 export function patchsetText(c: CibChange): string {
-  let t = patchTexts.get(c);
+  let t = patchTexts.get(c.patchset);
   if (t === undefined) {
     t = serializeXml(c.patchset, { indent: false });
-    patchTexts.set(c, t);
+    patchTexts.set(c.patchset, t);
   }
   return t;
+}
+
+/** A patchset parsed from `text` (a replica's, from the master) is written and sent as that text, not serialized again. */
+export function parsePatchset(text: string, source: string): XmlElement {
+  const el = parseXml(text, source);
+  patchTexts.set(el, text);
+  return el;
 }
 
 /** One update, as clients send it and replication carries it. */

@@ -36,7 +36,7 @@ export function validScore(v: string): boolean {
 export function verifyCib(cib: Cib): Issue[] {
   const issues: Issue[] = [];
   const conf = cib.configuration;
-  const push = (severity: Issue['severity'], path: string[], el: XmlElement | undefined, message: string) => {
+  const push = (severity: Issue['severity'], path: readonly string[], el: XmlElement | undefined, message: string) => {
     const id = el?.attrs.id;
     issues.push({ severity, path: `/${path.join('/')}${id ? `[@id='${id}']` : ''}`, ...(id ? { id } : {}), message });
   };
@@ -45,16 +45,21 @@ export function verifyCib(cib: Cib): Issue[] {
     return issues;
   }
 
-  // Ids: unique within the configuration.
+  // One pass over the configuration for the ids (each unique), gathering what is checked after:
+  // references (once every id is known), scores, values Pacemaker resets.
   const ids = new Map<string, string[]>();
+  const rscAttrs: Record<string, string[]> = { rsc_location: ['rsc'], rsc_colocation: ['rsc', 'with-rsc'], rsc_order: ['first', 'then'], rsc_ticket: ['rsc'], resource_ref: ['id'] };
+  const scored = new Set(['rsc_location', 'rsc_colocation', 'rsc_order', 'rule', 'resource_set']);
+  const later: Array<{ el: XmlElement; path: string[] }> = [];
   walk(conf, (el, path) => {
     const id = el.attrs.id;
-    if (id === undefined || ID_IS_REFERENCE.has(el.name) || ID_IS_TEXT.has(el.name)) return;
-    const seen = ids.get(id);
-    if (seen) push('error', path, el, `ID ${id} redefined (first defined at /${seen.join('/')})`);
-    else ids.set(id, path);
+    if (id !== undefined && !ID_IS_REFERENCE.has(el.name) && !ID_IS_TEXT.has(el.name)) {
+      const seen = ids.get(id);
+      if (seen) push('error', path, el, `ID ${id} redefined (first defined at /${seen.join('/')})`);
+      else ids.set(id, [...path]);
+    }
+    if (el.attrs['id-ref'] !== undefined || rscAttrs[el.name] || scored.has(el.name)) later.push({ el, path: [...path] });
   }, ['cib']);
-
   // References.
   const resourceIds = new Set(allResourceIds(cib.resources));
   const templates = new Set(elements(cib.section('resources') ?? { name: '', attrs: {}, children: [] }, 'template').map((t) => t.attrs.id ?? ''));
@@ -65,31 +70,29 @@ export function verifyCib(cib: Cib): Issue[] {
   walk(cib.section('resources') ?? { name: '', attrs: {}, children: [] }, (el, path) => {
     if (el.attrs.id !== undefined && ['primitive', 'group'].includes(el.name) && path.some((p) => p === 'clone' || p === 'master' || p === 'bundle')) cloneChildren.add(el.attrs.id);
   });
-  walk(conf, (el, path) => {
+  for (const { el, path } of later) {
     const ref = el.attrs['id-ref'];
     if (ref !== undefined && !ids.has(ref)) push('error', path, el, `IDREF attribute id-ref references an unknown ID "${ref}"`);
-    const rscAttrs: Record<string, string[]> = { rsc_location: ['rsc'], rsc_colocation: ['rsc', 'with-rsc'], rsc_order: ['first', 'then'], rsc_ticket: ['rsc'], resource_ref: ['id'] };
     for (const a of rscAttrs[el.name] ?? []) {
       const v = el.attrs[a];
       if (v !== undefined && !isRsc(v)) push('error', path, el, `${a} "${v}" is not a resource, template or tag (constraint ignored)`);
       else if (v !== undefined && cloneChildren.has(v) && el.name === 'rsc_colocation') push('error', path, el, `Ignoring constraint '${el.attrs.id}' because '${v}' is not a valid resource or tag (it is inside a clone: name the clone)`);
     }
     // Scores.
-    if (['rsc_location', 'rsc_colocation', 'rsc_order', 'rule', 'resource_set'].includes(el.name)) {
-      const s = el.attrs.score;
-      if (s !== undefined && !validScore(s)) push('error', path, el, `score "${s}" is not an integer or [+-]INFINITY`);
+    if (scored.has(el.name)) {
+      const sc = el.attrs.score;
+      if (sc !== undefined && !validScore(sc)) push('error', path, el, `score "${sc}" is not an integer or [+-]INFINITY`);
     }
-  }, ['cib']);
-
+  }
   // Values Pacemaker resets, saying so as an error.
-  walk(conf, (el, path) => {
+  for (const { el, path } of later) {
     if (el.name === 'rsc_order' && el.attrs.kind !== undefined && !['mandatory', 'optional', 'serialize'].includes(el.attrs.kind.toLowerCase())) {
       push('error', path, el, `Resetting 'kind' for constraint ${el.attrs.id} to 'Mandatory' because '${el.attrs.kind}' is not valid`);
     }
     if (el.name === 'rsc_colocation' && el.attrs.influence !== undefined && !/^(true|false|yes|no|on|off|1|0|y|n)$/i.test(el.attrs.influence)) {
       push('error', path, el, `Constraint '${el.attrs.id}' has invalid value for influence (using default)`);
     }
-  }, ['cib']);
+  }
 
   // Constraints need what they constrain.
   for (const c of cib.constraints) {

@@ -30,7 +30,7 @@ import { connectWhenUp, type Daemon, type DaemonContext, HaError, IpcClient, Ipc
 import { connectAttrd } from '@heartbeat-ts/attrd';
 import { FencerProtocol } from '@heartbeat-ts/fencer/client';
 import { connectExecutor, type ExecutorClient } from '@heartbeat-ts/executor';
-import { connectHeartbeat, type HeartbeatClient } from '@heartbeat-ts/heartbeat';
+import { connectHeartbeat, type HeartbeatClient, subscribeMessages } from '@heartbeat-ts/heartbeat';
 import { buildWorkingSet, graphHasWork, type RunnableAction, runnableActions, SchedulerProtocol } from '@heartbeat-ts/pengine';
 import { electDc } from './election.js';
 import { lrmElement } from './lrm.js';
@@ -151,8 +151,8 @@ export class ControllerDaemon implements Daemon {
     await ipc.listen();
 
     await this.executor.subscribe('op', (rec) => this.onOp(rec));
-    await this.cib.subscribe('diff', (d) => this.onCibDiff(d.paths));
-    await this.hb.subscribe('message', (m) => this.onMessage(m.from, m.type, m.fields));
+    await this.cib.subscribe('change', (d) => this.onCibDiff(d.paths));
+    await subscribeMessages(this.hb, ['crmd_'], (m) => this.onMessage(m.from, m.type, m.fields));
     await this.hb.subscribe('membership', (m) => this.onMembership(m.members, m.generation, m.quorum));
     // Our history in the CIB before anything else: what this node runs, as far as it knows.
     await this.writeLrm();
