@@ -4,7 +4,7 @@
  * takes that role). Cluster messages, all `t=cib_*`:
  * - a node that is not the master forwards a client's update (`cib_update`, with a request id)
  *   and answers its client when the master's `cib_result` comes back — by then the master has
- *   written the change and broadcast it;
+ *   written the change and broadcast it, and this node has applied it (the broadcast goes first);
  * - the master applies and journals each update and answers; its changes go out in order as
  *   `cib_apply` messages, each a batch (JSON `batch`: operation, v2 patchset, versions before
  *   and after per change) of what was applied within BATCH_MS — a busy master sends one message
@@ -197,6 +197,10 @@ export class CibReplicator {
           } catch (e) {
             reply = { reqid: f.reqid!, ok: '0', code: (e as HaError).code ?? 'EINVAL', message: (e as Error).message };
           }
+          // The change goes out before the answer (heartbeat keeps a sender's order): the node
+          // that forwarded it has applied it when its client hears back — a command that
+          // updates and then reads there reads what it wrote.
+          this.flush();
           this.send('cib_result', reply, from);
           return;
         }
