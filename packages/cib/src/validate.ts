@@ -105,7 +105,9 @@ export function verifyCib(cib: Cib): Issue[] {
   }
 
   // Resources.
-  const inStatus = new Set(cib.status.flatMap((st) => st.lrm.map((r) => r.id.replace(/:\d+$/, ''))));
+  // (The status is read only if a stop's on-fail needs it: most updates do not unpack it.)
+  let known: Set<string> | undefined;
+  const inStatus = (id: string) => (known ??= new Set(cib.status.flatMap((st) => st.lrm.map((r) => r.id.replace(/:\d+$/, ''))))).has(id);
   const fencing = ['true', 'yes', 'on', '1', 'y'].includes((cib.property('stonith-enabled') ?? 'true').toLowerCase());
   const targetRoleOf = (el: XmlElement) => elements(el, 'meta_attributes').flatMap((m) => elements(m, 'nvpair')).find((n) => n.attrs.name === 'target-role')?.attrs.value;
   const checkTargetRole = (el: XmlElement, path: string[], promotable: boolean) => {
@@ -138,7 +140,7 @@ export function verifyCib(cib: Cib): Issue[] {
         }
         const onFail = op.attrs['on-fail']?.toLowerCase();
         // Pacemaker says so while scheduling the stop, i.e. only for a resource with a history.
-        if (op.attrs.name === 'stop' && onFail !== undefined && ['standby', 'demote', 'stop'].includes(onFail) && inStatus.has(el.attrs.id ?? '')) {
+        if (op.attrs.name === 'stop' && onFail !== undefined && ['standby', 'demote', 'stop'].includes(onFail) && inStatus(el.attrs.id ?? '')) {
           push('error', p, op, `Resetting 'on-fail' for ${el.attrs.id} stop action to default value because '${op.attrs['on-fail']}' is not allowed for stop`);
         }
         if (onFail === 'fence' && !fencing) push('error', p, op, `Resetting 'on-fail' for operation '${op.attrs.id}' to 'stop' because 'fence' is not valid when fencing is disabled`);
