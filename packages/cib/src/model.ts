@@ -197,6 +197,37 @@ export function allResourceIds(resources: Resource[]): string[] {
   return out;
 }
 
+/**
+ * allResourceIds straight from the resources section's elements, without building the typed
+ * resources (every configuration update is verified, and only the ids are needed there).
+ */
+export function resourceIdsIn(section: XmlElement): string[] {
+  const out: string[] = [];
+  const visit = (el: XmlElement | undefined) => {
+    if (!el) return;
+    switch (el.name) {
+      case 'primitive':
+        out.push(el.attrs.id ?? '');
+        return;
+      case 'group':
+        out.push(el.attrs.id ?? '');
+        for (const p of elements(el, 'primitive')) visit(p);
+        return;
+      case 'clone':
+      case 'master':
+        out.push(el.attrs.id ?? '');
+        visit(elements(el).find((x) => x.name === 'primitive' || x.name === 'group'));
+        return;
+      case 'bundle':
+        out.push(el.attrs.id ?? '');
+        visit(child(el, 'primitive'));
+        return;
+    }
+  };
+  for (const el of elements(section)) visit(el);
+  return out;
+}
+
 export class Cib {
   constructor(
     readonly root: XmlElement,

@@ -5,7 +5,7 @@
  * STONITH is either configured or disabled. Not a full Relax-NG validation of the schema.
  */
 import { parseCrmDurationMs } from '@heartbeat-ts/cluster-glue/client';
-import { allResourceIds, Cib } from './model.js';
+import { Cib, resourceIdsIn } from './model.js';
 import { elements, walk, type XmlElement } from './xml.js';
 
 export interface Issue {
@@ -47,7 +47,15 @@ export function verifyCib(cib: Cib): Issue[] {
 
   // One pass over the configuration for the ids (each unique), gathering what is checked after:
   // references (once every id is known), scores, values Pacemaker resets.
-  const ids = new Map<string, string[]>();
+  // (The first definition's element is kept, its path found only for a duplicate: no path copies.)
+  const ids = new Map<string, XmlElement>();
+  const pathTo = (target: XmlElement): string[] => {
+    let found: string[] = [];
+    walk(conf, (el, path) => {
+      if (el === target && !found.length) found = [...path];
+    }, ['cib']);
+    return found;
+  };
   const rscAttrs: Record<string, string[]> = { rsc_location: ['rsc'], rsc_colocation: ['rsc', 'with-rsc'], rsc_order: ['first', 'then'], rsc_ticket: ['rsc'], resource_ref: ['id'] };
   const scored = new Set(['rsc_location', 'rsc_colocation', 'rsc_order', 'rule', 'resource_set']);
   const later: Array<{ el: XmlElement; path: string[] }> = [];
@@ -55,13 +63,13 @@ export function verifyCib(cib: Cib): Issue[] {
     const id = el.attrs.id;
     if (id !== undefined && !ID_IS_REFERENCE.has(el.name) && !ID_IS_TEXT.has(el.name)) {
       const seen = ids.get(id);
-      if (seen) push('error', path, el, `ID ${id} redefined (first defined at /${seen.join('/')})`);
-      else ids.set(id, [...path]);
+      if (seen) push('error', path, el, `ID ${id} redefined (first defined at /${pathTo(seen).join('/')})`);
+      else ids.set(id, el);
     }
     if (el.attrs['id-ref'] !== undefined || rscAttrs[el.name] || scored.has(el.name)) later.push({ el, path: [...path] });
   }, ['cib']);
   // References.
-  const resourceIds = new Set(allResourceIds(cib.resources));
+  const resourceIds = new Set(resourceIdsIn(cib.section('resources') ?? { name: '', attrs: {}, children: [] }));
   const templates = new Set(elements(cib.section('resources') ?? { name: '', attrs: {}, children: [] }, 'template').map((t) => t.attrs.id ?? ''));
   const tags = new Set(elements(cib.section('tags') ?? { name: '', attrs: {}, children: [] }, 'tag').map((t) => t.attrs.id ?? ''));
   const isRsc = (x: string) => resourceIds.has(x) || templates.has(x) || tags.has(x);

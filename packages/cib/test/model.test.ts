@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { systemTool } from '@heartbeat-ts/cluster-glue';
-import { allResourceIds, Cib } from '../src/model.js';
+import { allResourceIds, Cib, resourceIdsIn } from '../src/model.js';
 import { verifyCib } from '../src/validate.js';
 
 const corpus = join(__dirname, '../../../../shared/pacemaker-scheduler/xml');
@@ -33,6 +33,8 @@ describe('CIB model', () => {
     for (const f of files) {
       const cib = load(f);
       resources += allResourceIds(cib.resources).length;
+      // (Verification takes the ids straight from the elements: the same ones.)
+      expect(resourceIdsIn(cib.section('resources') ?? { name: 'resources', attrs: {}, children: [] }), f).toEqual(allResourceIds(cib.resources));
       void cib.constraints;
       void cib.status;
       for (const i of verifyCib(cib)) if (/redefined|IDREF/.test(i.message)) flagged.push(`${f}: ${i.message}`);
