@@ -361,7 +361,7 @@ for (const impl of impls) {
     if (beyond.length) put('crm_resource --move, less the stop agents\' run time', impl, median(beyond) / 1000, `runs ${beyond.join(', ')} ms`);
     for (const clients of [1, 4]) {
       const sig = stackSignature(s);
-      const per = impl === OURS ? (quick ? 1000 : 8000) / clients : (quick ? 100 : 800) / clients;
+      const per = impl === OURS ? (quick ? 4000 : 8000) / clients : (quick ? 100 : 800) / clients;
       const t = await cibThroughput(s, clients, per, `c${clients}x`);
       const evicted = stackSignature(s) !== sig;
       put(`CIB modify, ${clients} persistent client${clients > 1 ? 's' : ''}, 3 nodes`, impl, t.rate, `${t.how}; ${clients * per} updates, ${t.lost} missing on some node${evicted ? ', a daemon was evicted or respawned' : ', no daemon evicted or respawned'}`);
