@@ -487,9 +487,10 @@ export class ControllerDaemon implements Daemon {
   private async writeNodeStates(): Promise<void> {
     await this.cibWrite('node states', async () => {
       const members = [...this.members];
-      const { xml: statusXml } = await this.cib.request('query', { section: 'status' });
+      // (Both asked at once, and both updates sent at once below: a new DC's node states are on
+      // the way to the first transition after a node's loss. The CIB answers in order.)
+      const [{ xml: statusXml }, ids] = await Promise.all([this.cib.request('query', { section: 'status' }), liveNodeIds(this.cib)]);
       const known = new Set([...statusXml.matchAll(/<node_state [^>]*uname="([^"]+)"/g)].map((m) => m[1]!));
-      const ids = await liveNodeIds(this.cib);
       // Members the configuration does not list yet join it (as Pacemaker adds its members).
       const unlisted = members.filter((n) => !ids.has(n));
       if (unlisted.length) {
@@ -506,8 +507,10 @@ export class ControllerDaemon implements Daemon {
         const joined = member && this.joinedNodes.has(n);
         nodes.push(xmlElement('node_state', { id, uname: n, in_ccm: String(member), crmd: joined ? 'online' : 'offline', join: joined ? 'member' : 'down', expected: !member && this.fenced.has(n) ? 'down' : 'member', 'crm-debug-origin': 'hbts-controld' }));
       }
-      await this.cib.request('modify', { section: 'status', xml: xml(xmlElement('status', {}, nodes)) });
-      await this.cib.request('modify', { xml: xml(xmlElement('cib', { 'dc-uuid': ids.get(this.me) ?? this.me, 'have-quorum': this.quorum ? '1' : '0' })) });
+      await Promise.all([
+        this.cib.request('modify', { section: 'status', xml: xml(xmlElement('status', {}, nodes)) }),
+        this.cib.request('modify', { xml: xml(xmlElement('cib', { 'dc-uuid': ids.get(this.me) ?? this.me, 'have-quorum': this.quorum ? '1' : '0' })) }),
+      ]);
     });
   }
 
