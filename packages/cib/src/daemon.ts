@@ -10,7 +10,7 @@ import { CibError } from './model.js';
 import { CibDisk, loadCib, replayJournal, saveCib } from './persistence.js';
 import { CibProtocol } from './protocol.js';
 import { CibReplicator, type WireRequest } from './replication.js';
-import { CibStore, patchsetText, type Section } from './store.js';
+import { type CibChange, CibStore, patchsetText, type Section } from './store.js';
 import { parseXml, serializeXml, XmlError } from './xml.js';
 
 export interface CibDaemonOptions {
@@ -84,7 +84,18 @@ export class CibDaemon implements Daemon {
       if (quiet) log.info({ updates: quiet.count, before: quiet.from, after: quiet.to }, 'CIB updated (more updates in that second, one line for them)');
       quiet = undefined;
     };
+    // Said and announced after this turn's answers have gone out: a client waiting for its answer
+    // does not wait for the log line and the events too (the journal is written before, above).
+    let pending: CibChange[] = [];
     store.onChange((c) => {
+      if (!pending.length) setImmediate(() => {
+        const changes = pending;
+        pending = [];
+        for (const x of changes) announce(x);
+      });
+      pending.push(c);
+    });
+    const announce = (c: CibChange) => {
       const now = Math.floor(Date.now() / 1000);
       if (now !== second) {
         sayQuiet();
@@ -104,7 +115,7 @@ export class CibDaemon implements Daemon {
       const change = { op: c.op, before: c.before, after: c.after, paths: c.paths };
       ipc.publish('change', change);
       if (ipc.hasSubscribers('diff')) ipc.publish('diff', { ...change, patchset: patchsetText(c) });
-    });
+    };
     ipc.handle('query', ({ section, id, xpath }) => {
       try {
         if (xpath !== undefined) {
