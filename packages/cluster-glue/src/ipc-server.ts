@@ -126,7 +126,7 @@ export class IpcServer<D extends ProtocolDef> extends EventEmitter {
           return;
         }
       }
-      this.send(c, frame);
+      this.deliver(c, frame);
     }
   }
 
@@ -315,23 +315,27 @@ export class IpcServer<D extends ProtocolDef> extends EventEmitter {
     }
   }
 
-  /** Sends a message, or a frame already encoded, to one client. */
-  private send(conn: Connection, msg: unknown): void {
-    const sock = conn.framed.socket;
+  /** Sends a message to one client. */
+  private send(conn: Connection, msg: { k: string; id?: number; [field: string]: unknown }): void {
     if (conn.framed.isClosed) return;
-    let ok: boolean;
+    let frame: [Buffer, Buffer];
     try {
-      ok = Array.isArray(msg) ? conn.framed.sendEncoded(msg as [Buffer, Buffer]) : conn.framed.send(msg);
+      frame = encodeFrameParts(msg, this.maxMessageBytes);
     } catch (e) {
       // Only an oversized message can throw here; tell the client instead of dying.
       const err = e as HaError;
-      if ((msg as { k?: string }).k === 'res') {
-        conn.framed.send({ k: 'res', id: (msg as { id: number }).id, ok: false, error: { code: err.code ?? 'EMSGSIZE', message: err.message } });
-      } else {
-        this.log.error({ err: err.message, client: conn.info.name }, 'event too large, dropped');
-      }
+      if (msg.k === 'res') this.deliver(conn, encodeFrameParts({ k: 'res', id: msg.id, ok: false, error: { code: err.code ?? 'EMSGSIZE', message: err.message } }));
+      else this.log.error({ err: err.message, client: conn.info.name }, 'event too large, dropped');
       return;
     }
+    this.deliver(conn, frame);
+  }
+
+  /** Writes an encoded frame to one client: a client that never reads is disconnected, one that reads slowly is no longer read from. */
+  private deliver(conn: Connection, frame: [Buffer, Buffer]): void {
+    const sock = conn.framed.socket;
+    if (conn.framed.isClosed) return;
+    const ok = conn.framed.sendEncoded(frame);
     if (sock.writableLength > this.maxBufferedBytes) {
       this.counters.evictedClients++;
       this.log.warn(
