@@ -186,14 +186,7 @@ export function resourceOf(el: XmlElement): Resource | undefined {
 /** Every resource id, descending into groups, clones and bundles. */
 export function allResourceIds(resources: Resource[]): string[] {
   const out: string[] = [];
-  const visit = (r: Resource | undefined) => {
-    if (!r) return;
-    out.push(r.id);
-    if (r.kind === 'group') r.children.forEach(visit);
-    else if (r.kind === 'clone' || r.kind === 'master') visit(r.child);
-    else if (r.kind === 'bundle') visit(r.primitive);
-  };
-  resources.forEach(visit);
+  for (const r of resources) resourceIdsOf(r.el, out);
   return out;
 }
 
@@ -203,29 +196,31 @@ export function allResourceIds(resources: Resource[]): string[] {
  */
 export function resourceIdsIn(section: XmlElement): string[] {
   const out: string[] = [];
-  const visit = (el: XmlElement | undefined) => {
-    if (!el) return;
-    switch (el.name) {
-      case 'primitive':
-        out.push(el.attrs.id ?? '');
-        return;
-      case 'group':
-        out.push(el.attrs.id ?? '');
-        for (const p of elements(el, 'primitive')) visit(p);
-        return;
-      case 'clone':
-      case 'master':
-        out.push(el.attrs.id ?? '');
-        visit(elements(el).find((x) => x.name === 'primitive' || x.name === 'group'));
-        return;
-      case 'bundle':
-        out.push(el.attrs.id ?? '');
-        visit(child(el, 'primitive'));
-        return;
-    }
-  };
-  for (const el of elements(section)) visit(el);
+  for (const el of elements(section)) resourceIdsOf(el, out);
   return out;
+}
+
+/** A resource element's id and those of what it holds: a group's primitives, a clone's child, a bundle's primitive. */
+function resourceIdsOf(el: XmlElement | undefined, out: string[]): void {
+  if (!el) return;
+  switch (el.name) {
+    case 'primitive':
+      out.push(el.attrs.id ?? '');
+      return;
+    case 'group':
+      out.push(el.attrs.id ?? '');
+      for (const p of elements(el, 'primitive')) resourceIdsOf(p, out);
+      return;
+    case 'clone':
+    case 'master':
+      out.push(el.attrs.id ?? '');
+      resourceIdsOf(elements(el).find((x) => x.name === 'primitive' || x.name === 'group'), out);
+      return;
+    case 'bundle':
+      out.push(el.attrs.id ?? '');
+      resourceIdsOf(child(el, 'primitive'), out);
+      return;
+  }
 }
 
 export class Cib {
