@@ -69,13 +69,15 @@ export function verifyCib(cib: Cib): Issue[] {
     if (el.attrs['id-ref'] !== undefined || rscAttrs[el.name] || scored.has(el.name)) later.push({ el, path: [...path] });
   }, ['cib']);
   // References.
-  const resourceIds = new Set(resourceIdsIn(cib.section('resources') ?? { name: '', attrs: {}, children: [] }));
-  const templates = new Set(elements(cib.section('resources') ?? { name: '', attrs: {}, children: [] }, 'template').map((t) => t.attrs.id ?? ''));
+  const rscSection = cib.section('resources');
+  const resources = rscSection ?? { name: 'resources', attrs: {}, children: [] };
+  const resourceIds = new Set(resourceIdsIn(resources));
+  const templates = new Set(elements(resources, 'template').map((t) => t.attrs.id ?? ''));
   const tags = new Set(elements(cib.section('tags') ?? { name: '', attrs: {}, children: [] }, 'tag').map((t) => t.attrs.id ?? ''));
   const isRsc = (x: string) => resourceIds.has(x) || templates.has(x) || tags.has(x);
   // A clone's (or bundle's) child exists only as its instances (d:0, d:1): constraints name the clone.
   const cloneChildren = new Set<string>();
-  walk(cib.section('resources') ?? { name: '', attrs: {}, children: [] }, (el, path) => {
+  walk(resources, (el, path) => {
     if (el.attrs.id !== undefined && ['primitive', 'group'].includes(el.name) && path.some((p) => p === 'clone' || p === 'master' || p === 'bundle')) cloneChildren.add(el.attrs.id);
   });
   for (const { el, path } of later) {
@@ -162,7 +164,6 @@ export function verifyCib(cib: Cib): Issue[] {
       }
     }
   };
-  const rscSection = cib.section('resources');
   if (rscSection) {
     const visit = (el: XmlElement, path: string[], promotable = false) => {
       const p = [...path, el.name];
