@@ -173,7 +173,7 @@ export class HeartbeatDaemon implements Daemon {
           for (const f of ev.msg.fields) if (f.type === FieldType.String) fields[f.name] = f.value;
           const type = ev.msg.get('t') ?? '';
           ipc.publish('message', { from: ev.from, type, fields }, wants(type));
-          void this.resources?.message(ev.from, ev.msg.get('t') ?? '', fields);
+          void this.resources?.message(ev.from, type, fields);
           return;
         }
       }
