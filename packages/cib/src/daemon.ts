@@ -84,17 +84,6 @@ export class CibDaemon implements Daemon {
       if (quiet) log.info({ updates: quiet.count, before: quiet.from, after: quiet.to }, 'CIB updated (more updates in that second, one line for them)');
       quiet = undefined;
     };
-    // Said and announced after this turn's answers have gone out: a client waiting for its answer
-    // does not wait for the log line and the events too (the journal is written before, above).
-    let pending: CibChange[] = [];
-    store.onChange((c) => {
-      if (!pending.length) setImmediate(() => {
-        const changes = pending;
-        pending = [];
-        for (const x of changes) announce(x);
-      });
-      pending.push(c);
-    });
     const announce = (c: CibChange) => {
       const now = Math.floor(Date.now() / 1000);
       if (now !== second) {
@@ -116,6 +105,17 @@ export class CibDaemon implements Daemon {
       ipc.publish('change', change);
       if (ipc.hasSubscribers('diff')) ipc.publish('diff', { ...change, patchset: patchsetText(c) });
     };
+    // Said and announced after this turn's answers have gone out: a client waiting for its answer
+    // does not wait for the log line and the events too (the journal is written before, above).
+    let pending: CibChange[] = [];
+    store.onChange((c) => {
+      if (!pending.length) setImmediate(() => {
+        const changes = pending;
+        pending = [];
+        for (const x of changes) announce(x);
+      });
+      pending.push(c);
+    });
     ipc.handle('query', ({ section, id, xpath }) => {
       try {
         if (xpath !== undefined) {
